@@ -1,0 +1,105 @@
+//! SQLite and PostgreSQL stores for [portcullis](portcullis), on sqlx.
+//!
+//! One [`SqlStore`] serves both databases: it speaks portable SQL through
+//! sqlx's `Any` driver, and the URL picks the database.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), portcullis::store::StoreError> {
+//! use portcullis_sqlx::SqlStore;
+//!
+//! let sqlite = SqlStore::connect("sqlite://portcullis.db?mode=rwc").await?;
+//! let postgres = SqlStore::connect("postgres://postgres@127.0.0.1/app").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`SqlStore::connect`] runs the embedded migrations before it returns.
+//! They keep their own ledger, the `portcullis_migrations` table, so they
+//! never collide with the host application's own sqlx migrations in the same
+//! database; several instances starting at once apply each migration once.
+//! Every table is prefixed `portcullis_`.
+//!
+//! Rate-limit counters are not kept here: use the in-memory limiter for one
+//! process, or a shared one (Redis) for many.
+
+mod migrate;
+mod sessions;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use portcullis::store::StoreError;
+use sqlx::AnyPool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use time::OffsetDateTime;
+
+/// Users, sessions and tokens in SQLite or PostgreSQL. Cheap to clone (a pool handle).
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://…` or `postgres://…` and migrates the schema.
+    ///
+    /// SQLite connections use WAL journaling, a 5 s busy timeout and foreign
+    /// keys. `sqlite::memory:` gives every pooled connection its own empty
+    /// database: use a file (or `?mode=memory&cache=shared`) instead.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(10)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        if url.starts_with("sqlite:") {
+            // Persistent in the file: readers no longer block the writer.
+            // (sqlx already sets a 5 s busy timeout and foreign keys.)
+            sqlx::raw_sql("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(unavailable)?;
+        }
+        Self::from_pool(pool).await
+    }
+
+    /// Uses an existing pool (for your own pool settings) and migrates the schema.
+    pub async fn from_pool(pool: AnyPool) -> Result<Self, StoreError> {
+        migrate::run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool, for your own queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool; later calls fail with [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Unique violations are conflicts; every other failure fails closed.
+fn unavailable(err: sqlx::Error) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Unavailable(Box::new(err)),
+    }
+}
+
+fn seconds(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn time_at(secs: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(secs).map_err(|e| StoreError::Unavailable(Box::new(e)))
+}
+
+/// Reads a 0/1 flag column.
+fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, StoreError> {
+    use sqlx::Row;
+    row.try_get::<i64, _>(column).map(|v| v != 0).map_err(unavailable)
+}

@@ -1,0 +1,162 @@
+//! [`TokenStore`] for [`SqlStore`].
+
+use async_trait::async_trait;
+use portcullis::store::{RefreshFamily, RefreshToken, StoreError, TokenStore};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+use super::{SqlStore, flag, seconds, time_at, unavailable};
+
+const FAMILY_COLUMNS: &str =
+    "f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, f.revoked_at";
+
+fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
+    let amr: String = row.try_get("amr").map_err(unavailable)?;
+    let revoked_at: Option<i64> = row.try_get("revoked_at").map_err(unavailable)?;
+    Ok(RefreshFamily {
+        id: row.try_get("id").map_err(unavailable)?,
+        user_id: row.try_get("user_id").map_err(unavailable)?,
+        amr: amr.split_whitespace().map(str::to_owned).collect(),
+        remember: flag(row, "remember")?,
+        created_at: time_at(row.try_get("created_at").map_err(unavailable)?)?,
+        expires_at: time_at(row.try_get("expires_at").map_err(unavailable)?)?,
+        revoked_at: revoked_at.map(time_at).transpose()?,
+    })
+}
+
+#[async_trait]
+impl TokenStore for SqlStore {
+    async fn create_family(&self, f: &RefreshFamily, token_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO portcullis_refresh_families \
+             (id, user_id, amr, remember, created_at, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&f.id)
+        .bind(&f.user_id)
+        .bind(f.amr.join(" "))
+        .bind(i64::from(f.remember))
+        .bind(seconds(f.created_at))
+        .bind(seconds(f.expires_at))
+        .bind(f.revoked_at.map(seconds))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        sqlx::query("INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) VALUES ($1, $2, NULL)")
+            .bind(token_hash)
+            .bind(&f.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<RefreshToken>, StoreError> {
+        let sql = format!(
+            "SELECT t.token_hash, t.used_at, {FAMILY_COLUMNS} FROM portcullis_refresh_tokens t \
+             JOIN portcullis_refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1"
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(None);
+        };
+        let used_at: Option<i64> = row.try_get("used_at").map_err(unavailable)?;
+        Ok(Some(RefreshToken {
+            token_hash: row.try_get("token_hash").map_err(unavailable)?,
+            family: family(&row)?,
+            used_at: used_at.map(time_at).transpose()?,
+        }))
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // The conditional update is the arbiter: of concurrent rotations of
+        // one token, the database lets exactly one see `used_at IS NULL`.
+        let spent = sqlx::query(
+            "UPDATE portcullis_refresh_tokens SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
+             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL)",
+        )
+        .bind(seconds(now))
+        .bind(spent_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if spent.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
+             SELECT $1, family_id, NULL FROM portcullis_refresh_tokens WHERE token_hash = $2",
+        )
+        .bind(next_hash)
+        .bind(spent_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(true)
+    }
+
+    async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query("UPDATE portcullis_refresh_families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(seconds(now))
+            .bind(family_id)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn revoke_user_families(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let revoked = sqlx::query(
+            "UPDATE portcullis_refresh_families SET revoked_at = $1 \
+             WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3",
+        )
+        .bind(seconds(now))
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(revoked.rows_affected())
+    }
+
+    async fn list_families(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<RefreshFamily>, StoreError> {
+        let sql = format!(
+            "SELECT {FAMILY_COLUMNS} FROM portcullis_refresh_families f \
+             WHERE f.user_id = $1 AND f.revoked_at IS NULL AND f.expires_at > $2 \
+             ORDER BY f.created_at, f.id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .bind(seconds(now))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        rows.iter().map(family).collect()
+    }
+}

@@ -1,0 +1,100 @@
+//! [`UserStore`] for [`SqlStore`].
+
+use async_trait::async_trait;
+use portcullis::store::{NewUser, StoreError, User, UserChanges, UserStore, email_key};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{SqlStore, flag, seconds, time_at, unavailable};
+
+const COLUMNS: &str = "id, email, name, role, is_active, password_hash, created_at";
+
+fn user(row: &AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.try_get("id").map_err(unavailable)?,
+        email: row.try_get("email").map_err(unavailable)?,
+        name: row.try_get("name").map_err(unavailable)?,
+        role: row.try_get("role").map_err(unavailable)?,
+        is_active: flag(row, "is_active")?,
+        password_hash: row.try_get("password_hash").map_err(unavailable)?,
+        created_at: time_at(row.try_get("created_at").map_err(unavailable)?)?,
+    })
+}
+
+fn check_id(id: &str) -> Result<(), StoreError> {
+    uuid::Uuid::try_parse(id)
+        .map(|_| ())
+        .map_err(|_| StoreError::InvalidId)
+}
+
+#[async_trait]
+impl UserStore for SqlStore {
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let id = portcullis::token::new_id();
+        let email = new.email.trim().to_owned();
+        let created = seconds(new.created_at);
+        sqlx::query(
+            "INSERT INTO portcullis_users \
+             (id, email, email_key, name, role, is_active, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(&id)
+        .bind(&email)
+        .bind(email_key(&email))
+        .bind(&new.name)
+        .bind(&new.role)
+        .bind(i64::from(new.is_active))
+        .bind(&new.password_hash)
+        .bind(created)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        self.find_user(&id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        check_id(id)?;
+        let sql = format!("SELECT {COLUMNS} FROM portcullis_users WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM portcullis_users WHERE email_key = $1");
+        let row = sqlx::query(&sql)
+            .bind(email_key(email))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError> {
+        check_id(id)?;
+        let updated = sqlx::query(
+            "UPDATE portcullis_users SET \
+             name = CASE WHEN $1 THEN $2 ELSE name END, \
+             password_hash = COALESCE($3, password_hash), \
+             is_active = COALESCE($4, is_active), \
+             updated_at = $5 \
+             WHERE id = $6",
+        )
+        .bind(changes.name.is_some())
+        .bind(changes.name.flatten())
+        .bind(changes.password_hash)
+        .bind(changes.is_active.map(i64::from))
+        .bind(seconds(time::OffsetDateTime::now_utc()))
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.find_user(id).await?.ok_or(StoreError::NotFound)
+    }
+}

@@ -1,0 +1,107 @@
+//! The core's store conformance suite against SQLite and PostgreSQL.
+
+use portcullis::store::conformance;
+use portcullis_sqlx::SqlStore;
+
+async fn sqlite() -> (SqlStore, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!(
+        "portcullis-conformance-{}.db",
+        portcullis::token::new_id()
+    ));
+    let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("open a SQLite file");
+    (store, path)
+}
+
+/// The PostgreSQL URL, or `None` (and a note) when the tests should skip it.
+fn postgres_url() -> Option<String> {
+    let url = std::env::var("PORTCULLIS_TEST_POSTGRES_URL").ok();
+    if url.is_none() {
+        eprintln!("SKIPPED: PostgreSQL conformance (set PORTCULLIS_TEST_POSTGRES_URL to run it)");
+    }
+    url
+}
+
+#[tokio::test]
+async fn sqlite_user_store() {
+    let (store, path) = sqlite().await;
+    conformance::user_store(&store).await;
+    store.close().await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn sqlite_token_store() {
+    let (store, path) = sqlite().await;
+    conformance::token_store(&store).await;
+    store.close().await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn sqlite_migrations_are_idempotent() {
+    let (store, path) = sqlite().await;
+    store.close().await;
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let again = SqlStore::connect(&url)
+        .await
+        .expect("reopen and migrate again");
+    conformance::user_store(&again).await;
+    again.close().await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn postgres_user_store() {
+    let Some(url) = postgres_url() else { return };
+    let store = SqlStore::connect(&url)
+        .await
+        .expect("connect to PostgreSQL");
+    conformance::user_store(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_token_store() {
+    let Some(url) = postgres_url() else { return };
+    let store = SqlStore::connect(&url)
+        .await
+        .expect("connect to PostgreSQL");
+    conformance::token_store(&store).await;
+}
+
+#[tokio::test]
+async fn postgres_concurrent_start_up_migrates_once() {
+    let Some(url) = postgres_url() else { return };
+    let starts = futures_join(&url).await;
+    assert!(
+        starts.iter().all(Result::is_ok),
+        "every instance starts: {starts:?}"
+    );
+}
+
+async fn futures_join(url: &str) -> Vec<Result<SqlStore, portcullis::store::StoreError>> {
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.to_owned();
+            tokio::spawn(async move { SqlStore::connect(&url).await })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for handle in handles {
+        results.push(handle.await.expect("join"));
+    }
+    results
+}
+
+#[tokio::test]
+async fn closed_pool_is_unavailable_not_a_panic() {
+    let (store, path) = sqlite().await;
+    store.close().await;
+    let err = portcullis::store::UserStore::find_user_by_email(&store, "a@b.co").await;
+    assert!(
+        matches!(err, Err(portcullis::store::StoreError::Unavailable(_))),
+        "{err:?}"
+    );
+    let _ = std::fs::remove_file(path);
+}

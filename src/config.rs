@@ -1,0 +1,208 @@
+//! [`AuthConfig`]: lifetimes, keys, cookies, throttles and password policy.
+//!
+//! Every field is public and documented, and [`AuthConfig::new`] fills in safe
+//! defaults; change what you need, and [`crate::AuthBuilder::build`] checks
+//! the whole before the service starts.
+//!
+//! ```
+//! use std::time::Duration;
+//! use portcullis::AuthConfig;
+//!
+//! let mut config = AuthConfig::new(b"a secret of at least thirty-two bytes!".to_vec());
+//! config.access_token_ttl = Duration::from_secs(600);
+//! config.cookies.secure = false; // plain http on loopback only
+//! ```
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// The whole configuration of an [`crate::Auth`] service.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct AuthConfig {
+    /// HMAC key for access tokens (HS256), at least 32 bytes of randomness.
+    pub jwt_secret: Vec<u8>,
+    /// The `iss` claim written into and required of access tokens.
+    pub issuer: String,
+    /// The `aud` claim written into and required of access tokens.
+    pub audience: String,
+    /// How long an access token lives (`expTime`); default 15 minutes.
+    pub access_token_ttl: Duration,
+    /// How long a session (a refresh family) lives; default 7 days.
+    pub session_ttl: Duration,
+    /// Session lifetime when the user asked to be remembered; default 30 days.
+    pub remembered_session_ttl: Duration,
+    /// Password rules and hashing cost.
+    pub password: PasswordPolicy,
+    /// Whether `POST /auth/register` is open to anyone; default `true`.
+    pub registration_open: bool,
+    /// The role given to users who register themselves; default `"user"`.
+    pub default_role: String,
+    /// Display names of roles, by role id; unknown ids display as themselves.
+    pub role_names: Vec<(String, String)>,
+    /// Whether changing one's password requires the current one; default `true`.
+    pub require_current_password: bool,
+    /// Consecutive failed logins allowed per account before it cools down.
+    pub account_throttle: Throttle,
+    /// Failed logins allowed per client IP address (stops password spraying).
+    pub ip_throttle: Throttle,
+    /// Proxies whose `X-Forwarded-For` is believed; empty: the peer address is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Auth cookies (cookie mode).
+    pub cookies: CookieConfig,
+    /// Origins (`https://app.example.com`) allowed to make cookie-authenticated
+    /// unsafe requests, besides the request's own host.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body the handlers read; default 1 MiB (413 beyond).
+    pub body_limit: usize,
+}
+
+impl AuthConfig {
+    /// A configuration with safe defaults around the given JWT secret.
+    pub fn new(jwt_secret: Vec<u8>) -> Self {
+        Self {
+            jwt_secret,
+            issuer: "portcullis".into(),
+            audience: "portcullis".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            remembered_session_ttl: Duration::from_secs(30 * 24 * 3600),
+            password: PasswordPolicy::default(),
+            registration_open: true,
+            default_role: "user".into(),
+            role_names: vec![
+                ("admin".into(), "Admin".into()),
+                ("user".into(), "User".into()),
+            ],
+            require_current_password: true,
+            account_throttle: Throttle {
+                limit: 10,
+                window: Duration::from_secs(15 * 60),
+            },
+            ip_throttle: Throttle {
+                limit: 100,
+                window: Duration::from_secs(15 * 60),
+            },
+            trusted_proxies: Vec::new(),
+            cookies: CookieConfig::default(),
+            allowed_origins: Vec::new(),
+            body_limit: 1024 * 1024,
+        }
+    }
+
+    /// The display name of a role id.
+    pub fn role_name<'a>(&'a self, role: &'a str) -> &'a str {
+        self.role_names
+            .iter()
+            .find(|(id, _)| id == role)
+            .map_or(role, |(_, name)| name)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |msg: &str| Err(ConfigError(msg.to_owned()));
+        if self.jwt_secret.len() < 32 {
+            return fail("jwt_secret must be at least 32 bytes");
+        }
+        if self.access_token_ttl.is_zero() || self.session_ttl.is_zero() {
+            return fail("token lifetimes must be positive");
+        }
+        if self.remembered_session_ttl < self.session_ttl {
+            return fail("remembered_session_ttl must not be shorter than session_ttl");
+        }
+        if self.password.min_length < 8 || self.password.max_length < self.password.min_length {
+            return fail("password lengths must satisfy 8 <= min_length <= max_length");
+        }
+        if self.password.max_concurrent_hashes == 0 {
+            return fail("password.max_concurrent_hashes must be at least 1");
+        }
+        if self.account_throttle.limit == 0 || self.ip_throttle.limit == 0 {
+            return fail("throttle limits must be at least 1");
+        }
+        if self.cookies.access_name == self.cookies.refresh_name {
+            return fail("access and refresh cookies need different names");
+        }
+        self.password
+            .argon2_params()
+            .map(|_| ())
+            .map_err(|e| ConfigError(format!("argon2 parameters: {e}")))
+    }
+}
+
+/// Password length rules and Argon2id cost.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PasswordPolicy {
+    /// Fewest characters in a new password; default 8.
+    pub min_length: usize,
+    /// Most characters in a new password; default 128 (hashing cost stays bounded).
+    pub max_length: usize,
+    /// Argon2id memory in KiB; default 19 456 (OWASP).
+    pub memory_kib: u32,
+    /// Argon2id passes; default 2 (OWASP).
+    pub iterations: u32,
+    /// Argon2id lanes; default 1 (OWASP).
+    pub parallelism: u32,
+    /// Hashes computed at once on the blocking pool; default: the number of CPUs.
+    pub max_concurrent_hashes: usize,
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self {
+            min_length: 8,
+            max_length: 128,
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+            max_concurrent_hashes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+impl PasswordPolicy {
+    pub(crate) fn argon2_params(&self) -> Result<argon2::Params, argon2::Error> {
+        argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+    }
+}
+
+/// A fixed-window budget of attempts.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    /// Attempts allowed in one window.
+    pub limit: u32,
+    /// The window, which is also the cooling period once the limit is hit.
+    pub window: Duration,
+}
+
+/// Names and attributes of the auth cookies.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CookieConfig {
+    /// Cookie holding the access token; default `portcullis_access`.
+    pub access_name: String,
+    /// Cookie holding the refresh token; default `portcullis_refresh`.
+    pub refresh_name: String,
+    /// The `Secure` attribute; default `true`. Turn off only for plain http on loopback.
+    pub secure: bool,
+    /// The `Path` attribute; default `/`.
+    pub path: String,
+    /// The `Domain` attribute; default none (host-only).
+    pub domain: Option<String>,
+    /// The `SameSite` attribute; default `Lax`.
+    pub same_site: cookie::SameSite,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            access_name: "portcullis_access".into(),
+            refresh_name: "portcullis_refresh".into(),
+            secure: true,
+            path: "/".into(),
+            domain: None,
+            same_site: cookie::SameSite::Lax,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! [`AuthError`]: the one error type of the service, with a stable machine
+//! code, an HTTP status and a message that is safe to show to the end user.
+//!
+//! The private cause of an error (a database message, say) never reaches the
+//! wire: it is logged with `tracing` where the error is made.
+
+use std::time::Duration;
+
+use http::StatusCode;
+
+use crate::store::StoreError;
+
+/// Everything that can go wrong in an authentication call.
+///
+/// Each variant maps to a stable [`code`](AuthError::code) and an HTTP
+/// [`status`](AuthError::status); dialects only choose how to print them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// Unknown email, wrong password or inactive account: deliberately one
+    /// answer for all three, so that accounts cannot be enumerated.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// The request carries no credentials where some are needed.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// A token that was valid once has expired.
+    #[error("token expired")]
+    TokenExpired,
+    /// A token that is malformed, forged, revoked, reused or unknown.
+    #[error("invalid token")]
+    TokenInvalid,
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The thing asked for does not exist (or the caller may not know it does).
+    #[error("not found")]
+    NotFound,
+    /// A unique value (an email address) is already taken.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// Input that breaks a rule; `field` names the offending field when there is one.
+    #[error("{message}")]
+    Validation {
+        /// The request field at fault, as the dialect names it.
+        field: Option<String>,
+        /// What is wrong, in words for the end user.
+        message: String,
+    },
+    /// The request body is larger than the configured limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// Too many attempts; try again after `retry_after`.
+    #[error("too many attempts, retry later")]
+    RateLimited {
+        /// How long the caller must wait.
+        retry_after: Duration,
+    },
+    /// A store or another dependency failed; the request fails closed.
+    #[error("service temporarily unavailable")]
+    Unavailable,
+}
+
+impl AuthError {
+    /// A validation error about one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    /// The stable machine code, the same in every dialect and release.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "INVALID_CREDENTIALS",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::TokenInvalid => "TOKEN_INVALID",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Validation { .. } => "VALIDATION",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable => "UNAVAILABLE",
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidCredentials
+            | Self::Unauthenticated
+            | Self::TokenExpired
+            | Self::TokenInvalid => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Validation { .. } => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Seconds for a `Retry-After` header, rounded up, when the error has one.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } => {
+                Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict => Self::Conflict("a user with this email already exists"),
+            StoreError::NotFound => Self::NotFound,
+            StoreError::InvalidId => Self::invalid("id", "is not formatted correctly"),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "store unavailable; failing closed");
+                Self::Unavailable
+            }
+        }
+    }
+}
+
+/// A configuration that cannot work, reported by [`crate::AuthBuilder::build`].
+#[derive(Debug, thiserror::Error)]
+#[error("invalid portcullis configuration: {0}")]
+pub struct ConfigError(pub(crate) String);

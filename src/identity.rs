@@ -1,0 +1,47 @@
+//! [`Identity`]: who a request acts as, as the access token says.
+
+use time::OffsetDateTime;
+
+/// How the user proved who they are, as written in the token's `amr` claim
+/// (RFC 8176 names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// A password.
+    Password,
+}
+
+impl AuthMethod {
+    /// The RFC 8176 name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "pwd",
+        }
+    }
+}
+
+/// The signed-in identity of a request, taken from a verified access token.
+///
+/// Handlers get it through the framework adapter's extractor; it is known
+/// without a store round-trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Identity {
+    /// The user the request acts as.
+    pub user_id: String,
+    /// The user's role id when the token was issued.
+    pub role: String,
+    /// The session (refresh family) the token belongs to.
+    pub session_id: Option<String>,
+    /// How the user signed in (`amr`), such as `["pwd"]`.
+    pub amr: Vec<String>,
+    /// When the access token expires.
+    pub expires_at: OffsetDateTime,
+}
+
+impl Identity {
+    /// Whether the identity holds the given role.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.role == role
+    }
+}

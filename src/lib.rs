@@ -1,0 +1,50 @@
+//! # portcullis
+//!
+//! Embeddable authentication for Rust web services: password login,
+//! refresh-token sessions with rotation and reuse detection, cookie sessions
+//! with CSRF defence, throttling, as a tower layer plus ready-made HTTP
+//! handlers over the storage you choose.
+//!
+//! ```no_run
+//! use axum::{Router, routing::get};
+//! use portcullis::{Auth, AuthConfig, Identity, store::MemoryStore};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let auth = Auth::builder(AuthConfig::new(std::env::var("JWT_SECRET")?.into_bytes()))
+//!     .store(MemoryStore::new())
+//!     .build()?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/whoami", get(|me: Identity| async move { me.user_id }))
+//!     .nest("/api", auth.routes())
+//!     .layer(auth.layer());
+//! # Ok(()) }
+//! ```
+//!
+//! The pieces, from the outside in:
+//! - [`axum`](crate::axum) (feature `axum`, on by default): `auth.routes()`,
+//!   `auth.layer()`, `auth.require_role(..)` and the [`Identity`] extractor.
+//! - [`web`]: the framework-agnostic layer and the wire formats.
+//! - [`Auth`]: the service that owns every rule.
+//! - [`store`]: the storage traits and in-memory implementations; SQLite and
+//!   PostgreSQL live in the `portcullis-sqlx` crate.
+
+#![deny(unsafe_code)]
+
+#[cfg(feature = "axum")]
+pub mod axum;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod identity;
+pub mod password;
+pub mod service;
+pub mod store;
+pub mod token;
+pub mod web;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{AuthConfig, CookieConfig, PasswordPolicy, Throttle};
+pub use error::{AuthError, ConfigError};
+pub use identity::{AuthMethod, Identity};
+pub use service::{Auth, AuthBuilder, Client, Credentials, NewAccount, ProfileUpdate, Session};

@@ -1,0 +1,197 @@
+//! Accounts: creating users, reading and changing one's own profile.
+
+use crate::error::AuthError;
+use crate::identity::Identity;
+use crate::store::{NewUser, User, UserChanges};
+
+use super::{Auth, Client};
+
+/// Longest display name accepted, in characters.
+const MAX_NAME_LENGTH: usize = 200;
+/// Longest email address (RFC 5321 path limit).
+const MAX_EMAIL_LENGTH: usize = 254;
+
+/// A new account with a password.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct NewAccount {
+    /// Email address.
+    pub email: String,
+    /// Password, checked against the policy.
+    pub password: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Role id (ignored by [`Auth::register`], which uses the default role).
+    pub role: String,
+}
+
+impl NewAccount {
+    /// An account with the given email, password and role.
+    pub fn new(
+        email: impl Into<String>,
+        password: impl Into<String>,
+        role: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            password: password.into(),
+            name: None,
+            role: role.into(),
+        }
+    }
+}
+
+/// Changes to one's own profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ProfileUpdate {
+    /// New display name; `Some(None)` clears it.
+    pub name: Option<Option<String>>,
+    /// New password.
+    pub password: Option<String>,
+    /// The current password, required for a password change unless
+    /// `require_current_password` is off.
+    pub current_password: Option<String>,
+}
+
+impl Auth {
+    /// Creates an account with a password and any role (an admin API: it is
+    /// not throttled and not subject to `registration_open`).
+    pub async fn create_user(&self, account: NewAccount) -> Result<User, AuthError> {
+        let email = valid_email(&account.email)?;
+        self.0.hasher.check_policy("password", &account.password)?;
+        let name = account
+            .name
+            .as_deref()
+            .map(valid_name)
+            .transpose()?
+            .flatten();
+        let hash = self.0.hasher.hash(&account.password).await?;
+        let mut user = NewUser::new(email, &account.role, Some(hash), self.0.clock.now());
+        user.name = name;
+        Ok(self.0.users.create_user(user).await?)
+    }
+
+    /// The account with this email, if any.
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, AuthError> {
+        Ok(self.0.users.find_user_by_email(email).await?)
+    }
+
+    /// The signed-in user's account; a deleted or deactivated account is
+    /// [`AuthError::TokenInvalid`] even while its access token lasts.
+    pub async fn me(&self, identity: &Identity) -> Result<User, AuthError> {
+        match self.0.users.find_user(&identity.user_id).await {
+            Ok(Some(user)) if user.is_active => Ok(user),
+            Ok(_) | Err(crate::store::StoreError::InvalidId) => Err(AuthError::TokenInvalid),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Changes the signed-in user's profile. A new password needs the
+    /// current one (guesses are throttled like logins) and ends every other
+    /// session of the user.
+    pub async fn update_me(
+        &self,
+        identity: &Identity,
+        update: ProfileUpdate,
+        client: Client,
+    ) -> Result<User, AuthError> {
+        let inner = &self.0;
+        let user = self.me(identity).await?;
+        let mut changes = UserChanges::default();
+        if let Some(name) = &update.name {
+            changes.name = Some(name.as_deref().map(valid_name).transpose()?.flatten());
+        }
+        if let Some(password) = &update.password {
+            inner.hasher.check_policy("password", password)?;
+            if inner.config.require_current_password {
+                let current = update.current_password.as_deref().ok_or_else(|| {
+                    AuthError::invalid(
+                        "currentPassword",
+                        "currentPassword is required to change the password",
+                    )
+                })?;
+                self.check_password(&user.email, current, client)
+                    .await
+                    .map_err(|e| match e {
+                        AuthError::InvalidCredentials => {
+                            AuthError::invalid("currentPassword", "currentPassword is incorrect")
+                        }
+                        other => other,
+                    })?;
+            }
+            changes.password_hash = Some(inner.hasher.hash(password).await?);
+        }
+        let password_changed = changes.password_hash.is_some();
+        let user = inner.users.update_user(&user.id, changes).await?;
+        if password_changed {
+            inner
+                .tokens
+                .revoke_user_families(&user.id, identity.session_id.as_deref(), inner.clock.now())
+                .await?;
+        }
+        Ok(user)
+    }
+}
+
+/// The trimmed address, if it is shaped like one: `local@domain.tld`, no
+/// spaces, at most 254 characters.
+fn valid_email(email: &str) -> Result<&str, AuthError> {
+    let email = email.trim();
+    let shaped = email.len() <= MAX_EMAIL_LENGTH
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if email.is_empty() {
+        Err(AuthError::invalid("email", "email is required"))
+    } else if shaped {
+        Ok(email)
+    } else {
+        Err(AuthError::invalid(
+            "email",
+            "email is not a valid email address",
+        ))
+    }
+}
+
+/// The trimmed name, `None` when blank.
+fn valid_name(name: &str) -> Result<Option<String>, AuthError> {
+    let name = name.trim();
+    if name.chars().count() > MAX_NAME_LENGTH {
+        return Err(AuthError::invalid(
+            "name",
+            format!("name must be at most {MAX_NAME_LENGTH} characters"),
+        ));
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_shaped() {
+        assert_eq!(
+            valid_email("  ada@example.com ").ok(),
+            Some("ada@example.com")
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a b@example.com",
+            "ada@example",
+            "a@b@c.d",
+            "ada@.com",
+        ] {
+            assert!(valid_email(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Sessions: opening one, refreshing it with rotation and reuse detection,
+//! closing it, and verifying access tokens.
+
+use crate::error::AuthError;
+use crate::identity::{AuthMethod, Identity};
+use crate::store::{RefreshFamily, User};
+use crate::token::jwt::AccessClaims;
+use crate::token::{new_id, opaque};
+
+use super::{Auth, Session, until};
+
+impl Auth {
+    /// Verifies an access token; no store round-trip.
+    pub fn authenticate(&self, access_token: &str) -> Result<Identity, AuthError> {
+        self.0.access.verify(access_token, self.0.clock.now())
+    }
+
+    /// Exchanges a refresh token for a new access token and a new refresh
+    /// token. The presented token is spent: presenting it again revokes the
+    /// whole session (RFC 9700 §4.14), and of concurrent refreshes with one
+    /// token at most one succeeds.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Session, AuthError> {
+        let inner = &self.0;
+        let now = inner.clock.now();
+        let spent = opaque::digest(refresh_token);
+        let token = inner
+            .tokens
+            .find_refresh_token(&spent)
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
+        let family = token.family;
+        if family.revoked_at.is_some() {
+            return Err(AuthError::TokenInvalid);
+        }
+        if token.used_at.is_some() {
+            return Err(self.revoke_reused(&family).await);
+        }
+        if family.expires_at <= now {
+            return Err(AuthError::TokenExpired);
+        }
+        let user = match inner.users.find_user(&family.user_id).await? {
+            Some(user) if user.is_active => user,
+            _ => {
+                inner.tokens.revoke_family(&family.id, now).await?;
+                return Err(AuthError::TokenInvalid);
+            }
+        };
+        let next = opaque::generate();
+        if !inner
+            .tokens
+            .rotate_refresh_token(&spent, &opaque::digest(&next), now)
+            .await?
+        {
+            // Another request spent it between our read and our write.
+            return Err(self.revoke_reused(&family).await);
+        }
+        self.session(user, &family, next)
+    }
+
+    /// Ends the session a refresh token belongs to. Unknown or already
+    /// revoked tokens are accepted silently: logging out is idempotent.
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), AuthError> {
+        let inner = &self.0;
+        if let Some(token) = inner
+            .tokens
+            .find_refresh_token(&opaque::digest(refresh_token))
+            .await?
+        {
+            inner
+                .tokens
+                .revoke_family(&token.family.id, inner.clock.now())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The user's open sessions, oldest first.
+    pub async fn sessions(&self, user_id: &str) -> Result<Vec<RefreshFamily>, AuthError> {
+        Ok(self
+            .0
+            .tokens
+            .list_families(user_id, self.0.clock.now())
+            .await?)
+    }
+
+    pub(crate) async fn open_session(
+        &self,
+        user: User,
+        methods: &[AuthMethod],
+        remember: bool,
+    ) -> Result<Session, AuthError> {
+        let inner = &self.0;
+        let now = inner.clock.now();
+        let ttl = if remember {
+            inner.config.remembered_session_ttl
+        } else {
+            inner.config.session_ttl
+        };
+        let family = RefreshFamily {
+            id: new_id(),
+            user_id: user.id.clone(),
+            amr: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            remember,
+            created_at: now,
+            expires_at: now + ttl,
+            revoked_at: None,
+        };
+        let secret = opaque::generate();
+        inner
+            .tokens
+            .create_family(&family, &opaque::digest(&secret))
+            .await?;
+        self.session(user, &family, secret)
+    }
+
+    fn session(
+        &self,
+        user: User,
+        family: &RefreshFamily,
+        refresh_token: String,
+    ) -> Result<Session, AuthError> {
+        let inner = &self.0;
+        let now = inner.clock.now();
+        let expires_in = inner.config.access_token_ttl;
+        let claims = AccessClaims {
+            sub: user.id.clone(),
+            sid: Some(family.id.clone()),
+            iat: now.unix_timestamp(),
+            exp: (now + expires_in).unix_timestamp(),
+            iss: inner.config.issuer.clone(),
+            aud: inner.config.audience.clone(),
+            role: user.role.clone(),
+            amr: family.amr.clone(),
+        };
+        Ok(Session {
+            access_token: inner.access.sign(&claims)?,
+            refresh_token,
+            expires_in,
+            refresh_expires_in: until(family.expires_at, now),
+            user,
+        })
+    }
+
+    async fn revoke_reused(&self, family: &RefreshFamily) -> AuthError {
+        tracing::warn!(
+            session = %family.id,
+            user = %family.user_id,
+            "refresh token reused; revoking the session"
+        );
+        match self
+            .0
+            .tokens
+            .revoke_family(&family.id, self.0.clock.now())
+            .await
+        {
+            Ok(()) => AuthError::TokenInvalid,
+            Err(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! The store conformance suite (feature `testing`): what every
+//! implementation of the store traits must do, as one async function per
+//! trait. Call them from a test of your store:
+//!
+//! ```no_run
+//! # async fn run() {
+//! let store = portcullis::store::MemoryStore::new();
+//! portcullis::store::conformance::user_store(&store).await;
+//! portcullis::store::conformance::token_store(&store).await;
+//! portcullis::store::conformance::rate_limiter(&portcullis::store::MemoryRateLimiter::new()).await;
+//! # }
+//! ```
+//!
+//! Each function panics on the first broken promise. They create their own
+//! uniquely named records, so they can run against a shared database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use time::OffsetDateTime;
+
+use super::{
+    Decision, NewUser, RateLimiter, RefreshFamily, StoreError, TokenStore, UserChanges, UserStore,
+};
+use crate::token::{new_id, opaque};
+
+fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
+}
+
+fn unique_email() -> String {
+    format!("Conformance.{}@Example.COM", new_id())
+}
+
+/// Runs every [`UserStore`] promise against `store`.
+pub async fn user_store<S: UserStore>(store: &S) {
+    let email = unique_email();
+    let mut new = NewUser::new(
+        &format!("  {email} "),
+        "user",
+        Some("$argon2id$hash".into()),
+        t0(),
+    );
+    new.name = Some("Ada".into());
+    let user = store.create_user(new).await.unwrap();
+    assert!(!user.id.is_empty(), "the store mints an id");
+    assert_eq!(user.email, email, "emails are kept trimmed");
+    assert_eq!(user.name.as_deref(), Some("Ada"));
+    assert_eq!(user.role, "user");
+    assert!(user.is_active);
+    assert_eq!(user.password_hash.as_deref(), Some("$argon2id$hash"));
+    assert_eq!(user.created_at, t0());
+
+    assert_eq!(
+        store.find_user(&user.id).await.unwrap().as_ref(),
+        Some(&user)
+    );
+    let by_email = store
+        .find_user_by_email(&format!(" {} ", email.to_uppercase()))
+        .await
+        .unwrap();
+    assert_eq!(
+        by_email.as_ref(),
+        Some(&user),
+        "email lookup ignores case and spaces"
+    );
+
+    let twin = NewUser::new(&email.to_lowercase(), "user", None, t0());
+    assert!(
+        matches!(store.create_user(twin).await, Err(StoreError::Conflict)),
+        "a taken email (in another case) is a conflict"
+    );
+
+    assert!(matches!(
+        store.find_user("not an id").await,
+        Err(StoreError::InvalidId)
+    ));
+    assert_eq!(
+        store.find_user(&new_id()).await.unwrap(),
+        None,
+        "unknown ids are absent"
+    );
+    assert_eq!(
+        store.find_user_by_email(&unique_email()).await.unwrap(),
+        None
+    );
+
+    let changes = UserChanges {
+        name: Some(None),
+        password_hash: Some("$argon2id$new".into()),
+        is_active: Some(false),
+    };
+    let changed = store.update_user(&user.id, changes).await.unwrap();
+    assert_eq!(changed.name, None, "Some(None) clears the name");
+    assert_eq!(changed.password_hash.as_deref(), Some("$argon2id$new"));
+    assert!(!changed.is_active);
+    assert_eq!(changed.email, user.email, "untouched fields stay");
+    assert_eq!(
+        store.find_user(&user.id).await.unwrap(),
+        Some(changed.clone())
+    );
+
+    let unchanged = store
+        .update_user(&user.id, UserChanges::default())
+        .await
+        .unwrap();
+    assert_eq!(unchanged, changed, "an empty change changes nothing");
+    assert!(matches!(
+        store.update_user(&new_id(), UserChanges::default()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+fn family(user_id: &str, created: OffsetDateTime, ttl: Duration) -> RefreshFamily {
+    RefreshFamily {
+        id: new_id(),
+        user_id: user_id.to_owned(),
+        amr: vec!["pwd".into(), "otp".into()],
+        remember: true,
+        created_at: created,
+        expires_at: created + ttl,
+        revoked_at: None,
+    }
+}
+
+/// Runs every [`TokenStore`] promise against `store` (which must also keep
+/// users, since sessions belong to them).
+pub async fn token_store<S: UserStore + TokenStore>(store: &S) {
+    let user = store
+        .create_user(NewUser::new(&unique_email(), "user", None, t0()))
+        .await
+        .unwrap();
+    let day = Duration::from_secs(86_400);
+    let first = family(&user.id, t0(), day);
+    let secret = opaque::digest(&opaque::generate());
+    store.create_family(&first, &secret).await.unwrap();
+
+    let found = store.find_refresh_token(&secret).await.unwrap().unwrap();
+    assert_eq!(found.family, first);
+    assert_eq!(found.used_at, None);
+    assert_eq!(
+        store
+            .find_refresh_token(&opaque::digest("unknown"))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Rotation: once, and only once.
+    let later = t0() + Duration::from_secs(60);
+    let next = opaque::digest(&opaque::generate());
+    assert!(
+        store
+            .rotate_refresh_token(&secret, &next, later)
+            .await
+            .unwrap()
+    );
+    let spent = store.find_refresh_token(&secret).await.unwrap().unwrap();
+    assert_eq!(spent.used_at, Some(later), "the spent token records when");
+    let successor = store.find_refresh_token(&next).await.unwrap().unwrap();
+    assert_eq!(
+        successor.family.id, first.id,
+        "the successor joins the family"
+    );
+    assert_eq!(successor.used_at, None);
+    let again = opaque::digest(&opaque::generate());
+    assert!(
+        !store
+            .rotate_refresh_token(&secret, &again, later)
+            .await
+            .unwrap(),
+        "a spent token does not rotate again"
+    );
+    assert_eq!(
+        store.find_refresh_token(&again).await.unwrap(),
+        None,
+        "a refused rotation adds nothing"
+    );
+
+    // Of concurrent rotations of one token, exactly one wins.
+    let contenders: Vec<String> = (0..8)
+        .map(|_| opaque::digest(&opaque::generate()))
+        .collect();
+    let outcomes = join_all(
+        contenders
+            .iter()
+            .map(|candidate| store.rotate_refresh_token(&next, candidate, later)),
+    )
+    .await;
+    let wins = outcomes
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|won| *won)
+        .count();
+    assert_eq!(wins, 1, "exactly one concurrent rotation wins");
+
+    // Revocation stops rotation.
+    let live = store.list_families(&user.id, later).await.unwrap();
+    assert_eq!(
+        live.iter().map(|f| &f.id).collect::<Vec<_>>(),
+        vec![&first.id]
+    );
+    store.revoke_family(&first.id, later).await.unwrap();
+    let revoked = store.find_refresh_token(&secret).await.unwrap().unwrap();
+    assert_eq!(revoked.family.revoked_at, Some(later));
+    store.revoke_family(&first.id, later + day).await.unwrap();
+    let still = store.find_refresh_token(&secret).await.unwrap().unwrap();
+    assert_eq!(
+        still.family.revoked_at,
+        Some(later),
+        "revoking twice keeps the first time"
+    );
+    for candidate in &contenders {
+        let fresh = opaque::digest(&opaque::generate());
+        assert!(
+            !store
+                .rotate_refresh_token(candidate, &fresh, later)
+                .await
+                .unwrap(),
+            "no token of a revoked family rotates"
+        );
+    }
+
+    // Listing and revoking a user's sessions.
+    let a = family(&user.id, t0() + Duration::from_secs(1), day);
+    let b = family(&user.id, t0() + Duration::from_secs(2), day);
+    let short = family(
+        &user.id,
+        t0() + Duration::from_secs(3),
+        Duration::from_secs(10),
+    );
+    for f in [&a, &b, &short] {
+        store
+            .create_family(f, &opaque::digest(&opaque::generate()))
+            .await
+            .unwrap();
+    }
+    let listed = store.list_families(&user.id, later).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|f| &f.id).collect::<Vec<_>>(),
+        vec![&a.id, &b.id],
+        "live families, oldest first; revoked and expired ones are left out"
+    );
+    let count = store
+        .revoke_user_families(&user.id, Some(&b.id), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        count, 2,
+        "every unrevoked family but the kept one (expired ones too)"
+    );
+    let listed = store.list_families(&user.id, later).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|f| &f.id).collect::<Vec<_>>(),
+        vec![&b.id]
+    );
+    assert_eq!(
+        store
+            .revoke_user_families(&user.id, None, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .list_families(&user.id, later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Runs every [`RateLimiter`] promise against `limiter`.
+pub async fn rate_limiter<L: RateLimiter>(limiter: &L) {
+    let key = format!("conformance:{}", new_id());
+    let other = format!("conformance:{}", new_id());
+    let window = Duration::from_secs(900);
+    let now = t0();
+    assert_eq!(
+        limiter.peek(&key, 3, window, now).await.unwrap(),
+        Decision::Allowed { remaining: 2 },
+        "peek counts the attempt it asks about, and nothing else"
+    );
+    for remaining in [2, 1, 0] {
+        assert_eq!(
+            limiter.hit(&key, 3, window, now).await.unwrap(),
+            Decision::Allowed { remaining }
+        );
+    }
+    let later = now + Duration::from_secs(100);
+    assert_eq!(
+        limiter.peek(&key, 3, window, later).await.unwrap(),
+        Decision::Limited {
+            retry_after: Duration::from_secs(800)
+        }
+    );
+    assert_eq!(
+        limiter.hit(&key, 3, window, later).await.unwrap(),
+        Decision::Limited {
+            retry_after: Duration::from_secs(800)
+        },
+        "the window does not slide with further hits"
+    );
+    assert_eq!(
+        limiter.hit(&other, 3, window, later).await.unwrap(),
+        Decision::Allowed { remaining: 2 },
+        "keys are independent"
+    );
+    assert_eq!(
+        limiter.hit(&key, 3, window, now + window).await.unwrap(),
+        Decision::Allowed { remaining: 2 },
+        "a new window starts when the old one ends"
+    );
+    limiter.reset(&key).await.unwrap();
+    assert_eq!(
+        limiter.peek(&key, 3, window, now + window).await.unwrap(),
+        Decision::Allowed { remaining: 2 },
+        "reset forgets the key"
+    );
+
+    // Concurrent hits are all counted.
+    let burst = format!("conformance:{}", new_id());
+    let decisions = join_all((0..20).map(|_| limiter.hit(&burst, 5, window, now))).await;
+    let allowed = decisions
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|d| matches!(d, Decision::Allowed { .. }))
+        .count();
+    assert_eq!(allowed, 5, "a burst gets exactly the limit");
+}

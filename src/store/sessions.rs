@@ -1,0 +1,84 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::StoreError;
+
+/// A session: the chain of refresh tokens that rotate out of one sign-in
+/// (RFC 9700 §4.14 calls it a token family).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshFamily {
+    /// Opaque id; also the `sid` claim of the session's access tokens.
+    pub id: String,
+    /// The user signed in.
+    pub user_id: String,
+    /// How the user signed in (`amr` values), carried into every refreshed access token.
+    pub amr: Vec<String>,
+    /// Whether the user asked to be remembered (the longer lifetime).
+    pub remember: bool,
+    /// When the user signed in.
+    pub created_at: OffsetDateTime,
+    /// When the session ends, however often it is refreshed.
+    pub expires_at: OffsetDateTime,
+    /// When the session was revoked (logout, reuse, password change).
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// One refresh token of a family, found by the hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    /// SHA-256 of the secret (hex); the secret itself is never stored.
+    pub token_hash: String,
+    /// The family it belongs to.
+    pub family: RefreshFamily,
+    /// When it was exchanged for its successor; a used token presented again is reuse.
+    pub used_at: Option<OffsetDateTime>,
+}
+
+/// Where sessions and their refresh tokens live.
+///
+/// Only hashes of token secrets pass through this trait. The one operation
+/// that must be atomic is [`rotate_refresh_token`](TokenStore::rotate_refresh_token):
+/// of two concurrent calls for one token, exactly one may return `true`.
+#[async_trait]
+pub trait TokenStore: Send + Sync + 'static {
+    /// Stores a new family with its first token, both or neither.
+    async fn create_family(
+        &self,
+        family: &RefreshFamily,
+        token_hash: &str,
+    ) -> Result<(), StoreError>;
+
+    /// The token with this hash, with its family.
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<RefreshToken>, StoreError>;
+
+    /// Marks `spent_hash` used at `now` and adds `next_hash` to the same
+    /// family, atomically and only if the token was unused and its family not
+    /// revoked; returns whether this call did it.
+    async fn rotate_refresh_token(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Revokes one family (all its tokens stop working).
+    async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
+
+    /// Revokes every family of a user except `keep`; returns how many it revoked.
+    async fn revoke_user_families(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    /// The user's families that are neither revoked nor expired at `now`, oldest first.
+    async fn list_families(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<RefreshFamily>, StoreError>;
+}

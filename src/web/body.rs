@@ -1,0 +1,91 @@
+//! Reading request bodies with a size limit, and reading JSON fields with
+//! errors that name the field.
+
+use bytes::Bytes;
+use http_body::Body;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::{Map, Value};
+
+use crate::error::AuthError;
+
+/// Reads a whole body, refusing more than `limit` bytes with
+/// [`AuthError::PayloadTooLarge`].
+pub async fn read_body<B>(body: B, limit: usize) -> Result<Bytes, AuthError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(AuthError::PayloadTooLarge),
+        Err(err) => {
+            tracing::debug!(error = %err, "reading the request body failed");
+            Err(AuthError::invalid(
+                "body",
+                "the request body could not be read",
+            ))
+        }
+    }
+}
+
+/// A JSON object body; an empty body reads as `{}`.
+pub(crate) struct JsonBody(Map<String, Value>);
+
+impl JsonBody {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, AuthError> {
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Map::new()));
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(_) => Err(malformed("the request body must be a JSON object")),
+            Err(err) => Err(malformed(format!(
+                "the request body is not valid JSON: {err}"
+            ))),
+        }
+    }
+
+    /// A string field that must be present and non-empty.
+    pub(crate) fn required_str(&self, field: &str) -> Result<String, AuthError> {
+        match self.optional_str(field)? {
+            Some(value) if !value.is_empty() => Ok(value),
+            _ => Err(AuthError::invalid(field, format!("{field} is required"))),
+        }
+    }
+
+    /// A string field that may be absent or null.
+    pub(crate) fn optional_str(&self, field: &str) -> Result<Option<String>, AuthError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(AuthError::invalid(
+                field,
+                format!("{field} must be a string"),
+            )),
+        }
+    }
+
+    /// A boolean field that may be absent or null.
+    pub(crate) fn optional_bool(&self, field: &str) -> Result<Option<bool>, AuthError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(AuthError::invalid(
+                field,
+                format!("{field} must be a boolean"),
+            )),
+        }
+    }
+
+    /// Whether the field is present (even as null).
+    pub(crate) fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+}
+
+fn malformed(message: impl Into<String>) -> AuthError {
+    AuthError::Validation {
+        field: None,
+        message: message.into(),
+    }
+}

@@ -1,0 +1,333 @@
+//! The native dialect: `{statusCode, message, data}` envelopes, errors as
+//! `{statusCode, message, details, code}`, camelCase fields.
+//!
+//! | method | path | |
+//! |---|---|---|
+//! | POST | `/auth/login` | `{email, password, remember?}` → tokens and user |
+//! | POST | `/login` | the same, cookie mode: HttpOnly cookies and the user |
+//! | POST | `/auth/refresh-token` | `{refreshToken}` or the cookie → rotated tokens |
+//! | POST | `/auth/logout` | `{refreshToken}` or the cookie → session revoked |
+//! | POST | `/auth/register` | `{email, password, name?}` → 201 and the user |
+//! | GET | `/auth/validate-session` | 200 when signed in, else 401 |
+//! | GET | `/me` | the signed-in user |
+//! | PATCH | `/me` | `{name?, password?, currentPassword?}` → the user |
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
+use http::request::Parts;
+use http::{HeaderValue, Method, Response, StatusCode};
+use serde_json::{Value, json};
+use time::format_description::well_known::Rfc3339;
+
+use super::Route;
+use crate::error::AuthError;
+use crate::identity::Identity;
+use crate::service::{Auth, Client, Credentials, NewAccount, ProfileUpdate, Session};
+use crate::store::User;
+use crate::web::body::JsonBody;
+use crate::web::{AuthState, Carrier, authenticate, client_ip, cookies, csrf};
+
+/// The endpoints of the native dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST /auth/login`
+    Login,
+    /// `POST /login` (cookie mode)
+    CookieLogin,
+    /// `POST /auth/refresh-token`
+    RefreshToken,
+    /// `POST /auth/logout`
+    Logout,
+    /// `POST /auth/register`
+    Register,
+    /// `GET /auth/validate-session`
+    ValidateSession,
+    /// `GET /me`
+    Me,
+    /// `PATCH /me`
+    UpdateMe,
+}
+
+/// Every route of the native dialect.
+pub const ROUTES: &[Route] = &[
+    route(Method::POST, "/auth/login", Endpoint::Login),
+    route(Method::POST, "/login", Endpoint::CookieLogin),
+    route(Method::POST, "/auth/refresh-token", Endpoint::RefreshToken),
+    route(Method::POST, "/auth/logout", Endpoint::Logout),
+    route(Method::POST, "/auth/register", Endpoint::Register),
+    route(
+        Method::GET,
+        "/auth/validate-session",
+        Endpoint::ValidateSession,
+    ),
+    route(Method::GET, "/me", Endpoint::Me),
+    route(Method::PATCH, "/me", Endpoint::UpdateMe),
+];
+
+const fn route(method: Method, path: &'static str, endpoint: Endpoint) -> Route {
+    Route {
+        method,
+        path,
+        endpoint,
+    }
+}
+
+/// Answers one request. `peer` is the TCP peer's address, when the
+/// framework knows it; the body has been read with [`crate::web::read_body`].
+pub async fn handle(
+    auth: &Auth,
+    endpoint: Endpoint,
+    parts: &Parts,
+    body: &Bytes,
+    peer: Option<IpAddr>,
+) -> Response<Bytes> {
+    let call = Call {
+        auth,
+        parts,
+        body,
+        client: Client {
+            ip: client_ip::client_ip(peer, &parts.headers, &auth.config().trusted_proxies),
+        },
+    };
+    match call.answer(endpoint).await {
+        Ok(response) => response,
+        Err(err) => error(&err),
+    }
+}
+
+/// The native error response for an error.
+pub fn error(err: &AuthError) -> Response<Bytes> {
+    let status = err.status();
+    let mut body = json!({
+        "statusCode": status.as_u16(),
+        "message": status.canonical_reason().unwrap_or("Error"),
+        "details": err.to_string(),
+        "code": err.code(),
+    });
+    if let AuthError::Validation {
+        field: Some(field), ..
+    } = err
+    {
+        body["field"] = json!(field);
+    }
+    let mut response = envelope(status, &body);
+    if let Some(secs) = err.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+struct Call<'a> {
+    auth: &'a Auth,
+    parts: &'a Parts,
+    body: &'a Bytes,
+    client: Client,
+}
+
+impl Call<'_> {
+    async fn answer(&self, endpoint: Endpoint) -> Result<Response<Bytes>, AuthError> {
+        let state = self.state()?;
+        match endpoint {
+            Endpoint::Login => self.login(false).await,
+            Endpoint::CookieLogin => self.login(true).await,
+            Endpoint::RefreshToken => self.refresh().await,
+            Endpoint::Logout => self.logout().await,
+            Endpoint::Register => self.register().await,
+            Endpoint::ValidateSession => {
+                let identity = state.identity()?;
+                Ok(success(
+                    StatusCode::OK,
+                    json!({
+                        "valid": true,
+                        "userId": identity.user_id,
+                        "expiresAt": timestamp(identity.expires_at),
+                    }),
+                ))
+            }
+            Endpoint::Me => {
+                let user = self.auth.me(state.identity()?).await?;
+                Ok(success(StatusCode::OK, self.user_json(&user, true)))
+            }
+            Endpoint::UpdateMe => self.update_me(state.identity()?).await,
+        }
+    }
+
+    /// The layer's verdict when it ran; else authenticate and check CSRF
+    /// here, as the layer would have.
+    fn state(&self) -> Result<AuthState, AuthError> {
+        if let Some(state) = self.parts.extensions.get::<AuthState>() {
+            return Ok(state.clone());
+        }
+        let (state, carrier) = authenticate(self.auth, &self.parts.headers);
+        if carrier == Carrier::Cookie {
+            csrf::check(self.auth.config(), &self.parts.method, &self.parts.headers)?;
+        }
+        Ok(state)
+    }
+
+    async fn login(&self, cookie_mode: bool) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let mut credentials =
+            Credentials::new(body.required_str("email")?, body.required_str("password")?);
+        credentials.remember = body.optional_bool("remember")?.unwrap_or(false);
+        let session = self.auth.login(credentials, self.client).await?;
+        if cookie_mode {
+            let data = json!({
+                "expTime": session.expires_in.as_secs(),
+                "user": self.user_json(&session.user, false),
+            });
+            Ok(self.with_session_cookies(success(StatusCode::OK, data), &session))
+        } else {
+            Ok(success(StatusCode::OK, self.session_json(&session)))
+        }
+    }
+
+    async fn refresh(&self) -> Result<Response<Bytes>, AuthError> {
+        let (token, from_cookie) = self.refresh_token()?;
+        let session = self.auth.refresh(&token).await;
+        let session = match session {
+            Ok(session) => session,
+            // A dead refresh cookie is useless to the browser: clear it.
+            Err(err) if from_cookie => return Ok(self.clearing_cookies(error(&err))),
+            Err(err) => return Err(err),
+        };
+        if from_cookie {
+            let data = json!({ "expTime": session.expires_in.as_secs() });
+            Ok(self.with_session_cookies(success(StatusCode::OK, data), &session))
+        } else {
+            Ok(success(StatusCode::OK, self.session_json(&session)))
+        }
+    }
+
+    async fn logout(&self) -> Result<Response<Bytes>, AuthError> {
+        let (token, _) = self.refresh_token()?;
+        self.auth.logout(&token).await?;
+        Ok(self.clearing_cookies(success(StatusCode::OK, json!({ "loggedOut": true }))))
+    }
+
+    async fn register(&self) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let mut account = NewAccount::new(
+            body.required_str("email")?,
+            body.required_str("password")?,
+            "",
+        );
+        account.name = body.optional_str("name")?;
+        let user = self.auth.register(account).await?;
+        Ok(success(StatusCode::CREATED, self.user_json(&user, true)))
+    }
+
+    async fn update_me(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let mut update = ProfileUpdate::default();
+        if body.has("name") {
+            update.name = Some(body.optional_str("name")?);
+        }
+        update.password = body.optional_str("password")?;
+        update.current_password = body.optional_str("currentPassword")?;
+        let user = self.auth.update_me(identity, update, self.client).await?;
+        Ok(success(StatusCode::OK, self.user_json(&user, true)))
+    }
+
+    /// The refresh token from the body, else from the cookie.
+    fn refresh_token(&self) -> Result<(String, bool), AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        if let Some(token) = body.optional_str("refreshToken")?.filter(|t| !t.is_empty()) {
+            return Ok((token, false));
+        }
+        cookies::read(
+            &self.parts.headers,
+            &self.auth.config().cookies.refresh_name,
+        )
+        .map(|token| (token, true))
+        .ok_or_else(|| AuthError::invalid("refreshToken", "refreshToken is required"))
+    }
+
+    fn session_json(&self, session: &Session) -> Value {
+        json!({
+            "accessToken": session.access_token,
+            "refreshToken": session.refresh_token,
+            "expTime": session.expires_in.as_secs(),
+            "user": self.user_json(&session.user, false),
+        })
+    }
+
+    fn user_json(&self, user: &User, full: bool) -> Value {
+        let mut value = json!({
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "role": { "id": user.role, "name": self.auth.config().role_name(&user.role) },
+        });
+        if full {
+            value["isActive"] = json!(user.is_active);
+            value["createdAt"] = json!(timestamp(user.created_at));
+        }
+        value
+    }
+
+    fn with_session_cookies(
+        &self,
+        mut response: Response<Bytes>,
+        session: &Session,
+    ) -> Response<Bytes> {
+        let config = &self.auth.config().cookies;
+        let headers = response.headers_mut();
+        headers.append(
+            SET_COOKIE,
+            cookies::set(
+                config,
+                &config.access_name,
+                &session.access_token,
+                session.expires_in,
+            ),
+        );
+        headers.append(
+            SET_COOKIE,
+            cookies::set(
+                config,
+                &config.refresh_name,
+                &session.refresh_token,
+                session.refresh_expires_in,
+            ),
+        );
+        response
+    }
+
+    fn clearing_cookies(&self, mut response: Response<Bytes>) -> Response<Bytes> {
+        let config = &self.auth.config().cookies;
+        let headers = response.headers_mut();
+        headers.append(SET_COOKIE, cookies::clear(config, &config.access_name));
+        headers.append(SET_COOKIE, cookies::clear(config, &config.refresh_name));
+        response
+    }
+}
+
+fn success(status: StatusCode, data: Value) -> Response<Bytes> {
+    envelope(
+        status,
+        &json!({
+            "statusCode": status.as_u16(),
+            "message": "Success",
+            "data": data,
+        }),
+    )
+}
+
+fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+fn timestamp(t: time::OffsetDateTime) -> Value {
+    t.format(&Rfc3339).map_or(Value::Null, Value::String)
+}

@@ -1,0 +1,151 @@
+//! Tower middleware: [`AuthLayer`] authenticates every request, and
+//! [`RequireRoleLayer`] guards routes by role. Both work with any
+//! `http`-based framework built on tower (axum, tonic, hyper services).
+
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::future::{Either, Ready, ready};
+use http::{Request, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::dialect::native;
+use super::{AuthState, Carrier, authenticate, csrf};
+use crate::error::AuthError;
+use crate::service::Auth;
+
+/// Authenticates each request and stores the [`AuthState`] in its extensions.
+///
+/// Verification is local (a JWT signature check, no store round-trip).
+/// Invalid credentials do not stop the request here: public routes still
+/// answer, and protected ones refuse through the extractor or a guard. The
+/// one refusal is CSRF: a cookie-authenticated unsafe request from a foreign
+/// origin gets 403 at once.
+#[derive(Clone)]
+pub struct AuthLayer {
+    auth: Auth,
+}
+
+impl AuthLayer {
+    /// The layer for a service.
+    pub fn new(auth: Auth) -> Self {
+        Self { auth }
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            auth: self.auth.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service made by [`AuthLayer`].
+#[derive(Clone)]
+pub struct AuthService<S> {
+    auth: Auth,
+    inner: S,
+}
+
+type Refusal<R, E> = Ready<Result<R, E>>;
+
+impl<S, B, RB> Service<Request<B>> for AuthService<S>
+where
+    S: Service<Request<B>, Response = Response<RB>>,
+    RB: From<Bytes>,
+{
+    type Response = Response<RB>;
+    type Error = S::Error;
+    type Future = Either<Refusal<Self::Response, S::Error>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        let (state, carrier) = authenticate(&self.auth, req.headers());
+        if carrier == Carrier::Cookie {
+            if let Err(err) = csrf::check(self.auth.config(), req.method(), req.headers()) {
+                return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
+            }
+        }
+        req.extensions_mut().insert(state);
+        Either::Right(self.inner.call(req))
+    }
+}
+
+/// Lets through only requests whose identity holds a role: 401 without a
+/// valid identity, 403 with another role. Put it on the routes it guards
+/// (`route_layer` in axum), inside an [`AuthLayer`].
+#[derive(Clone)]
+pub struct RequireRoleLayer {
+    role: Arc<str>,
+}
+
+impl RequireRoleLayer {
+    /// A guard for the given role id.
+    pub fn new(role: &str) -> Self {
+        Self { role: role.into() }
+    }
+}
+
+impl<S> Layer<S> for RequireRoleLayer {
+    type Service = RequireRole<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireRole {
+            role: self.role.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service made by [`RequireRoleLayer`].
+#[derive(Clone)]
+pub struct RequireRole<S> {
+    role: Arc<str>,
+    inner: S,
+}
+
+impl<S, B, RB> Service<Request<B>> for RequireRole<S>
+where
+    S: Service<Request<B>, Response = Response<RB>>,
+    RB: From<Bytes>,
+{
+    type Response = Response<RB>;
+    type Error = S::Error;
+    type Future = Either<Refusal<Self::Response, S::Error>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let verdict = match req.extensions().get::<AuthState>() {
+            Some(state) => role_verdict(state, &self.role),
+            None => {
+                // Fail closed: without the AuthLayer there was no CSRF check.
+                tracing::error!("RequireRoleLayer used without an AuthLayer around it");
+                Err(AuthError::Unauthenticated)
+            }
+        };
+        match verdict {
+            Ok(()) => Either::Right(self.inner.call(req)),
+            Err(err) => Either::Left(ready(Ok(native::error(&err).map(RB::from)))),
+        }
+    }
+}
+
+fn role_verdict(state: &AuthState, role: &str) -> Result<(), AuthError> {
+    if state.identity()?.has_role(role) {
+        Ok(())
+    } else {
+        Err(AuthError::Forbidden("this route needs another role"))
+    }
+}
