@@ -77,6 +77,24 @@ impl Auth {
         Ok(self.0.users.find_user_by_email(email).await?)
     }
 
+    /// Activates or deactivates an account (an admin API). Deactivating also
+    /// revokes every session; access tokens already out stop at `/me` and at
+    /// refresh, and expire within `access_token_ttl`.
+    pub async fn set_user_active(&self, user_id: &str, active: bool) -> Result<User, AuthError> {
+        let changes = UserChanges {
+            is_active: Some(active),
+            ..UserChanges::default()
+        };
+        let user = self.0.users.update_user(user_id, changes).await?;
+        if !active {
+            self.0
+                .tokens
+                .revoke_user_families(user_id, None, self.0.clock.now())
+                .await?;
+        }
+        Ok(user)
+    }
+
     /// The signed-in user's account; a deleted or deactivated account is
     /// [`AuthError::TokenInvalid`] even while its access token lasts.
     pub async fn me(&self, identity: &Identity) -> Result<User, AuthError> {

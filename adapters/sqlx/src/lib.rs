@@ -101,5 +101,7 @@ fn time_at(secs: i64) -> Result<OffsetDateTime, StoreError> {
 /// Reads a 0/1 flag column.
 fn flag(row: &sqlx::any::AnyRow, column: &str) -> Result<bool, StoreError> {
     use sqlx::Row;
-    row.try_get::<i64, _>(column).map(|v| v != 0).map_err(unavailable)
+    row.try_get::<i64, _>(column)
+        .map(|v| v != 0)
+        .map_err(unavailable)
 }

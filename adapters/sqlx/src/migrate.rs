@@ -9,7 +9,8 @@ use sqlx::AnyPool;
 use super::unavailable;
 
 /// Every migration, oldest first; never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_users_and_sessions.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/0001_users_and_sessions.sql"))];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 
@@ -29,17 +30,20 @@ pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
         Err(e) => return Err(e),
     }
     for &(version, sql) in MIGRATIONS {
-        let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM portcullis_migrations WHERE version = $1")
-            .bind(version)
-            .fetch_optional(pool)
-            .await
-            .map_err(unavailable)?;
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM portcullis_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(pool)
+                .await
+                .map_err(unavailable)?;
         if applied.is_some() {
             continue;
         }
         match apply(pool, version, sql).await {
             Ok(()) => tracing::info!(version, "portcullis schema migrated"),
-            Err(StoreError::Conflict) => tracing::info!(version, "migration applied by another instance"),
+            Err(StoreError::Conflict) => {
+                tracing::info!(version, "migration applied by another instance")
+            }
             Err(e) => return Err(e),
         }
     }
@@ -61,7 +65,10 @@ fn apply<'a>(pool: &'a AnyPool, version: i64, sql: &'static str) -> StoreFuture<
             .await
             .map_err(unavailable)?;
         for statement in statements(sql) {
-            sqlx::query(&statement).execute(&mut *tx).await.map_err(unavailable)?;
+            sqlx::query(&statement)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
         }
         tx.commit().await.map_err(unavailable)
     })

@@ -1,0 +1,249 @@
+//! A real server on an ephemeral port, and a small HTTP client for it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use portcullis::store::MemoryStore;
+use portcullis::{Auth, AuthConfig, Identity, ManualClock, NewAccount};
+use portcullis_sqlx::SqlStore;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Which store the server runs on.
+pub enum Backing {
+    Memory,
+    Sqlite,
+}
+
+pub struct Server {
+    pub base: String,
+    pub auth: Auth,
+    pub clock: ManualClock,
+    pub sql: Option<(SqlStore, PathBuf)>,
+    http: reqwest::Client,
+}
+
+/// A configuration for tests: cheap Argon2 (production cost is tested on
+/// its own) and plain-http cookies.
+pub fn test_config() -> AuthConfig {
+    let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
+    config.password.memory_kib = 1024;
+    config.password.iterations = 1;
+    config.cookies.secure = false;
+    config
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        Self::start_with(test_config(), Backing::Memory).await
+    }
+
+    pub async fn start_with(config: AuthConfig, backing: Backing) -> Self {
+        let clock = ManualClock::new();
+        let builder = Auth::builder(config).clock(clock.clone());
+        let (auth, sql) = match backing {
+            Backing::Memory => (
+                builder.store(MemoryStore::new()).build().expect("build"),
+                None,
+            ),
+            Backing::Sqlite => {
+                let path = std::env::temp_dir()
+                    .join(format!("portcullis-api-{}.db", portcullis::token::new_id()));
+                let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+                    .await
+                    .expect("sqlite");
+                let auth = builder.store(store.clone()).build().expect("build");
+                (auth, Some((store, path)))
+            }
+        };
+        let app = Router::new()
+            .route("/app/whoami", get(|me: Identity| async move { me.user_id }))
+            .route(
+                "/app/maybe",
+                get(|me: Option<Identity>| async move {
+                    me.map_or("anonymous".to_owned(), |m| m.user_id)
+                }),
+            )
+            .route(
+                "/app/admin",
+                get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
+            )
+            .nest("/api", auth.routes())
+            .layer(auth.layer());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+        Self {
+            base: format!("http://{addr}"),
+            auth,
+            clock,
+            sql,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+
+    pub fn host(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// A user with [`PASSWORD`] created through the service.
+    pub async fn user(&self, email: &str, role: &str) -> String {
+        let mut account = NewAccount::new(email, PASSWORD, role);
+        account.name = Some("Test User".into());
+        self.auth
+            .create_user(account)
+            .await
+            .expect("create user")
+            .id
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> Call {
+        Call {
+            builder: self.http.request(method, format!("{}{}", self.base, path)),
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path).json(body).send().await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        self.post(
+            "/api/auth/login",
+            json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    /// Logs in and returns (access token, refresh token).
+    pub async fn tokens(&self, email: &str) -> (String, String) {
+        let reply = self.login(email, PASSWORD).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        (
+            reply.data()["accessToken"]
+                .as_str()
+                .expect("accessToken")
+                .to_owned(),
+            reply.data()["refreshToken"]
+                .as_str()
+                .expect("refreshToken")
+                .to_owned(),
+        )
+    }
+
+    pub fn advance(&self, secs: u64) {
+        self.clock.advance(Duration::from_secs(secs));
+    }
+}
+
+pub struct Call {
+    builder: reqwest::RequestBuilder,
+}
+
+impl Call {
+    pub fn json(mut self, body: Value) -> Self {
+        self.builder = self.builder.json(&body);
+        self
+    }
+
+    pub fn raw(mut self, content_type: &str, body: impl Into<reqwest::Body>) -> Self {
+        self.builder = self.builder.header("content-type", content_type).body(body);
+        self
+    }
+
+    pub fn bearer(mut self, token: &str) -> Self {
+        self.builder = self.builder.bearer_auth(token);
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub async fn send(self) -> Reply {
+        let response = self.builder.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    pub fn details(&self) -> &str {
+        self.body["details"].as_str().unwrap_or_default()
+    }
+
+    /// Every Set-Cookie header.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v: &HeaderValue| v.to_str().expect("ascii").to_owned())
+            .collect()
+    }
+
+    /// The Set-Cookie header for one cookie.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// A `Cookie` request header carrying every cookie this reply set.
+    pub fn cookie_header(&self) -> String {
+        self.set_cookies()
+            .iter()
+            .filter_map(|c| c.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Asserts the native error shape and returns its code.
+    pub fn error_code(&self) -> &str {
+        assert_eq!(
+            self.body["statusCode"],
+            self.status.as_u16(),
+            "{}",
+            self.body
+        );
+        assert!(self.body["message"].is_string(), "{}", self.body);
+        assert!(self.body["details"].is_string(), "{}", self.body);
+        self.body["code"].as_str().expect("code")
+    }
+}

@@ -1,0 +1,286 @@
+//! Login, cookie login, refresh rotation, logout.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::{PASSWORD, Server};
+
+#[tokio::test]
+async fn login_answers_tokens_and_the_user_in_the_native_envelope() {
+    let server = Server::start().await;
+    let id = server.user("ada@example.com", "admin").await;
+    let reply = server.login("ada@example.com", PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["statusCode"], 200);
+    assert_eq!(reply.body["message"], "Success");
+    let data = reply.data();
+    assert_eq!(
+        data["accessToken"].as_str().map(|t| t.split('.').count()),
+        Some(3),
+        "a JWT"
+    );
+    assert!(data["refreshToken"].as_str().is_some_and(|t| t.len() >= 43));
+    assert_eq!(data["expTime"], 900);
+    assert_eq!(
+        data["user"],
+        json!({ "id": id, "email": "ada@example.com", "name": "Test User", "role": { "id": "admin", "name": "Admin" } })
+    );
+}
+
+#[tokio::test]
+async fn the_access_token_opens_me_and_validate_session() {
+    let server = Server::start().await;
+    let id = server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    let data = me.data();
+    assert_eq!(data["id"], id.as_str());
+    assert_eq!(data["email"], "ada@example.com");
+    assert_eq!(data["isActive"], true);
+    assert_eq!(data["role"], json!({ "id": "user", "name": "User" }));
+    assert!(data["createdAt"].as_str().is_some_and(|t| t.ends_with('Z')));
+
+    let valid = server
+        .request(Method::GET, "/api/auth/validate-session")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(valid.status, StatusCode::OK);
+    assert_eq!(valid.data()["userId"], id.as_str());
+    let anonymous = server
+        .request(Method::GET, "/api/auth/validate-session")
+        .send()
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(anonymous.error_code(), "UNAUTHENTICATED");
+    let garbage = server
+        .request(Method::GET, "/api/auth/validate-session")
+        .bearer("garbage")
+        .send()
+        .await;
+    assert_eq!(garbage.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, first) = server.tokens("ada@example.com").await;
+
+    let rotated = server
+        .post("/api/auth/refresh-token", json!({ "refreshToken": first }))
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let second = rotated.data()["refreshToken"]
+        .as_str()
+        .expect("new refresh token")
+        .to_owned();
+    assert_ne!(second, first, "refresh tokens rotate");
+    assert_eq!(rotated.data()["expTime"], 900);
+    let access = rotated.data()["accessToken"].as_str().expect("access");
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(access)
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+
+    let replay = server
+        .post("/api/auth/refresh-token", json!({ "refreshToken": first }))
+        .await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.error_code(), "TOKEN_INVALID");
+    let after = server
+        .post("/api/auth/refresh-token", json!({ "refreshToken": second }))
+        .await;
+    assert_eq!(
+        after.status,
+        StatusCode::UNAUTHORIZED,
+        "reuse revoked the whole family"
+    );
+}
+
+#[tokio::test]
+async fn of_concurrent_refreshes_with_one_token_at_most_one_succeeds() {
+    for backing in [
+        crate::common::Backing::Memory,
+        crate::common::Backing::Sqlite,
+    ] {
+        let server = Server::start_with(crate::common::test_config(), backing).await;
+        server.user("ada@example.com", "user").await;
+        let (_, token) = server.tokens("ada@example.com").await;
+        let replies = futures_util::future::join_all(
+            (0..8)
+                .map(|_| server.post("/api/auth/refresh-token", json!({ "refreshToken": token }))),
+        )
+        .await;
+        let ok = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK)
+            .count();
+        assert_eq!(ok, 1, "{ok} concurrent refreshes succeeded");
+        assert!(
+            replies
+                .iter()
+                .all(|r| r.status == StatusCode::OK || r.status == StatusCode::UNAUTHORIZED),
+            "losers get 401, never 5xx"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_session_ends_when_its_lifetime_does() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, refresh) = server.tokens("ada@example.com").await;
+    server.advance(7 * 24 * 3600 + 1);
+    let late = server
+        .post(
+            "/api/auth/refresh-token",
+            json!({ "refreshToken": refresh }),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(late.error_code(), "TOKEN_EXPIRED");
+}
+
+#[tokio::test]
+async fn remember_me_makes_the_session_last_longer() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let short = server
+        .post(
+            "/api/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    let long = server
+        .post(
+            "/api/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD, "remember": true }),
+        )
+        .await;
+    let max_age = |reply: &crate::common::Reply| {
+        reply.set_cookie("portcullis_refresh").and_then(|c| {
+            c.split("Max-Age=")
+                .nth(1)
+                .and_then(|v| v.split(';').next())
+                .map(str::to_owned)
+        })
+    };
+    assert_eq!(max_age(&short).as_deref(), Some("604800"));
+    assert_eq!(max_age(&long).as_deref(), Some("2592000"));
+}
+
+#[tokio::test]
+async fn logout_revokes_the_session() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, refresh) = server.tokens("ada@example.com").await;
+    let out = server
+        .post("/api/auth/logout", json!({ "refreshToken": refresh }))
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    let again = server
+        .post(
+            "/api/auth/refresh-token",
+            json!({ "refreshToken": refresh }),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    let missing = server.post("/api/auth/logout", json!({})).await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    assert_eq!(missing.body["field"], "refreshToken");
+}
+
+#[tokio::test]
+async fn cookie_login_authenticates_later_requests_by_cookie_alone() {
+    let server = Server::start().await;
+    let id = server.user("ada@example.com", "user").await;
+    let login = server
+        .post(
+            "/api/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert_eq!(login.data()["user"]["id"], id.as_str());
+    assert!(
+        login.data().get("accessToken").is_none(),
+        "cookie mode keeps tokens out of reach of scripts"
+    );
+    assert!(login.data().get("refreshToken").is_none());
+    for name in ["portcullis_access", "portcullis_refresh"] {
+        let cookie = login.set_cookie(name).expect("cookie set");
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+        assert!(
+            !cookie.contains("Secure"),
+            "plain http on loopback: {cookie}"
+        );
+    }
+    let cookies = login.cookie_header();
+    let me = server
+        .request(Method::GET, "/api/me")
+        .header("cookie", &cookies)
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.data()["id"], id.as_str());
+
+    // Refresh by cookie: new cookies, and the old refresh cookie is spent.
+    let origin = format!("http://{}", server.host());
+    let refreshed = server
+        .request(Method::POST, "/api/auth/refresh-token")
+        .header("cookie", &cookies)
+        .header("origin", &origin)
+        .send()
+        .await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.body);
+    assert!(refreshed.set_cookie("portcullis_refresh").is_some());
+    assert!(refreshed.data().get("refreshToken").is_none());
+
+    // Logout by cookie clears both cookies.
+    let out = server
+        .request(Method::POST, "/api/auth/logout")
+        .header("cookie", &refreshed.cookie_header())
+        .header("origin", &origin)
+        .send()
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    for name in ["portcullis_access", "portcullis_refresh"] {
+        let cleared = out.set_cookie(name).expect("cleared");
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    }
+}
+
+#[tokio::test]
+async fn cookies_are_secure_by_default() {
+    let mut config = crate::common::test_config();
+    config.cookies = portcullis::CookieConfig::default();
+    let server = Server::start_with(config, crate::common::Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let login = server
+        .post(
+            "/api/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD }),
+        )
+        .await;
+    for cookie in login.set_cookies() {
+        assert!(cookie.contains("Secure"), "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn logout_with_an_unknown_token_is_harmless() {
+    let server = Server::start().await;
+    let out = server
+        .post("/api/auth/logout", json!({ "refreshToken": "not-a-token" }))
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+}
