@@ -22,7 +22,7 @@
 //! ```
 //!
 //! The pieces, from the outside in:
-//! - [`axum`](crate::axum) (feature `axum`, on by default): `auth.routes()`,
+//! - [`axum`] (feature `axum`, on by default): `auth.routes()`,
 //!   `auth.layer()`, `auth.require_role(..)` and the [`Identity`] extractor.
 //! - [`web`]: the framework-agnostic layer and the wire formats.
 //! - [`Auth`]: the service that owns every rule.
@@ -48,3 +48,8 @@ pub use config::{AuthConfig, CookieConfig, PasswordPolicy, Throttle};
 pub use error::{AuthError, ConfigError};
 pub use identity::{AuthMethod, Identity};
 pub use service::{Auth, AuthBuilder, Client, Credentials, NewAccount, ProfileUpdate, Session};
+
+/// The README's Rust examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

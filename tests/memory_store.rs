@@ -1,5 +1,8 @@
 //! The store conformance suite against the in-memory stores.
 
+// Test code: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use portcullis::store::{MemoryRateLimiter, MemoryStore, conformance};
 
 #[tokio::test]

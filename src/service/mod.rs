@@ -1,6 +1,6 @@
 //! [`Auth`]: the service that owns every rule of authentication.
 //!
-//! It takes typed commands and returns typed results or [`AuthError`]; it
+//! It takes typed commands and returns typed results or [`AuthError`](crate::AuthError); it
 //! knows nothing of HTTP, JSON field names or cookies. The web layer and the
 //! framework adapters are thin mappings onto these methods, and an
 //! application may call them directly too (to create an admin, say).

@@ -48,5 +48,5 @@ fn build(config: &CookieConfig, name: &str, value: &str, max_age: time::Duration
     }
     // Names and values are ours (config-checked names, base64url or JWT
     // values), so the header is always valid; fall back to a harmless empty one.
-    HeaderValue::from_str(&&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
 }

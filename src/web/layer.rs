@@ -70,10 +70,10 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let (state, carrier) = authenticate(&self.auth, req.headers());
-        if carrier == Carrier::Cookie {
-            if let Err(err) = csrf::check(self.auth.config(), req.method(), req.headers()) {
-                return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
-            }
+        if carrier == Carrier::Cookie
+            && let Err(err) = csrf::check(self.auth.config(), req.method(), req.headers())
+        {
+            return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
         }
         req.extensions_mut().insert(state);
         Either::Right(self.inner.call(req))

@@ -1,4 +1,4 @@
-//! SQLite and PostgreSQL stores for [portcullis](portcullis), on sqlx.
+//! SQLite and PostgreSQL stores for [`portcullis`], on sqlx.
 //!
 //! One [`SqlStore`] serves both databases: it speaks portable SQL through
 //! sqlx's `Any` driver, and the URL picks the database.

@@ -1,5 +1,8 @@
 //! The core's store conformance suite against SQLite and PostgreSQL.
 
+// Test code: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::Write;
 
 use portcullis::store::conformance;

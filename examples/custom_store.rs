@@ -1,0 +1,119 @@
+//! Keeping users and sessions in a store of your own: implement
+//! `UserStore` and `TokenStore`, then prove the implementation with the
+//! conformance suite (feature `testing`) before trusting it.
+//!
+//! This store wraps another one and writes an audit line for every change,
+//! a common reason to write a store. Run it to see the suite pass:
+//!
+//! ```sh
+//! cargo run --example custom_store --features testing
+//! ```
+
+use async_trait::async_trait;
+use portcullis::store::{
+    MemoryStore, NewUser, RefreshFamily, RefreshToken, StoreError, TokenStore, User, UserChanges,
+    UserStore, conformance,
+};
+use time::OffsetDateTime;
+
+/// Any store, with an audit trail of every write.
+#[derive(Clone)]
+struct AuditedStore<S> {
+    inner: S,
+}
+
+#[async_trait]
+impl<S: UserStore + Clone> UserStore for AuditedStore<S> {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
+        let created = self.inner.create_user(user).await?;
+        println!("audit: created user {}", created.id);
+        Ok(created)
+    }
+
+    async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.inner.find_user(id).await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        self.inner.find_user_by_email(email).await
+    }
+
+    async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError> {
+        let user = self.inner.update_user(id, changes).await?;
+        println!("audit: updated user {id}");
+        Ok(user)
+    }
+}
+
+#[async_trait]
+impl<S: TokenStore + Clone> TokenStore for AuditedStore<S> {
+    async fn create_family(
+        &self,
+        family: &RefreshFamily,
+        token_hash: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.create_family(family, token_hash).await?;
+        println!(
+            "audit: user {} signed in (session {})",
+            family.user_id, family.id
+        );
+        Ok(())
+    }
+
+    async fn find_refresh_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<RefreshToken>, StoreError> {
+        self.inner.find_refresh_token(token_hash).await
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        spent: &str,
+        next: &str,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner.rotate_refresh_token(spent, next, now).await
+    }
+
+    async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+        self.inner.revoke_family(family_id, now).await?;
+        println!("audit: session {family_id} revoked");
+        Ok(())
+    }
+
+    async fn revoke_user_families(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let revoked = self.inner.revoke_user_families(user_id, keep, now).await?;
+        println!("audit: {revoked} sessions of user {user_id} revoked");
+        Ok(revoked)
+    }
+
+    async fn list_families(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<RefreshFamily>, StoreError> {
+        self.inner.list_families(user_id, now).await
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let store = AuditedStore {
+        inner: MemoryStore::new(),
+    };
+    conformance::user_store(&store).await;
+    conformance::token_store(&store).await;
+    println!("AuditedStore keeps every promise of UserStore and TokenStore");
+
+    // And it plugs in like any store:
+    let auth = portcullis::Auth::builder(portcullis::AuthConfig::new(vec![42; 32]))
+        .store(store)
+        .build();
+    assert!(auth.is_ok());
+}

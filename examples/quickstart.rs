@@ -1,0 +1,154 @@
+//! The whole API under `/api` on `127.0.0.1:3000`, on a SQLite file, with no set-up:
+//!
+//! ```sh
+//! cargo run --example quickstart
+//! ```
+//!
+//! Environment (all optional):
+//! - `PORTCULLIS_ADDR`: listen address (default `127.0.0.1:3000`).
+//! - `PORTCULLIS_DATABASE_URL`: `sqlite://…` or `postgres://…`
+//!   (default `sqlite://portcullis.db?mode=rwc`).
+//! - `PORTCULLIS_ADMIN_EMAIL`, `PORTCULLIS_ADMIN_PASSWORD`: the admin created
+//!   on first start when absent (default `admin@example.com` with a random
+//!   password, printed once).
+//! - `PORTCULLIS_JWT_SECRET`: the access-token key (default: generated once
+//!   and kept in `.portcullis-secret`, so restarts keep sessions).
+//! - `PORTCULLIS_PUBLIC_URL`: this server's origin as browsers see it
+//!   (default `http://` + the listen address); cookies are `Secure` when it
+//!   is https, and it is an allowed origin for cookie requests.
+//! - `PORTCULLIS_TRUSTED_PROXIES`: comma-separated proxy IPs whose
+//!   `X-Forwarded-For` is believed.
+
+use std::error::Error;
+use std::net::SocketAddr;
+
+use axum::Router;
+use portcullis::{Auth, AuthConfig, NewAccount};
+use portcullis_sqlx::SqlStore;
+use tracing_subscriber::EnvFilter;
+
+const SECRET_FILE: &str = ".portcullis-secret";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let addr: SocketAddr = env_or("PORTCULLIS_ADDR", "127.0.0.1:3000").parse()?;
+    let database_url = env_or("PORTCULLIS_DATABASE_URL", "sqlite://portcullis.db?mode=rwc");
+    let public_url = env_or("PORTCULLIS_PUBLIC_URL", &format!("http://{addr}"));
+
+    let mut config = AuthConfig::new(jwt_secret()?);
+    config.cookies.secure = public_url.starts_with("https://");
+    config.allowed_origins = vec![public_url.trim_end_matches('/').to_owned()];
+    if let Ok(proxies) = std::env::var("PORTCULLIS_TRUSTED_PROXIES") {
+        config.trusted_proxies = proxies
+            .split(',')
+            .map(|p| p.trim().parse())
+            .collect::<Result<_, _>>()?;
+    }
+
+    let store = SqlStore::connect(&database_url).await?;
+    let auth = Auth::builder(config).store(store).build()?;
+    ensure_admin(&auth).await?;
+
+    let app = Router::new()
+        .nest("/api", auth.routes())
+        .layer(auth.layer());
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("portcullis quickstart listening on {public_url}/api");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+/// `PORTCULLIS_JWT_SECRET`, else the secret kept in `.portcullis-secret`,
+/// else a new one written there (readable by the owner only).
+fn jwt_secret() -> Result<Vec<u8>, Box<dyn Error>> {
+    if let Ok(secret) = std::env::var("PORTCULLIS_JWT_SECRET") {
+        return Ok(secret.into_bytes());
+    }
+    if let Ok(secret) = std::fs::read_to_string(SECRET_FILE) {
+        return Ok(secret.trim().as_bytes().to_vec());
+    }
+    let secret = portcullis::token::opaque::generate();
+    write_private(SECRET_FILE, &secret)?;
+    tracing::info!("generated a JWT secret and kept it in {SECRET_FILE}");
+    Ok(secret.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &str, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &str, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
+/// Creates the admin on first start; a generated password is printed once.
+async fn ensure_admin(auth: &Auth) -> Result<(), Box<dyn Error>> {
+    let email = env_or("PORTCULLIS_ADMIN_EMAIL", "admin@example.com");
+    if auth.find_user_by_email(&email).await?.is_some() {
+        return Ok(());
+    }
+    let (password, generated) = match std::env::var("PORTCULLIS_ADMIN_PASSWORD") {
+        Ok(password) if !password.is_empty() => (password, false),
+        _ => (portcullis::token::opaque::generate(), true),
+    };
+    let mut account = NewAccount::new(&email, &password, "admin");
+    account.name = Some("Admin".into());
+    auth.create_user(account).await?;
+    if generated {
+        println!(
+            "Created admin {email} with password: {password}\n(shown once; set PORTCULLIS_ADMIN_PASSWORD to choose it)"
+        );
+    } else {
+        tracing::info!("created admin {email}");
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
