@@ -88,9 +88,7 @@ async fn patch_me_changes_the_name() {
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;
     let reply = server
-        .request(Method::PATCH, "/api/me")
-        .bearer(&access)
-        .json(json!({ "name": "  Ada Lovelace " }))
+        .patch_me(&access, json!({ "name": "  Ada Lovelace " }))
         .send()
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -109,13 +107,7 @@ async fn a_password_change_needs_the_current_password_and_ends_other_sessions() 
     server.user("ada@example.com", "user").await;
     let (access, this_refresh) = server.tokens("ada@example.com").await;
     let (_, other_refresh) = server.tokens("ada@example.com").await;
-    let patch = |body| {
-        server
-            .request(Method::PATCH, "/api/me")
-            .bearer(&access)
-            .json(body)
-            .send()
-    };
+    let patch = |body| server.patch_me(&access, body).send();
 
     let without = patch(json!({ "password": "a new password" })).await;
     assert_eq!(without.status, StatusCode::BAD_REQUEST);
@@ -142,23 +134,13 @@ async fn a_password_change_needs_the_current_password_and_ends_other_sessions() 
             .status,
         StatusCode::OK
     );
-    let other = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": other_refresh }),
-        )
-        .await;
+    let other = server.refresh(&other_refresh).await;
     assert_eq!(
         other.status,
         StatusCode::UNAUTHORIZED,
         "other sessions are revoked"
     );
-    let this = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": this_refresh }),
-        )
-        .await;
+    let this = server.refresh(&this_refresh).await;
     assert_eq!(
         this.status,
         StatusCode::OK,
@@ -174,9 +156,7 @@ async fn the_current_password_requirement_is_configurable() {
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;
     let reply = server
-        .request(Method::PATCH, "/api/me")
-        .bearer(&access)
-        .json(json!({ "password": "a new password" }))
+        .patch_me(&access, json!({ "password": "a new password" }))
         .send()
         .await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -212,11 +192,6 @@ async fn an_inactive_account_cannot_sign_in_and_gets_the_generic_answer() {
         .send()
         .await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
-    let refreshed = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": refresh }),
-        )
-        .await;
+    let refreshed = server.refresh(&refresh).await;
     assert_eq!(refreshed.status, StatusCode::UNAUTHORIZED);
 }

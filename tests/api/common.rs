@@ -149,6 +149,31 @@ impl Server {
         )
     }
 
+    /// `POST /api/login` (cookie mode) with [`PASSWORD`].
+    pub async fn cookie_login(&self, email: &str, remember: bool) -> Reply {
+        self.post(
+            "/api/login",
+            json!({ "email": email, "password": PASSWORD, "remember": remember }),
+        )
+        .await
+    }
+
+    /// `POST /api/auth/refresh-token` with the token in the body.
+    pub async fn refresh(&self, refresh_token: &str) -> Reply {
+        self.post(
+            "/api/auth/refresh-token",
+            json!({ "refreshToken": refresh_token }),
+        )
+        .await
+    }
+
+    /// `PATCH /api/me` with a bearer token.
+    pub fn patch_me(&self, access: &str, body: Value) -> Call {
+        self.request(Method::PATCH, "/api/me")
+            .bearer(access)
+            .json(body)
+    }
+
     pub fn advance(&self, secs: u64) {
         self.clock.advance(Duration::from_secs(secs));
     }

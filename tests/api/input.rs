@@ -109,9 +109,7 @@ async fn a_json_null_name_clears_it() {
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;
     let reply = server
-        .request(Method::PATCH, "/api/me")
-        .bearer(&access)
-        .json(json!({ "name": null }))
+        .patch_me(&access, json!({ "name": null }))
         .send()
         .await;
     assert_eq!(reply.status, StatusCode::OK);

@@ -104,12 +104,7 @@ async fn forged_altered_and_expired_access_tokens_are_refused() {
 async fn cookie_requests_from_a_foreign_origin_are_refused_bearer_ones_are_not() {
     let server = Server::start().await;
     server.user("ada@example.com", "user").await;
-    let login = server
-        .post(
-            "/api/login",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let login = server.cookie_login("ada@example.com", false).await;
     let cookies = login.cookie_header();
     let own = format!("http://{}", server.host());
     let patch = |origin: &str| {
@@ -175,12 +170,7 @@ async fn the_database_holds_no_plaintext_password_or_refresh_token() {
     let server = Server::start_with(test_config(), Backing::Sqlite).await;
     server.user("ada@example.com", "user").await;
     let (_, refresh) = server.tokens("ada@example.com").await;
-    let rotated = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": refresh }),
-        )
-        .await;
+    let rotated = server.refresh(&refresh).await;
     let next = rotated.data()["refreshToken"]
         .as_str()
         .expect("rotated")
@@ -324,12 +314,7 @@ async fn a_store_outage_answers_503_and_fails_closed() {
         .send()
         .await;
     assert_eq!(me.status, StatusCode::SERVICE_UNAVAILABLE);
-    let refreshed = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": refresh }),
-        )
-        .await;
+    let refreshed = server.refresh(&refresh).await;
     assert_eq!(refreshed.status, StatusCode::SERVICE_UNAVAILABLE);
     let register = server
         .post(

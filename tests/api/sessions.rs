@@ -72,9 +72,7 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
     server.user("ada@example.com", "user").await;
     let (_, first) = server.tokens("ada@example.com").await;
 
-    let rotated = server
-        .post("/api/auth/refresh-token", json!({ "refreshToken": first }))
-        .await;
+    let rotated = server.refresh(&first).await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
     let second = rotated.data()["refreshToken"]
         .as_str()
@@ -90,14 +88,10 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
         .await;
     assert_eq!(me.status, StatusCode::OK);
 
-    let replay = server
-        .post("/api/auth/refresh-token", json!({ "refreshToken": first }))
-        .await;
+    let replay = server.refresh(&first).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay.error_code(), "TOKEN_INVALID");
-    let after = server
-        .post("/api/auth/refresh-token", json!({ "refreshToken": second }))
-        .await;
+    let after = server.refresh(&second).await;
     assert_eq!(
         after.status,
         StatusCode::UNAUTHORIZED,
@@ -139,12 +133,7 @@ async fn a_session_ends_when_its_lifetime_does() {
     server.user("ada@example.com", "user").await;
     let (_, refresh) = server.tokens("ada@example.com").await;
     server.advance(7 * 24 * 3600 + 1);
-    let late = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": refresh }),
-        )
-        .await;
+    let late = server.refresh(&refresh).await;
     assert_eq!(late.status, StatusCode::UNAUTHORIZED);
     assert_eq!(late.error_code(), "TOKEN_EXPIRED");
 }
@@ -153,18 +142,8 @@ async fn a_session_ends_when_its_lifetime_does() {
 async fn remember_me_makes_the_session_last_longer() {
     let server = Server::start().await;
     server.user("ada@example.com", "user").await;
-    let short = server
-        .post(
-            "/api/login",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-        )
-        .await;
-    let long = server
-        .post(
-            "/api/login",
-            json!({ "email": "ada@example.com", "password": PASSWORD, "remember": true }),
-        )
-        .await;
+    let short = server.cookie_login("ada@example.com", false).await;
+    let long = server.cookie_login("ada@example.com", true).await;
     let max_age = |reply: &crate::common::Reply| {
         reply.set_cookie("portcullis_refresh").and_then(|c| {
             c.split("Max-Age=")
@@ -186,12 +165,7 @@ async fn logout_revokes_the_session() {
         .post("/api/auth/logout", json!({ "refreshToken": refresh }))
         .await;
     assert_eq!(out.status, StatusCode::OK);
-    let again = server
-        .post(
-            "/api/auth/refresh-token",
-            json!({ "refreshToken": refresh }),
-        )
-        .await;
+    let again = server.refresh(&refresh).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
     let missing = server.post("/api/auth/logout", json!({})).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
@@ -202,12 +176,7 @@ async fn logout_revokes_the_session() {
 async fn cookie_login_authenticates_later_requests_by_cookie_alone() {
     let server = Server::start().await;
     let id = server.user("ada@example.com", "user").await;
-    let login = server
-        .post(
-            "/api/login",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let login = server.cookie_login("ada@example.com", false).await;
     assert_eq!(login.status, StatusCode::OK);
     assert_eq!(login.data()["user"]["id"], id.as_str());
     assert!(
@@ -265,12 +234,7 @@ async fn cookies_are_secure_by_default() {
     config.cookies = portcullis::CookieConfig::default();
     let server = Server::start_with(config, crate::common::Backing::Memory).await;
     server.user("ada@example.com", "user").await;
-    let login = server
-        .post(
-            "/api/login",
-            json!({ "email": "ada@example.com", "password": PASSWORD }),
-        )
-        .await;
+    let login = server.cookie_login("ada@example.com", false).await;
     for cookie in login.set_cookies() {
         assert!(cookie.contains("Secure"), "{cookie}");
     }
