@@ -11,8 +11,8 @@
 
 use async_trait::async_trait;
 use portcullis::store::{
-    MemoryStore, NewUser, RefreshFamily, RefreshToken, StoreError, TokenStore, User, UserChanges,
-    UserStore, conformance,
+    ApiToken, ApiTokenKind, MemoryStore, NewUser, RefreshFamily, RefreshToken, StoreError,
+    TokenStore, User, UserChanges, UserStore, conformance,
 };
 use time::OffsetDateTime;
 
@@ -91,6 +91,44 @@ impl<S: TokenStore + Clone> TokenStore for AuditedStore<S> {
         let revoked = self.inner.revoke_user_families(user_id, keep, now).await?;
         println!("audit: {revoked} sessions of user {user_id} revoked");
         Ok(revoked)
+    }
+
+    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError> {
+        self.inner.create_api_token(token).await?;
+        println!(
+            "audit: {} token made for user {}",
+            token.kind.as_str(),
+            token.user_id
+        );
+        Ok(())
+    }
+
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        self.inner.find_api_token(token_hash).await
+    }
+
+    async fn set_api_token_expiry(
+        &self,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner
+            .set_api_token_expiry(token_hash, expires_at)
+            .await
+    }
+
+    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let deleted = self.inner.delete_api_token(token_hash).await?;
+        println!("audit: api token deleted: {deleted}");
+        Ok(deleted)
+    }
+
+    async fn list_api_tokens(
+        &self,
+        owner_id: &str,
+        kinds: &[ApiTokenKind],
+    ) -> Result<Vec<ApiToken>, StoreError> {
+        self.inner.list_api_tokens(owner_id, kinds).await
     }
 
     async fn list_families(

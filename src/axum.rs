@@ -26,7 +26,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
 use axum::body::Body;
@@ -71,12 +71,16 @@ impl Auth {
     }
 }
 
+/// The peer address that `into_make_service_with_connect_info` recorded.
+pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
 async fn answer(auth: &Auth, endpoint: native::Endpoint, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let peer = peer_ip(&parts.extensions);
     let response = match read_body(body, auth.config().body_limit).await {
         Ok(bytes) => native::handle(auth, endpoint, &parts, &bytes, peer).await,
         Err(err) => native::error(&err),

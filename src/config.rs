@@ -57,6 +57,8 @@ pub struct AuthConfig {
     pub allowed_origins: Vec<String>,
     /// Largest request body the handlers read; default 1 MiB (413 beyond).
     pub body_limit: usize,
+    /// The v1 token API: lifetimes and who may mint tokens.
+    pub api_tokens: ApiTokenPolicy,
 }
 
 impl AuthConfig {
@@ -89,6 +91,7 @@ impl AuthConfig {
             cookies: CookieConfig::default(),
             allowed_origins: Vec::new(),
             body_limit: 1024 * 1024,
+            api_tokens: ApiTokenPolicy::default(),
         }
     }
 
@@ -174,6 +177,34 @@ pub struct Throttle {
     pub limit: u32,
     /// The window, which is also the cooling period once the limit is hit.
     pub window: Duration,
+}
+
+/// Lifetimes and permissions of the v1 token API's tokens.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiTokenPolicy {
+    /// Default lifetime of an app token; default about 200 years.
+    pub app_token_ttl: Duration,
+    /// Lifetime of a user token from `POST /v1/token/`; default 24 hours.
+    pub user_token_ttl: Duration,
+    /// Default lifetime of an on-behalf-of token; default 1 day.
+    pub on_behalf_of_ttl: Duration,
+    /// Roles that may create app tokens; default `["admin"]`.
+    pub app_token_roles: Vec<String>,
+    /// Roles that may act for others (create on-behalf-of tokens); default `["admin"]`.
+    pub act_for_others_roles: Vec<String>,
+}
+
+impl Default for ApiTokenPolicy {
+    fn default() -> Self {
+        Self {
+            app_token_ttl: Duration::from_secs(200 * 365 * 86_400),
+            user_token_ttl: Duration::from_secs(24 * 3600),
+            on_behalf_of_ttl: Duration::from_secs(86_400),
+            app_token_roles: vec!["admin".into()],
+            act_for_others_roles: vec!["admin".into()],
+        }
+    }
 }
 
 /// Names and attributes of the auth cookies.

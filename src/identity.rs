@@ -1,4 +1,4 @@
-//! [`Identity`]: who a request acts as, as the access token says.
+//! [`Identity`]: who a request acts as, as its access token or API tokens say.
 
 use time::OffsetDateTime;
 
@@ -20,10 +20,11 @@ impl AuthMethod {
     }
 }
 
-/// The signed-in identity of a request, taken from a verified access token.
+/// The signed-in identity of a request: from a verified access token
+/// (without a store round-trip), or from an `App-Token` + `Token` pair.
 ///
-/// Handlers get it through the framework adapter's extractor; it is known
-/// without a store round-trip.
+/// Handlers get it through the framework adapter's extractor. Requests made
+/// with an on-behalf-of token act as `user_id`, and `actor` names who acts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Identity {
@@ -33,8 +34,10 @@ pub struct Identity {
     pub role: String,
     /// The session (refresh family) the token belongs to.
     pub session_id: Option<String>,
-    /// How the user signed in (`amr`), such as `["pwd"]`.
+    /// How the user signed in (`amr`), such as `["pwd"]`; empty for API tokens.
     pub amr: Vec<String>,
+    /// For on-behalf-of tokens: the user acting for `user_id`.
+    pub actor: Option<String>,
     /// When the access token expires.
     pub expires_at: OffsetDateTime,
 }

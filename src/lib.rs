@@ -44,10 +44,12 @@ pub mod token;
 pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AuthConfig, CookieConfig, PasswordPolicy, Throttle};
+pub use config::{ApiTokenPolicy, AuthConfig, CookieConfig, PasswordPolicy, Throttle};
 pub use error::{AuthError, ConfigError};
 pub use identity::{AuthMethod, Identity};
-pub use service::{Auth, AuthBuilder, Client, Credentials, NewAccount, ProfileUpdate, Session};
+pub use service::{
+    Auth, AuthBuilder, Client, Credentials, NewAccount, ProfileUpdate, Session, TokenScope,
+};
 
 /// The README's Rust examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

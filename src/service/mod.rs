@@ -6,6 +6,7 @@
 //! application may call them directly too (to create an admin, say).
 
 mod account;
+mod api_tokens;
 mod login;
 mod session;
 
@@ -23,6 +24,7 @@ use crate::store::{MemoryRateLimiter, RateLimiter, TokenStore, User, UserStore};
 use crate::token::jwt::AccessTokens;
 
 pub use account::{NewAccount, ProfileUpdate};
+pub use api_tokens::TokenScope;
 pub use login::Credentials;
 
 /// The authentication service. Cheap to clone: clones share one state.

@@ -21,7 +21,8 @@ use futures_util::future::join_all;
 use time::OffsetDateTime;
 
 use super::{
-    Decision, NewUser, RateLimiter, RefreshFamily, StoreError, TokenStore, UserChanges, UserStore,
+    ApiToken, ApiTokenKind, Decision, NewUser, RateLimiter, RefreshFamily, StoreError, TokenStore,
+    UserChanges, UserStore,
 };
 use crate::token::{new_id, opaque};
 
@@ -269,6 +270,120 @@ pub async fn token_store<S: UserStore + TokenStore>(store: &S) {
             .unwrap()
             .is_empty()
     );
+
+    api_tokens(store).await;
+}
+
+fn api_token(
+    kind: ApiTokenKind,
+    user_id: &str,
+    owner_id: &str,
+    created: OffsetDateTime,
+) -> ApiToken {
+    let secret = opaque::generate();
+    ApiToken {
+        token_hash: opaque::digest(&secret),
+        kind,
+        user_id: user_id.to_owned(),
+        actor_id: (kind == ApiTokenKind::OnBehalfOf).then(|| owner_id.to_owned()),
+        owner_id: owner_id.to_owned(),
+        app_hash: None,
+        hint: secret[..6].to_owned(),
+        created_at: created,
+        expires_at: created + Duration::from_secs(86_400),
+    }
+}
+
+async fn api_tokens<S: UserStore + TokenStore>(store: &S) {
+    let new_user = || NewUser::new(&unique_email(), "user", None, t0());
+    let admin = store.create_user(new_user()).await.unwrap();
+    let user = store.create_user(new_user()).await.unwrap();
+
+    let app = api_token(ApiTokenKind::App, &admin.id, &admin.id, t0());
+    let mut mine = api_token(
+        ApiTokenKind::User,
+        &user.id,
+        &user.id,
+        t0() + Duration::from_secs(1),
+    );
+    mine.app_hash = Some(app.token_hash.clone());
+    let obo = api_token(
+        ApiTokenKind::OnBehalfOf,
+        &user.id,
+        &admin.id,
+        t0() + Duration::from_secs(2),
+    );
+    for token in [&app, &mine, &obo] {
+        store.create_api_token(token).await.unwrap();
+        assert_eq!(
+            store
+                .find_api_token(&token.token_hash)
+                .await
+                .unwrap()
+                .as_ref(),
+            Some(token)
+        );
+    }
+    assert!(
+        matches!(
+            store.create_api_token(&app).await,
+            Err(StoreError::Conflict)
+        ),
+        "a digest is stored once"
+    );
+    assert_eq!(
+        store
+            .find_api_token(&opaque::digest("unknown"))
+            .await
+            .unwrap(),
+        None
+    );
+
+    let both = [ApiTokenKind::User, ApiTokenKind::OnBehalfOf];
+    let admins = store.list_api_tokens(&admin.id, &both).await.unwrap();
+    assert_eq!(
+        admins,
+        vec![obo.clone()],
+        "listing filters by owner and kind"
+    );
+    let apps = store
+        .list_api_tokens(&admin.id, &[ApiTokenKind::App])
+        .await
+        .unwrap();
+    assert_eq!(apps, vec![app.clone()]);
+    let users = store.list_api_tokens(&user.id, &both).await.unwrap();
+    assert_eq!(
+        users,
+        vec![mine.clone()],
+        "tokens acting as a user are listed for their maker only"
+    );
+
+    let past = t0() - Duration::from_secs(1);
+    assert!(
+        store
+            .set_api_token_expiry(&mine.token_hash, past)
+            .await
+            .unwrap()
+    );
+    let expired = store
+        .find_api_token(&mine.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(expired.expires_at, past, "expiry can be set in the past");
+    assert!(
+        !store
+            .set_api_token_expiry(&opaque::digest("unknown"), past)
+            .await
+            .unwrap()
+    );
+
+    assert!(store.delete_api_token(&obo.token_hash).await.unwrap());
+    assert!(
+        !store.delete_api_token(&obo.token_hash).await.unwrap(),
+        "deleting twice finds nothing"
+    );
+    assert_eq!(store.find_api_token(&obo.token_hash).await.unwrap(), None);
 }
 
 /// Runs every [`RateLimiter`] promise against `limiter`.

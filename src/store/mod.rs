@@ -1,4 +1,5 @@
-//! The storage seams: [`UserStore`], [`TokenStore`] and [`RateLimiter`],
+//! The storage seams: [`UserStore`], [`TokenStore`] (sessions and API
+//! tokens) and [`RateLimiter`],
 //! with an in-memory implementation of each ([`MemoryStore`],
 //! [`MemoryRateLimiter`]) that is also their executable documentation.
 //!
@@ -7,6 +8,7 @@
 //! `portcullis::store::conformance::user_store(&store).await` and friends.
 //! `examples/custom_store.rs` walks through it.
 
+mod api_tokens;
 mod limits;
 mod memory;
 mod sessions;
@@ -15,6 +17,7 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod conformance;
 
+pub use api_tokens::{ApiToken, ApiTokenKind};
 pub use limits::{Decision, RateLimiter};
 pub use memory::{MemoryRateLimiter, MemoryStore};
 pub use sessions::{RefreshFamily, RefreshToken, TokenStore};

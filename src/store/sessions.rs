@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{ApiToken, ApiTokenKind, StoreError};
 
 /// A session: the chain of refresh tokens that rotate out of one sign-in
 /// (RFC 9700 §4.14 calls it a token family).
@@ -34,7 +34,7 @@ pub struct RefreshToken {
     pub used_at: Option<OffsetDateTime>,
 }
 
-/// Where sessions and their refresh tokens live.
+/// Where sessions, their refresh tokens, and API tokens live.
 ///
 /// Only hashes of token secrets pass through this trait. The one operation
 /// that must be atomic is [`rotate_refresh_token`](TokenStore::rotate_refresh_token):
@@ -81,4 +81,28 @@ pub trait TokenStore: Send + Sync + 'static {
         user_id: &str,
         now: OffsetDateTime,
     ) -> Result<Vec<RefreshFamily>, StoreError>;
+
+    /// Stores a new API token; a taken digest is [`StoreError::Conflict`].
+    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError>;
+
+    /// The API token with this digest, expired or not.
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Sets a token's expiry; returns whether the token exists.
+    async fn set_api_token_expiry(
+        &self,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a token; returns whether it existed.
+    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+
+    /// The tokens of these kinds that `owner_id` made, expired ones too,
+    /// oldest first.
+    async fn list_api_tokens(
+        &self,
+        owner_id: &str,
+        kinds: &[ApiTokenKind],
+    ) -> Result<Vec<ApiToken>, StoreError>;
 }

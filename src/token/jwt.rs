@@ -94,6 +94,7 @@ impl AccessTokens {
             role: claims.role,
             session_id: claims.sid,
             amr: claims.amr,
+            actor: None,
             expires_at,
         })
     }

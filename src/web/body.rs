@@ -1,5 +1,5 @@
-//! Reading request bodies with a size limit, and reading JSON fields with
-//! errors that name the field.
+//! Reading request bodies with a size limit, and reading JSON (or form)
+//! fields with errors that name the field.
 
 use bytes::Bytes;
 use http_body::Body;
@@ -42,6 +42,30 @@ impl JsonBody {
             Err(err) => Err(malformed(format!(
                 "the request body is not valid JSON: {err}"
             ))),
+        }
+    }
+
+    /// A form body (`application/x-www-form-urlencoded`): every field a string.
+    pub(crate) fn parse_form(bytes: &[u8]) -> Self {
+        Self(
+            form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect(),
+        )
+    }
+
+    /// An integer field that may be absent or null.
+    pub(crate) fn optional_i64(&self, field: &str) -> Result<Option<i64>, AuthError> {
+        match self.0.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| AuthError::invalid(field, format!("{field} must be an integer"))),
+            Some(_) => Err(AuthError::invalid(
+                field,
+                format!("{field} must be an integer"),
+            )),
         }
     }
 

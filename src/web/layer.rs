@@ -6,19 +6,21 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures_util::future::{Either, Ready, ready};
+use futures_util::future::{BoxFuture, Either, Ready, ready};
 use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use super::dialect::native;
-use super::{AuthState, Carrier, authenticate, csrf};
+use super::{AuthState, Carrier, Check, authenticate, authenticate_pair, client, csrf, peer_ip};
 use crate::error::AuthError;
 use crate::service::Auth;
 
 /// Authenticates each request and stores the [`AuthState`] in its extensions.
 ///
-/// Verification is local (a JWT signature check, no store round-trip).
+/// A bearer or cookie access token is verified locally (a JWT signature
+/// check, no store round-trip); an `App-Token` + `Token` pair is checked
+/// against the store.
 /// Invalid credentials do not stop the request here: public routes still
 /// answer, and protected ones refuse through the extractor or a guard. The
 /// one refusal is CSRF: a cookie-authenticated unsafe request from a foreign
@@ -57,26 +59,47 @@ type Refusal<R, E> = Ready<Result<R, E>>;
 
 impl<S, B, RB> Service<Request<B>> for AuthService<S>
 where
-    S: Service<Request<B>, Response = Response<RB>>,
+    S: Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
     RB: From<Bytes>,
 {
     type Response = Response<RB>;
     type Error = S::Error;
-    type Future = Either<Refusal<Self::Response, S::Error>, S::Future>;
+    type Future = Either<
+        Refusal<Self::Response, S::Error>,
+        Either<S::Future, BoxFuture<'static, Result<Response<RB>, S::Error>>>,
+    >;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        let (state, carrier) = authenticate(&self.auth, req.headers());
-        if carrier == Carrier::Cookie
-            && let Err(err) = csrf::check(self.auth.config(), req.method(), req.headers())
-        {
-            return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
+        match authenticate(&self.auth, req.headers()) {
+            Check::Ready(state, carrier) => {
+                if carrier == Carrier::Cookie
+                    && let Err(err) = csrf::check(self.auth.config(), req.method(), req.headers())
+                {
+                    return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
+                }
+                req.extensions_mut().insert(state);
+                Either::Right(Either::Left(self.inner.call(req)))
+            }
+            Check::TokenPair { app, user } => {
+                // The store decides: take the ready inner service along and
+                // leave a fresh clone behind (the tower idiom).
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let auth = self.auth.clone();
+                Either::Right(Either::Right(Box::pin(async move {
+                    let client = client(&auth, peer_ip(req.extensions()), req.headers());
+                    let state = authenticate_pair(&auth, &app, &user, client).await;
+                    req.extensions_mut().insert(state);
+                    inner.call(req).await
+                })))
+            }
         }
-        req.extensions_mut().insert(state);
-        Either::Right(self.inner.call(req))
     }
 }
 

@@ -1,5 +1,5 @@
 //! The framework-agnostic web layer: authenticating requests from their
-//! headers (bearer token or cookies), CSRF defence for cookie sessions, and
+//! headers (bearer token, `App-Token` + `Token` pair, or cookies), CSRF defence for cookie sessions, and
 //! the HTTP endpoints of each wire format ([`dialect`]).
 //!
 //! It speaks `http::Request`/`http::Response` with [`bytes::Bytes`] bodies;
@@ -13,6 +13,8 @@ mod csrf;
 pub mod dialect;
 mod layer;
 
+use std::net::IpAddr;
+
 use http::HeaderMap;
 
 pub use body::read_body;
@@ -20,7 +22,7 @@ pub use layer::{AuthLayer, AuthService, RequireRole, RequireRoleLayer};
 
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::service::Auth;
+use crate::service::{Auth, Client};
 
 /// What authentication found out about a request; the layer puts it in the
 /// request's extensions for extractors and guards.
@@ -50,29 +52,93 @@ impl AuthState {
 pub(crate) enum Carrier {
     /// None presented.
     None,
-    /// `Authorization: Bearer …`: immune to CSRF.
-    Bearer,
+    /// Headers a browser never adds by itself (`Authorization: Bearer`,
+    /// `App-Token` + `Token`): immune to CSRF.
+    Header,
     /// Auth cookies: the browser attaches them, so unsafe requests need an origin check.
     Cookie,
 }
 
-/// Authenticates a request by its headers: a bearer token wins over cookies.
-pub(crate) fn authenticate(auth: &Auth, headers: &HeaderMap) -> (AuthState, Carrier) {
+/// What authenticating a request takes.
+pub(crate) enum Check {
+    /// Settled from the headers alone (no store round-trip).
+    Ready(AuthState, Carrier),
+    /// An `App-Token` + `Token` pair: settled by [`Auth::authenticate_tokens`].
+    TokenPair {
+        /// The `App-Token` header.
+        app: String,
+        /// The `Token` header.
+        user: String,
+    },
+}
+
+/// Reads a request's credentials. Precedence: a bearer token, then an
+/// `App-Token` + `Token` pair, then the auth cookies.
+pub(crate) fn authenticate(auth: &Auth, headers: &HeaderMap) -> Check {
     let token_state = |token: &str| match auth.authenticate(token) {
         Ok(identity) => AuthState::Authenticated(identity),
         Err(err) => AuthState::Rejected(err),
     };
     if let Some(token) = bearer_token(headers) {
-        return (token_state(token), Carrier::Bearer);
+        return Check::Ready(token_state(token), Carrier::Header);
+    }
+    if let (Some(app), Some(user)) = (header(headers, "app-token"), header(headers, "token")) {
+        return Check::TokenPair {
+            app: app.to_owned(),
+            user: user.to_owned(),
+        };
     }
     let names = &auth.config().cookies;
     if let Some(token) = cookies::read(headers, &names.access_name) {
-        return (token_state(&token), Carrier::Cookie);
+        return Check::Ready(token_state(&token), Carrier::Cookie);
     }
     if cookies::read(headers, &names.refresh_name).is_some() {
-        return (AuthState::Anonymous, Carrier::Cookie);
+        return Check::Ready(AuthState::Anonymous, Carrier::Cookie);
     }
-    (AuthState::Anonymous, Carrier::None)
+    Check::Ready(AuthState::Anonymous, Carrier::None)
+}
+
+/// Settles a token pair against the store.
+pub(crate) async fn authenticate_pair(
+    auth: &Auth,
+    app: &str,
+    user: &str,
+    client: Client,
+) -> AuthState {
+    match auth.authenticate_tokens(app, user, client).await {
+        Ok(identity) => AuthState::Authenticated(identity),
+        Err(err) => AuthState::Rejected(err),
+    }
+}
+
+/// The client, as the TCP peer and the trusted proxies say.
+pub(crate) fn client(auth: &Auth, peer: Option<IpAddr>, headers: &HeaderMap) -> Client {
+    Client {
+        ip: client_ip::client_ip(peer, headers, &auth.config().trusted_proxies),
+    }
+}
+
+/// The TCP peer's address, where the framework put it in the extensions.
+pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
+    #[cfg(feature = "axum")]
+    {
+        crate::axum::peer_ip(extensions)
+    }
+    #[cfg(not(feature = "axum"))]
+    {
+        let _ = extensions;
+        None
+    }
+}
+
+/// A header's value, trimmed; `None` when absent, blank or not ASCII.
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)?
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {

@@ -71,6 +71,12 @@ impl Server {
                 }),
             )
             .route(
+                "/app/actor",
+                get(|me: Identity| async move {
+                    format!("{} by {}", me.user_id, me.actor.unwrap_or_default())
+                }),
+            )
+            .route(
                 "/app/admin",
                 get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
             )

@@ -11,3 +11,4 @@ mod input;
 mod security;
 mod sessions;
 mod throttling;
+mod v1_tokens;

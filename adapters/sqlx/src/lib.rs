@@ -21,6 +21,7 @@
 //! Rate-limit counters are not kept here: use the in-memory limiter for one
 //! process, or a shared one (Redis) for many.
 
+mod api_tokens;
 mod migrate;
 mod sessions;
 mod users;

@@ -9,8 +9,10 @@ use sqlx::AnyPool;
 use super::unavailable;
 
 /// Every migration, oldest first; never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/0001_users_and_sessions.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_users_and_sessions.sql")),
+    (2, include_str!("../migrations/0002_api_tokens.sql")),
+];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 

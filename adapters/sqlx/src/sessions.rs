@@ -1,7 +1,9 @@
-//! [`TokenStore`] for [`SqlStore`].
+//! [`TokenStore`] for [`SqlStore`]: sessions here, API tokens in `api_tokens.rs`.
 
 use async_trait::async_trait;
-use portcullis::store::{RefreshFamily, RefreshToken, StoreError, TokenStore};
+use portcullis::store::{
+    ApiToken, ApiTokenKind, RefreshFamily, RefreshToken, StoreError, TokenStore,
+};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -158,5 +160,33 @@ impl TokenStore for SqlStore {
             .await
             .map_err(unavailable)?;
         rows.iter().map(family).collect()
+    }
+
+    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError> {
+        self.insert_api_token(token).await
+    }
+
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        self.select_api_token(token_hash).await
+    }
+
+    async fn set_api_token_expiry(
+        &self,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.update_api_token_expiry(token_hash, expires_at).await
+    }
+
+    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        self.remove_api_token(token_hash).await
+    }
+
+    async fn list_api_tokens(
+        &self,
+        owner_id: &str,
+        kinds: &[ApiTokenKind],
+    ) -> Result<Vec<ApiToken>, StoreError> {
+        self.select_api_tokens(owner_id, kinds).await
     }
 }

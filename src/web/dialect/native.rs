@@ -11,6 +11,9 @@
 //! | GET | `/auth/validate-session` | 200 when signed in, else 401 |
 //! | GET | `/me` | the signed-in user |
 //! | PATCH | `/me` | `{name?, password?, currentPassword?}` → the user |
+//!
+//! The v1 token API (`/v1/token/`, `/v1/app_tokens/`, `/v1/tokens/`) is
+//! served beside it, in its own literal shapes: see [`super::v1`].
 
 use std::net::IpAddr;
 
@@ -21,13 +24,16 @@ use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
+use super::Call;
 use super::Route;
+use super::v1;
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::service::{Auth, Client, Credentials, NewAccount, ProfileUpdate, Session};
+use crate::service::TokenScope;
+use crate::service::{Auth, Credentials, NewAccount, ProfileUpdate, Session};
 use crate::store::User;
 use crate::web::body::JsonBody;
-use crate::web::{AuthState, Carrier, authenticate, client_ip, cookies, csrf};
+use crate::web::{client, cookies, csrf};
 
 /// The endpoints of the native dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +55,8 @@ pub enum Endpoint {
     Me,
     /// `PATCH /me`
     UpdateMe,
+    /// The v1 token API, mounted with the native dialect.
+    V1(v1::Endpoint),
 }
 
 /// Every route of the native dialect.
@@ -65,6 +73,96 @@ pub const ROUTES: &[Route] = &[
     ),
     route(Method::GET, "/me", Endpoint::Me),
     route(Method::PATCH, "/me", Endpoint::UpdateMe),
+    route(
+        Method::POST,
+        "/v1/token",
+        Endpoint::V1(v1::Endpoint::UserToken),
+    ),
+    route(
+        Method::POST,
+        "/v1/token/",
+        Endpoint::V1(v1::Endpoint::UserToken),
+    ),
+    route(
+        Method::POST,
+        "/v1/app_tokens",
+        Endpoint::V1(v1::Endpoint::Create(TokenScope::App)),
+    ),
+    route(
+        Method::POST,
+        "/v1/app_tokens/",
+        Endpoint::V1(v1::Endpoint::Create(TokenScope::App)),
+    ),
+    route(
+        Method::GET,
+        "/v1/app_tokens",
+        Endpoint::V1(v1::Endpoint::List(TokenScope::App)),
+    ),
+    route(
+        Method::GET,
+        "/v1/app_tokens/",
+        Endpoint::V1(v1::Endpoint::List(TokenScope::App)),
+    ),
+    route(
+        Method::PATCH,
+        "/v1/app_tokens/{token}",
+        Endpoint::V1(v1::Endpoint::Patch(TokenScope::App)),
+    ),
+    route(
+        Method::PATCH,
+        "/v1/app_tokens/{token}/",
+        Endpoint::V1(v1::Endpoint::Patch(TokenScope::App)),
+    ),
+    route(
+        Method::DELETE,
+        "/v1/app_tokens/{token}",
+        Endpoint::V1(v1::Endpoint::Delete(TokenScope::App)),
+    ),
+    route(
+        Method::DELETE,
+        "/v1/app_tokens/{token}/",
+        Endpoint::V1(v1::Endpoint::Delete(TokenScope::App)),
+    ),
+    route(
+        Method::POST,
+        "/v1/tokens",
+        Endpoint::V1(v1::Endpoint::Create(TokenScope::User)),
+    ),
+    route(
+        Method::POST,
+        "/v1/tokens/",
+        Endpoint::V1(v1::Endpoint::Create(TokenScope::User)),
+    ),
+    route(
+        Method::GET,
+        "/v1/tokens",
+        Endpoint::V1(v1::Endpoint::List(TokenScope::User)),
+    ),
+    route(
+        Method::GET,
+        "/v1/tokens/",
+        Endpoint::V1(v1::Endpoint::List(TokenScope::User)),
+    ),
+    route(
+        Method::PATCH,
+        "/v1/tokens/{token}",
+        Endpoint::V1(v1::Endpoint::Patch(TokenScope::User)),
+    ),
+    route(
+        Method::PATCH,
+        "/v1/tokens/{token}/",
+        Endpoint::V1(v1::Endpoint::Patch(TokenScope::User)),
+    ),
+    route(
+        Method::DELETE,
+        "/v1/tokens/{token}",
+        Endpoint::V1(v1::Endpoint::Delete(TokenScope::User)),
+    ),
+    route(
+        Method::DELETE,
+        "/v1/tokens/{token}/",
+        Endpoint::V1(v1::Endpoint::Delete(TokenScope::User)),
+    ),
 ];
 
 const fn route(method: Method, path: &'static str, endpoint: Endpoint) -> Route {
@@ -88,9 +186,7 @@ pub async fn handle(
         auth,
         parts,
         body,
-        client: Client {
-            ip: client_ip::client_ip(peer, &parts.headers, &auth.config().trusted_proxies),
-        },
+        client: client(auth, peer, &parts.headers),
     };
     match call.answer(endpoint).await {
         Ok(response) => response,
@@ -122,17 +218,16 @@ pub fn error(err: &AuthError) -> Response<Bytes> {
     response
 }
 
-struct Call<'a> {
-    auth: &'a Auth,
-    parts: &'a Parts,
-    body: &'a Bytes,
-    client: Client,
-}
-
 impl Call<'_> {
     async fn answer(&self, endpoint: Endpoint) -> Result<Response<Bytes>, AuthError> {
-        let state = self.state()?;
+        if endpoint == Endpoint::CookieLogin {
+            // It sets cookies: refuse foreign origins even before any cookie
+            // exists (login CSRF).
+            csrf::check(self.auth.config(), &self.parts.method, &self.parts.headers)?;
+        }
+        let state = self.state().await?;
         match endpoint {
+            Endpoint::V1(endpoint) => Ok(v1::answer(self, &state, endpoint).await),
             Endpoint::Login => self.login(false).await,
             Endpoint::CookieLogin => self.login(true).await,
             Endpoint::RefreshToken => self.refresh().await,
@@ -155,19 +250,6 @@ impl Call<'_> {
             }
             Endpoint::UpdateMe => self.update_me(state.identity()?).await,
         }
-    }
-
-    /// The layer's verdict when it ran; else authenticate and check CSRF
-    /// here, as the layer would have.
-    fn state(&self) -> Result<AuthState, AuthError> {
-        if let Some(state) = self.parts.extensions.get::<AuthState>() {
-            return Ok(state.clone());
-        }
-        let (state, carrier) = authenticate(self.auth, &self.parts.headers);
-        if carrier == Carrier::Cookie {
-            csrf::check(self.auth.config(), &self.parts.method, &self.parts.headers)?;
-        }
-        Ok(state)
     }
 
     async fn login(&self, cookie_mode: bool) -> Result<Response<Bytes>, AuthError> {
@@ -308,7 +390,7 @@ impl Call<'_> {
     }
 }
 
-fn success(status: StatusCode, data: Value) -> Response<Bytes> {
+pub(crate) fn success(status: StatusCode, data: Value) -> Response<Bytes> {
     envelope(
         status,
         &json!({
@@ -319,7 +401,7 @@ fn success(status: StatusCode, data: Value) -> Response<Bytes> {
     )
 }
 
-fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
+pub(crate) fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(body.to_string()));
     *response.status_mut() = status;
     response
@@ -328,6 +410,6 @@ fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
     response
 }
 
-fn timestamp(t: time::OffsetDateTime) -> Value {
+pub(crate) fn timestamp(t: time::OffsetDateTime) -> Value {
     t.format(&Rfc3339).map_or(Value::Null, Value::String)
 }

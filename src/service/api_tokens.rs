@@ -1,0 +1,358 @@
+//! The v1 token API: app tokens, user tokens and on-behalf-of tokens.
+//!
+//! All three are opaque 256-bit secrets stored as SHA-256 digests; the
+//! secret is also the token's id in URLs. Checking one costs store lookups,
+//! never a password hash. Failed checks count against the client IP like
+//! failed logins. Every on-behalf-of token minted and every request made
+//! with one is written to the `portcullis::audit` tracing target with both
+//! the subject and the actor.
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::error::AuthError;
+use crate::identity::Identity;
+use crate::store::{ApiToken, ApiTokenKind, Decision, StoreError, User};
+use crate::token::opaque;
+
+use super::{Auth, Client};
+
+/// Characters of a secret kept as its hint in listings.
+const HINT_LENGTH: usize = 6;
+
+/// Which tokens a call manages: `/v1/app_tokens/` or `/v1/tokens/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenScope {
+    /// App tokens.
+    App,
+    /// User tokens and on-behalf-of tokens.
+    User,
+}
+
+impl TokenScope {
+    fn kinds(self) -> &'static [ApiTokenKind] {
+        match self {
+            Self::App => &[ApiTokenKind::App],
+            Self::User => &[ApiTokenKind::User, ApiTokenKind::OnBehalfOf],
+        }
+    }
+}
+
+impl Auth {
+    /// Exchanges an app token and a user's credentials for a user token
+    /// (`POST /v1/token/`); the user token works only beside that app token.
+    pub async fn issue_user_token(
+        &self,
+        app_token: &str,
+        email: &str,
+        password: &str,
+        client: Client,
+    ) -> Result<String, AuthError> {
+        let app = self
+            .live_token(app_token, &[ApiTokenKind::App], client)
+            .await?;
+        let user = self.check_password(email, password, client).await?;
+        let ttl = self.0.config.api_tokens.user_token_ttl;
+        let expires_at = self.now() + ttl;
+        self.mint(
+            ApiTokenKind::User,
+            &user,
+            None,
+            &user.id,
+            Some(app.token_hash),
+            expires_at,
+        )
+        .await
+    }
+
+    /// Creates an app token for a caller whose role may (`POST /v1/app_tokens/`);
+    /// `seconds` overrides the default lifetime.
+    pub async fn create_app_token(
+        &self,
+        caller: &Identity,
+        seconds: Option<i64>,
+    ) -> Result<String, AuthError> {
+        let policy = &self.0.config.api_tokens;
+        let owner = self.may_mint(caller, &policy.app_token_roles).await?;
+        let expires_at = self.expiry(seconds, policy.app_token_ttl, true)?;
+        self.mint(ApiTokenKind::App, &owner, None, &owner.id, None, expires_at)
+            .await
+    }
+
+    /// Creates a token that acts as `user_id` on behalf of the caller
+    /// (`POST /v1/tokens/`), for callers whose role may act for others.
+    pub async fn create_on_behalf_of_token(
+        &self,
+        caller: &Identity,
+        user_id: &str,
+        seconds: Option<i64>,
+    ) -> Result<String, AuthError> {
+        let policy = &self.0.config.api_tokens;
+        let actor = self.may_mint(caller, &policy.act_for_others_roles).await?;
+        let subject = match self.0.users.find_user(user_id).await {
+            Ok(Some(user)) => user,
+            Ok(None) => return Err(AuthError::NotFound),
+            Err(StoreError::InvalidId) => {
+                return Err(AuthError::invalid(
+                    "user",
+                    "One or more IDs are not formatted correctly.",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let expires_at = self.expiry(seconds, policy.on_behalf_of_ttl, true)?;
+        let token = self
+            .mint(
+                ApiTokenKind::OnBehalfOf,
+                &subject,
+                Some(&actor.id),
+                &actor.id,
+                None,
+                expires_at,
+            )
+            .await?;
+        tracing::info!(target: "portcullis::audit", actor = %actor.id, subject = %subject.id, "on-behalf-of token created");
+        Ok(token)
+    }
+
+    /// The tokens the caller made in a scope, oldest first (digests and
+    /// hints, never secrets). A request on behalf of someone manages that
+    /// someone's tokens, never the actor's.
+    pub async fn api_tokens(
+        &self,
+        caller: &Identity,
+        scope: TokenScope,
+    ) -> Result<Vec<ApiToken>, AuthError> {
+        Ok(self
+            .0
+            .tokens
+            .list_api_tokens(&caller.user_id, scope.kinds())
+            .await?)
+    }
+
+    /// Sets a token's expiry to now + `seconds` (`seconds <= 0` ends it at
+    /// once). Tokens of other users are [`AuthError::NotFound`].
+    pub async fn set_api_token_expiry(
+        &self,
+        caller: &Identity,
+        scope: TokenScope,
+        token: &str,
+        seconds: i64,
+    ) -> Result<ApiToken, AuthError> {
+        let mut found = self.owned_token(caller, scope, token).await?;
+        found.expires_at = self.expiry(Some(seconds), Duration::ZERO, false)?;
+        if !self
+            .0
+            .tokens
+            .set_api_token_expiry(&found.token_hash, found.expires_at)
+            .await?
+        {
+            return Err(AuthError::NotFound);
+        }
+        Ok(found)
+    }
+
+    /// Deletes one of the caller's tokens; others' are [`AuthError::NotFound`].
+    pub async fn delete_api_token(
+        &self,
+        caller: &Identity,
+        scope: TokenScope,
+        token: &str,
+    ) -> Result<(), AuthError> {
+        let found = self.owned_token(caller, scope, token).await?;
+        if self.0.tokens.delete_api_token(&found.token_hash).await? {
+            Ok(())
+        } else {
+            Err(AuthError::NotFound)
+        }
+    }
+
+    /// Authenticates an `App-Token` + `Token` pair: both live, the user token
+    /// (or on-behalf-of token) bound to that app if it was minted through
+    /// one, and its users active.
+    pub async fn authenticate_tokens(
+        &self,
+        app_token: &str,
+        user_token: &str,
+        client: Client,
+    ) -> Result<Identity, AuthError> {
+        let app = self
+            .live_token(app_token, &[ApiTokenKind::App], client)
+            .await?;
+        let token = self
+            .live_token(
+                user_token,
+                &[ApiTokenKind::User, ApiTokenKind::OnBehalfOf],
+                client,
+            )
+            .await?;
+        if token
+            .app_hash
+            .as_ref()
+            .is_some_and(|bound| *bound != app.token_hash)
+        {
+            self.count_token_failure(client).await?;
+            return Err(AuthError::TokenInvalid);
+        }
+        let subject = self.active_user(&token.user_id).await?;
+        if let Some(actor) = &token.actor_id {
+            self.active_user(actor).await?;
+            tracing::info!(target: "portcullis::audit", actor = %actor, subject = %subject.id, "request on behalf of");
+        }
+        Ok(Identity {
+            user_id: subject.id,
+            role: subject.role,
+            session_id: None,
+            amr: Vec::new(),
+            actor: token.actor_id,
+            expires_at: token.expires_at,
+        })
+    }
+
+    /// The caller as a user who may mint with one of `roles`: on-behalf-of
+    /// callers may not (no chains of acting), nor may other roles.
+    async fn may_mint(&self, caller: &Identity, roles: &[String]) -> Result<User, AuthError> {
+        if caller.actor.is_some() {
+            return Err(AuthError::Forbidden(
+                "on-behalf-of tokens cannot mint tokens",
+            ));
+        }
+        let user = self.active_user(&caller.user_id).await?;
+        if roles.contains(&user.role) {
+            Ok(user)
+        } else {
+            Err(AuthError::Forbidden(
+                "your role may not create these tokens",
+            ))
+        }
+    }
+
+    async fn active_user(&self, id: &str) -> Result<User, AuthError> {
+        match self.0.users.find_user(id).await {
+            Ok(Some(user)) if user.is_active => Ok(user),
+            Ok(_) | Err(StoreError::InvalidId) => Err(AuthError::TokenInvalid),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A token of the scope that the caller made, found by its secret.
+    async fn owned_token(
+        &self,
+        caller: &Identity,
+        scope: TokenScope,
+        token: &str,
+    ) -> Result<ApiToken, AuthError> {
+        match self.0.tokens.find_api_token(&opaque::digest(token)).await? {
+            Some(found)
+                if found.owner_id == caller.user_id && scope.kinds().contains(&found.kind) =>
+            {
+                Ok(found)
+            }
+            _ => Err(AuthError::NotFound),
+        }
+    }
+
+    /// A live token of one of `kinds`, with per-IP throttling of failures.
+    async fn live_token(
+        &self,
+        secret: &str,
+        kinds: &[ApiTokenKind],
+        client: Client,
+    ) -> Result<ApiToken, AuthError> {
+        let throttle = self.0.config.ip_throttle;
+        if let Some(key) = token_key(client) {
+            let decision = self
+                .0
+                .limiter
+                .peek(&key, throttle.limit, throttle.window, self.now())
+                .await?;
+            if let Decision::Limited { retry_after } = decision {
+                return Err(AuthError::RateLimited { retry_after });
+            }
+        }
+        let found = self
+            .0
+            .tokens
+            .find_api_token(&opaque::digest(secret))
+            .await?;
+        let verdict = match found {
+            Some(token) if !kinds.contains(&token.kind) => Err(AuthError::TokenInvalid),
+            Some(token) if token.expires_at <= self.now() => Err(AuthError::TokenExpired),
+            Some(token) => Ok(token),
+            None => Err(AuthError::TokenInvalid),
+        };
+        if verdict.is_err() {
+            self.count_token_failure(client).await?;
+        }
+        verdict
+    }
+
+    async fn count_token_failure(&self, client: Client) -> Result<(), AuthError> {
+        if let Some(key) = token_key(client) {
+            let throttle = self.0.config.ip_throttle;
+            self.0
+                .limiter
+                .hit(&key, throttle.limit, throttle.window, self.now())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// now + `seconds`, or now + `default` without them.
+    fn expiry(
+        &self,
+        seconds: Option<i64>,
+        default: Duration,
+        creating: bool,
+    ) -> Result<OffsetDateTime, AuthError> {
+        let now = self.now();
+        let out_of_range = || {
+            AuthError::invalid(
+                "seconds_until_expire",
+                "seconds_until_expire is out of range",
+            )
+        };
+        match seconds {
+            None => now
+                .checked_add(default.try_into().map_err(|_| out_of_range())?)
+                .ok_or_else(out_of_range),
+            Some(s) if creating && s <= 0 => Err(AuthError::invalid(
+                "seconds_until_expire",
+                "seconds_until_expire must be positive",
+            )),
+            Some(s) => now
+                .checked_add(time::Duration::seconds(s))
+                .ok_or_else(out_of_range),
+        }
+    }
+
+    async fn mint(
+        &self,
+        kind: ApiTokenKind,
+        subject: &User,
+        actor: Option<&str>,
+        owner: &str,
+        app_hash: Option<String>,
+        expires_at: OffsetDateTime,
+    ) -> Result<String, AuthError> {
+        let secret = opaque::generate();
+        let token = ApiToken {
+            token_hash: opaque::digest(&secret),
+            kind,
+            user_id: subject.id.clone(),
+            actor_id: actor.map(str::to_owned),
+            owner_id: owner.to_owned(),
+            app_hash,
+            hint: secret[..HINT_LENGTH].to_owned(),
+            created_at: self.now(),
+            expires_at,
+        };
+        self.0.tokens.create_api_token(&token).await?;
+        Ok(secret)
+    }
+}
+
+fn token_key(client: Client) -> Option<String> {
+    client.ip.map(|ip| format!("tokens:ip:{ip}"))
+}
