@@ -118,7 +118,7 @@ impl AuthError {
 impl From<StoreError> for AuthError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Conflict => Self::Conflict("a user with this email already exists"),
+            StoreError::Conflict => Self::Conflict("this value is already taken"),
             StoreError::NotFound => Self::NotFound,
             StoreError::InvalidId => Self::invalid("id", "is not formatted correctly"),
             StoreError::Unavailable(cause) => {

@@ -69,7 +69,12 @@ impl Auth {
         let hash = self.0.hasher.hash(&account.password).await?;
         let mut user = NewUser::new(email, &account.role, Some(hash), self.0.clock.now());
         user.name = name;
-        Ok(self.0.users.create_user(user).await?)
+        match self.0.users.create_user(user).await {
+            Err(crate::store::StoreError::Conflict) => {
+                Err(AuthError::Conflict("a user with this email already exists"))
+            }
+            other => Ok(other?),
+        }
     }
 
     /// The account with this email, if any.

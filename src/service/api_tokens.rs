@@ -13,9 +13,10 @@ use time::OffsetDateTime;
 
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::store::{ApiToken, ApiTokenKind, Decision, StoreError, User};
+use crate::store::{ApiToken, ApiTokenKind, StoreError, User, Window};
 use crate::token::opaque;
 
+use super::login::limited;
 use super::{Auth, Client};
 
 /// Characters of a secret kept as its hint in listings.
@@ -260,16 +261,9 @@ impl Auth {
         kinds: &[ApiTokenKind],
         client: Client,
     ) -> Result<ApiToken, AuthError> {
-        let throttle = self.0.config.ip_throttle;
-        if let Some(key) = token_key(client) {
-            let decision = self
-                .0
-                .limiter
-                .peek(&key, throttle.limit, throttle.window, self.now())
-                .await?;
-            if let Decision::Limited { retry_after } = decision {
-                return Err(AuthError::RateLimited { retry_after });
-            }
+        if let Some(key) = client.ip_key("tokens") {
+            let budget = self.0.config.ip_throttle;
+            limited(self.0.limiter.peek(&key, budget.limit, self.now()).await?)?;
         }
         let found = self
             .0
@@ -289,11 +283,11 @@ impl Auth {
     }
 
     async fn count_token_failure(&self, client: Client) -> Result<(), AuthError> {
-        if let Some(key) = token_key(client) {
-            let throttle = self.0.config.ip_throttle;
+        if let Some(key) = client.ip_key("tokens") {
+            let budget = self.0.config.ip_throttle;
             self.0
                 .limiter
-                .hit(&key, throttle.limit, throttle.window, self.now())
+                .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())
                 .await?;
         }
         Ok(())
@@ -351,8 +345,4 @@ impl Auth {
         self.0.tokens.create_api_token(&token).await?;
         Ok(secret)
     }
-}
-
-fn token_key(client: Client) -> Option<String> {
-    client.ip.map(|ip| format!("tokens:ip:{ip}"))
 }

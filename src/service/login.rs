@@ -2,7 +2,8 @@
 
 use crate::error::AuthError;
 use crate::identity::AuthMethod;
-use crate::store::{Decision, User, email_key};
+use crate::store::{Decision, User, Window, email_key};
+use crate::token::opaque;
 
 use super::{Auth, Client, NewAccount, Session};
 
@@ -33,9 +34,10 @@ impl Auth {
     /// Signs in with email and password and opens a session.
     ///
     /// Unknown email, wrong password and inactive account all answer
-    /// [`AuthError::InvalidCredentials`] after the same Argon2 work. Attempts
-    /// are throttled per account (consecutive failures, reset by a success)
-    /// and failures per client IP; over budget answers
+    /// [`AuthError::InvalidCredentials`] after the same Argon2 work.
+    /// Attempts are throttled per account (consecutive failures, each within
+    /// `account_throttle.window` of the last, reset by a success) and per
+    /// client IP (failures per window); over budget answers
     /// [`AuthError::RateLimited`] before any password is checked.
     pub async fn login(
         &self,
@@ -50,16 +52,34 @@ impl Auth {
     }
 
     /// Creates an account for a visitor (`POST /auth/register`), with the
-    /// configured default role; refused when registration is closed.
-    pub async fn register(&self, mut account: NewAccount) -> Result<User, AuthError> {
+    /// configured default role; refused when registration is closed, and
+    /// throttled per client IP with the `ip_throttle` budget.
+    pub async fn register(
+        &self,
+        mut account: NewAccount,
+        client: Client,
+    ) -> Result<User, AuthError> {
         if !self.0.config.registration_open {
             return Err(AuthError::Forbidden("registration is closed"));
         }
         account.role = self.0.config.default_role.clone();
+        if let Some(key) = client.ip_key("register") {
+            let budget = self.0.config.ip_throttle;
+            limited(
+                self.0
+                    .limiter
+                    .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())
+                    .await?,
+            )?;
+        }
         self.create_user(account).await
     }
 
     /// The account these credentials prove, with throttling and equal timing.
+    ///
+    /// Both budgets are charged before the password is checked, so a burst
+    /// of parallel attempts is counted in full; a success then resets the
+    /// account's count and takes back its charge to the IP.
     pub(crate) async fn check_password(
         &self,
         email: &str,
@@ -68,24 +88,28 @@ impl Auth {
     ) -> Result<User, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
-        let (account_limit, ip_limit) = (inner.config.account_throttle, inner.config.ip_throttle);
-        let account_key = format!("login:account:{}", email_key(email));
-        let ip_key = client.ip.map(|ip| format!("login:ip:{ip}"));
+        let (account, per_ip) = (inner.config.account_throttle, inner.config.ip_throttle);
+        // A digest keeps keys short whatever the client sends as an email.
+        let account_key = format!("login:account:{}", opaque::digest(&email_key(email)));
+        let ip_key = client.ip_key("login");
 
         if let Some(key) = &ip_key {
             limited(
                 inner
                     .limiter
-                    .peek(key, ip_limit.limit, ip_limit.window, now)
+                    .hit(key, per_ip.limit, Window::Fixed(per_ip.window), now)
                     .await?,
             )?;
         }
-        // Counted before the check, so that a burst of parallel guesses is
-        // counted in full; a success resets the count.
         limited(
             inner
                 .limiter
-                .hit(&account_key, account_limit.limit, account_limit.window, now)
+                .hit(
+                    &account_key,
+                    account.limit,
+                    Window::Sliding(account.window),
+                    now,
+                )
                 .await?,
         )?;
 
@@ -95,22 +119,17 @@ impl Auth {
         match user {
             Some(user) if matched && user.is_active => {
                 inner.limiter.reset(&account_key).await?;
+                if let Some(key) = &ip_key {
+                    inner.limiter.forgive(key).await?;
+                }
                 Ok(user)
             }
-            _ => {
-                if let Some(key) = &ip_key {
-                    inner
-                        .limiter
-                        .hit(key, ip_limit.limit, ip_limit.window, now)
-                        .await?;
-                }
-                Err(AuthError::InvalidCredentials)
-            }
+            _ => Err(AuthError::InvalidCredentials),
         }
     }
 }
 
-fn limited(decision: Decision) -> Result<(), AuthError> {
+pub(crate) fn limited(decision: Decision) -> Result<(), AuthError> {
     match decision {
         Decision::Allowed { .. } => Ok(()),
         Decision::Limited { retry_after } => Err(AuthError::RateLimited { retry_after }),

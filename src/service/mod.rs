@@ -58,6 +58,24 @@ pub struct Client {
     pub ip: Option<IpAddr>,
 }
 
+impl Client {
+    /// The throttling key for this client under `purpose`. IPv6 clients are
+    /// keyed by their /64 (what one subscriber usually holds), IPv4-mapped
+    /// IPv6 addresses as IPv4.
+    pub(crate) fn ip_key(&self, purpose: &str) -> Option<String> {
+        Some(match self.ip?.to_canonical() {
+            IpAddr::V4(ip) => format!("{purpose}:ip:{ip}"),
+            IpAddr::V6(ip) => {
+                let s = ip.segments();
+                format!(
+                    "{purpose}:ip6:{:x}:{:x}:{:x}:{:x}::/64",
+                    s[0], s[1], s[2], s[3]
+                )
+            }
+        })
+    }
+}
+
 /// A signed-in session: what a login or a refresh hands to the client.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

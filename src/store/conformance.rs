@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 
 use super::{
     ApiToken, ApiTokenKind, Decision, NewUser, RateLimiter, RefreshFamily, StoreError, TokenStore,
-    UserChanges, UserStore,
+    UserChanges, UserStore, Window,
 };
 use crate::token::{new_id, opaque};
 
@@ -388,55 +388,124 @@ async fn api_tokens<S: UserStore + TokenStore>(store: &S) {
 
 /// Runs every [`RateLimiter`] promise against `limiter`.
 pub async fn rate_limiter<L: RateLimiter>(limiter: &L) {
-    let key = format!("conformance:{}", new_id());
-    let other = format!("conformance:{}", new_id());
-    let window = Duration::from_secs(900);
+    let key = || format!("conformance:{}", new_id());
+    let minute = Duration::from_secs(60);
+    let span = 15 * minute;
     let now = t0();
+    let at = |minutes: u32| now + minute * minutes;
+
+    // Fixed window: a budget per span from the first hit.
+    let fixed = key();
     assert_eq!(
-        limiter.peek(&key, 3, window, now).await.unwrap(),
+        limiter.peek(&fixed, 3, now).await.unwrap(),
         Decision::Allowed { remaining: 2 },
         "peek counts the attempt it asks about, and nothing else"
     );
-    for remaining in [2, 1, 0] {
-        assert_eq!(
-            limiter.hit(&key, 3, window, now).await.unwrap(),
-            Decision::Allowed { remaining }
-        );
-    }
-    let later = now + Duration::from_secs(100);
     assert_eq!(
-        limiter.peek(&key, 3, window, later).await.unwrap(),
+        limiter
+            .hit(&fixed, 3, Window::Fixed(span), now)
+            .await
+            .unwrap(),
+        Decision::Allowed { remaining: 2 }
+    );
+    assert_eq!(
+        limiter
+            .hit(&fixed, 3, Window::Fixed(span), at(10))
+            .await
+            .unwrap(),
+        Decision::Allowed { remaining: 1 }
+    );
+    assert_eq!(
+        limiter
+            .hit(&fixed, 3, Window::Fixed(span), at(14))
+            .await
+            .unwrap(),
+        Decision::Allowed { remaining: 0 },
+        "the hit that reaches the limit is still allowed"
+    );
+    assert_eq!(
+        limiter
+            .hit(&fixed, 3, Window::Fixed(span), at(16))
+            .await
+            .unwrap(),
         Decision::Limited {
-            retry_after: Duration::from_secs(800)
+            retry_after: 13 * minute
+        },
+        "reaching the limit restarts the window: a full cooling period"
+    );
+    assert_eq!(
+        limiter.peek(&fixed, 3, at(20)).await.unwrap(),
+        Decision::Limited {
+            retry_after: 9 * minute
         }
     );
     assert_eq!(
-        limiter.hit(&key, 3, window, later).await.unwrap(),
-        Decision::Limited {
-            retry_after: Duration::from_secs(800)
-        },
-        "the window does not slide with further hits"
-    );
-    assert_eq!(
-        limiter.hit(&other, 3, window, later).await.unwrap(),
-        Decision::Allowed { remaining: 2 },
-        "keys are independent"
-    );
-    assert_eq!(
-        limiter.hit(&key, 3, window, now + window).await.unwrap(),
+        limiter
+            .hit(&fixed, 3, Window::Fixed(span), at(29))
+            .await
+            .unwrap(),
         Decision::Allowed { remaining: 2 },
         "a new window starts when the old one ends"
     );
-    limiter.reset(&key).await.unwrap();
+
+    // Sliding window: hits count until a whole span passes without one.
+    let sliding = key();
+    for (minutes, remaining) in [(0, 2), (14, 1), (28, 0)] {
+        assert_eq!(
+            limiter
+                .hit(&sliding, 3, Window::Sliding(span), at(minutes))
+                .await
+                .unwrap(),
+            Decision::Allowed { remaining },
+            "consecutive hits {minutes} minutes in"
+        );
+    }
     assert_eq!(
-        limiter.peek(&key, 3, window, now + window).await.unwrap(),
+        limiter
+            .hit(&sliding, 3, Window::Sliding(span), at(42))
+            .await
+            .unwrap(),
+        Decision::Limited { retry_after: span }
+    );
+    assert_eq!(
+        limiter
+            .hit(&sliding, 3, Window::Sliding(span), at(58))
+            .await
+            .unwrap(),
         Decision::Allowed { remaining: 2 },
-        "reset forgets the key"
+        "a quiet span forgets"
+    );
+
+    // Forgive takes back one hit; reset forgets the key; keys are independent.
+    let other = key();
+    limiter
+        .hit(&other, 2, Window::Fixed(span), now)
+        .await
+        .unwrap();
+    limiter
+        .hit(&other, 2, Window::Fixed(span), now)
+        .await
+        .unwrap();
+    limiter.forgive(&other).await.unwrap();
+    assert_eq!(
+        limiter.peek(&other, 2, now).await.unwrap(),
+        Decision::Allowed { remaining: 0 }
+    );
+    limiter.reset(&other).await.unwrap();
+    assert_eq!(
+        limiter.peek(&other, 2, now).await.unwrap(),
+        Decision::Allowed { remaining: 1 }
+    );
+    assert_eq!(
+        limiter.peek(&key(), 2, now).await.unwrap(),
+        Decision::Allowed { remaining: 1 },
+        "an unknown key has its whole budget"
     );
 
     // Concurrent hits are all counted.
-    let burst = format!("conformance:{}", new_id());
-    let decisions = join_all((0..20).map(|_| limiter.hit(&burst, 5, window, now))).await;
+    let burst = key();
+    let decisions =
+        join_all((0..20).map(|_| limiter.hit(&burst, 5, Window::Fixed(span), now))).await;
     let allowed = decisions
         .into_iter()
         .map(Result::unwrap)

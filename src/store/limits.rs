@@ -8,9 +8,9 @@ use super::StoreError;
 /// A rate limiter's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    /// Within budget; `remaining` more attempts fit in the window.
+    /// Within budget; `remaining` more attempts fit.
     Allowed {
-        /// Attempts left in the current window.
+        /// Attempts left before the limit.
         remaining: u32,
     },
     /// Over budget until the window ends.
@@ -20,10 +20,22 @@ pub enum Decision {
     },
 }
 
-/// Fixed-window counters keyed by strings such as `login:account:ada@example.com`.
+/// How long a key's hits are remembered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Hits count for the span from the key's first hit; the hit that
+    /// reaches the limit restarts the span, so a full cooling period
+    /// follows. For budgets such as "100 failures per 15 minutes".
+    Fixed(Duration),
+    /// Hits count until the span passes with no hit: for "consecutive"
+    /// failures, however slowly they come.
+    Sliding(Duration),
+}
+
+/// Counters keyed by strings such as `login:ip:203.0.113.9`.
 ///
-/// A window opens at a key's first hit and lasts `window`; hits in it count
-/// towards `limit`. The count must be atomic: concurrent hits are all counted.
+/// Counting must be atomic: concurrent hits are all counted. A key whose
+/// window has passed starts again from zero.
 #[async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
     /// Counts one attempt and says whether it is within the limit.
@@ -31,7 +43,7 @@ pub trait RateLimiter: Send + Sync + 'static {
         &self,
         key: &str,
         limit: u32,
-        window: Duration,
+        window: Window,
         now: OffsetDateTime,
     ) -> Result<Decision, StoreError>;
 
@@ -40,9 +52,11 @@ pub trait RateLimiter: Send + Sync + 'static {
         &self,
         key: &str,
         limit: u32,
-        window: Duration,
         now: OffsetDateTime,
     ) -> Result<Decision, StoreError>;
+
+    /// Takes back one hit (an attempt counted up front that turned out fine).
+    async fn forgive(&self, key: &str) -> Result<(), StoreError>;
 
     /// Forgets the key (after a successful sign-in, say).
     async fn reset(&self, key: &str) -> Result<(), StoreError>;

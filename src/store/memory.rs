@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::{
     ApiToken, ApiTokenKind, Decision, NewUser, RateLimiter, RefreshFamily, RefreshToken,
-    StoreError, TokenStore, User, UserChanges, UserStore, email_key,
+    StoreError, TokenStore, User, UserChanges, UserStore, Window, email_key,
 };
 
 /// Users, sessions and tokens in process memory. Cheap to clone (shared state).
@@ -249,13 +249,24 @@ impl TokenStore for MemoryStore {
 /// Rate-limit counters in process memory: right for one process; several
 /// processes behind a load balancer need a shared limiter (Redis).
 #[derive(Debug, Clone, Default)]
-pub struct MemoryRateLimiter(Arc<Mutex<HashMap<String, Window>>>);
+pub struct MemoryRateLimiter(Arc<Mutex<Counters>>);
+
+#[derive(Debug, Default)]
+struct Counters {
+    keys: HashMap<String, Counter>,
+    /// Size at which expired keys are next swept out (amortised: the sweep
+    /// runs again only once the map has doubled).
+    next_sweep: usize,
+}
 
 #[derive(Debug, Clone, Copy)]
-struct Window {
-    opened: OffsetDateTime,
+struct Counter {
     hits: u32,
+    expires_at: OffsetDateTime,
 }
+
+/// Fewest keys before expired ones are swept.
+const SWEEP_FLOOR: usize = 10_000;
 
 impl MemoryRateLimiter {
     /// An empty limiter.
@@ -263,28 +274,24 @@ impl MemoryRateLimiter {
         Self::default()
     }
 
-    fn decide(
-        window: Option<Window>,
-        extra: u32,
-        limit: u32,
-        span: Duration,
-        now: OffsetDateTime,
-    ) -> Decision {
-        let Some(w) = window.filter(|w| w.opened + span > now) else {
-            return Decision::Allowed {
-                remaining: limit.saturating_sub(extra),
-            };
-        };
-        if w.hits + extra > limit {
-            let left = (w.opened + span) - now;
-            Decision::Limited {
-                retry_after: Duration::try_from(left).unwrap_or(span),
-            }
-        } else {
-            Decision::Allowed {
-                remaining: limit - (w.hits + extra),
-            }
-        }
+    fn counters(&self) -> MutexGuard<'_, Counters> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn live(counter: Option<&Counter>, now: OffsetDateTime) -> Option<Counter> {
+    counter.filter(|c| c.expires_at > now).copied()
+}
+
+/// The decision for `hits` counted against `limit`.
+fn decide(counter: Option<Counter>, hits: u32, limit: u32, now: OffsetDateTime) -> Decision {
+    match counter {
+        Some(c) if hits > limit => Decision::Limited {
+            retry_after: Duration::try_from(c.expires_at - now).unwrap_or_default(),
+        },
+        _ => Decision::Allowed {
+            remaining: limit.saturating_sub(hits),
+        },
     }
 }
 
@@ -294,55 +301,50 @@ impl RateLimiter for MemoryRateLimiter {
         &self,
         key: &str,
         limit: u32,
-        window: Duration,
+        window: Window,
         now: OffsetDateTime,
     ) -> Result<Decision, StoreError> {
-        let mut windows = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Drop stale windows now and then so that the map stays bounded by
-        // the keys active in one window.
-        if windows.len() > 10_000 {
-            windows.retain(|_, w| w.opened + window > now);
+        let mut counters = self.counters();
+        if counters.keys.len() >= counters.next_sweep.max(SWEEP_FLOOR) {
+            counters.keys.retain(|_, c| c.expires_at > now);
+            counters.next_sweep = counters.keys.len() * 2;
         }
-        let entry = windows
-            .entry(key.to_owned())
-            .and_modify(|w| {
-                if w.opened + window <= now {
-                    *w = Window {
-                        opened: now,
-                        hits: 0,
-                    };
-                }
-            })
-            .or_insert(Window {
-                opened: now,
-                hits: 0,
-            });
-        entry.hits = entry.hits.saturating_add(1);
-        Ok(Self::decide(Some(*entry), 0, limit, window, now))
+        let previous = live(counters.keys.get(key), now);
+        let hits = previous.map_or(0, |c| c.hits).saturating_add(1);
+        let expires_at = match (window, previous) {
+            (Window::Fixed(span), _) if hits == limit => now + span,
+            (Window::Fixed(_), Some(c)) => c.expires_at,
+            (Window::Fixed(span), None) | (Window::Sliding(span), _) => now + span,
+        };
+        let counter = Counter { hits, expires_at };
+        counters.keys.insert(key.to_owned(), counter);
+        Ok(decide(Some(counter), hits, limit, now))
     }
 
     async fn peek(
         &self,
         key: &str,
         limit: u32,
-        window: Duration,
         now: OffsetDateTime,
     ) -> Result<Decision, StoreError> {
-        let windows = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(Self::decide(
-            windows.get(key).copied(),
-            1,
+        let counter = live(self.counters().keys.get(key), now);
+        Ok(decide(
+            counter,
+            counter.map_or(0, |c| c.hits) + 1,
             limit,
-            window,
             now,
         ))
     }
 
+    async fn forgive(&self, key: &str) -> Result<(), StoreError> {
+        if let Some(counter) = self.counters().keys.get_mut(key) {
+            counter.hits = counter.hits.saturating_sub(1);
+        }
+        Ok(())
+    }
+
     async fn reset(&self, key: &str) -> Result<(), StoreError> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(key);
+        self.counters().keys.remove(key);
         Ok(())
     }
 }

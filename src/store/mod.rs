@@ -18,7 +18,7 @@ mod users;
 pub mod conformance;
 
 pub use api_tokens::{ApiToken, ApiTokenKind};
-pub use limits::{Decision, RateLimiter};
+pub use limits::{Decision, RateLimiter, Window};
 pub use memory::{MemoryRateLimiter, MemoryStore};
 pub use sessions::{RefreshFamily, RefreshToken, TokenStore};
 pub use users::{NewUser, User, UserChanges, UserStore};

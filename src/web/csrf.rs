@@ -8,7 +8,7 @@
 //! (no browser adds that header on its own) and are not checked. The cookies
 //! are also `SameSite=Lax` by default, a second line of defence.
 
-use http::{HeaderMap, Method, header};
+use http::{HeaderMap, Method, Uri, header};
 
 use crate::config::AuthConfig;
 use crate::error::AuthError;
@@ -17,6 +17,7 @@ use crate::error::AuthError;
 pub(crate) fn check(
     config: &AuthConfig,
     method: &Method,
+    uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<(), AuthError> {
     if method.is_safe() {
@@ -24,7 +25,7 @@ pub(crate) fn check(
     }
     let refuse = Err(AuthError::Forbidden("cross-origin request refused"));
     match headers.get(header::ORIGIN).map(|v| v.to_str()) {
-        Some(Ok(origin)) if origin_allowed(config, headers, origin) => Ok(()),
+        Some(Ok(origin)) if origin_allowed(config, uri, headers, origin) => Ok(()),
         Some(_) => refuse,
         None => match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
             Some("cross-site") => refuse,
@@ -33,7 +34,10 @@ pub(crate) fn check(
     }
 }
 
-fn origin_allowed(config: &AuthConfig, headers: &HeaderMap, origin: &str) -> bool {
+/// Whether `origin` is listed, or names the request's own host (the `Host`
+/// header, or the URI's authority where HTTP/2 carries it). The scheme is
+/// not compared: behind a TLS-terminating proxy the server cannot see it.
+fn origin_allowed(config: &AuthConfig, uri: &Uri, headers: &HeaderMap, origin: &str) -> bool {
     let origin = origin.trim_end_matches('/');
     if config
         .allowed_origins
@@ -45,7 +49,10 @@ fn origin_allowed(config: &AuthConfig, headers: &HeaderMap, origin: &str) -> boo
     let authority = origin
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"));
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
     matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
 }
 
@@ -71,7 +78,8 @@ mod tests {
         let mut config = AuthConfig::new(vec![0; 32]);
         config.allowed_origins = vec!["https://app.example.com".into()];
         let post = Method::POST;
-        let ok = |h| check(&config, &post, &h).is_ok();
+        let uri = Uri::from_static("/api/me");
+        let ok = |h| check(&config, &post, &uri, &h).is_ok();
         assert!(ok(headers(&[
             ("host", "api.local:3000"),
             ("origin", "http://api.local:3000")
@@ -90,13 +98,16 @@ mod tests {
             ("sec-fetch-site", "cross-site")
         ])));
         assert!(ok(headers(&[("host", "api.local")])));
+        let evil = headers(&[("origin", "https://evil.example")]);
         assert!(
-            check(
-                &config,
-                &Method::GET,
-                &headers(&[("origin", "https://evil.example")])
-            )
-            .is_ok()
+            check(&config, &Method::GET, &uri, &evil).is_ok(),
+            "safe methods pass"
+        );
+        let http2 = Uri::from_static("https://api.local/api/me");
+        let own = headers(&[("origin", "https://api.local")]);
+        assert!(
+            check(&config, &post, &http2, &own).is_ok(),
+            "HTTP/2: the URI has the authority"
         );
     }
 }

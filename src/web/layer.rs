@@ -79,7 +79,8 @@ where
         match authenticate(&self.auth, req.headers()) {
             Check::Ready(state, carrier) => {
                 if carrier == Carrier::Cookie
-                    && let Err(err) = csrf::check(self.auth.config(), req.method(), req.headers())
+                    && let Err(err) =
+                        csrf::check(self.auth.config(), req.method(), req.uri(), req.headers())
                 {
                     return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
                 }

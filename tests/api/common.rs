@@ -131,6 +131,20 @@ impl Server {
         self.request(Method::POST, path).json(body).send().await
     }
 
+    /// A login that borrows nothing from the caller (for `join_all` bursts).
+    pub fn login_as<'a>(
+        &'a self,
+        email: &str,
+        password: &str,
+    ) -> impl std::future::Future<Output = Reply> + use<'a> {
+        let body = json!({ "email": email, "password": password });
+        self.post_owned("/api/auth/login", body)
+    }
+
+    async fn post_owned(&self, path: &'static str, body: Value) -> Reply {
+        self.post(path, body).await
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Reply {
         self.post(
             "/api/auth/login",

@@ -150,3 +150,84 @@ async fn guessing_the_current_password_through_patch_me_is_throttled() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn failures_count_as_consecutive_however_slowly_they_come() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    // Ten failures spread over 28 minutes: each within 15 minutes of the last.
+    for (minutes_later, failures) in [(0, 5), (14, 4), (14, 1)] {
+        server.advance(minutes_later * 60);
+        for _ in 0..failures {
+            assert_eq!(
+                server.login("ada@example.com", "wrong").await.status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+    let locked = server.login("ada@example.com", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        locked.headers["retry-after"], "900",
+        "a full cooling period"
+    );
+}
+
+#[tokio::test]
+async fn a_parallel_burst_cannot_outrun_the_ip_budget() {
+    let mut config = test_config();
+    config.ip_throttle.limit = 5;
+    let server = Server::start_with(config, Backing::Memory).await;
+    let replies = futures_util::future::join_all(
+        (0..30).map(|n| server.login_as(&format!("sprayed{n}@example.com"), "Password1")),
+    )
+    .await;
+    let checked = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, refused),
+        (5, 25),
+        "only the budget reaches the password check"
+    );
+}
+
+#[tokio::test]
+async fn successful_logins_do_not_use_up_the_ip_budget() {
+    let mut config = test_config();
+    config.ip_throttle.limit = 3;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    for attempt in 1..=6 {
+        let reply = server.login("ada@example.com", PASSWORD).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login {attempt} from a busy office"
+        );
+    }
+}
+
+#[tokio::test]
+async fn registration_is_throttled_per_ip() {
+    let mut config = test_config();
+    config.ip_throttle.limit = 3;
+    let server = Server::start_with(config, Backing::Memory).await;
+    let register = |n: u32| {
+        server.post(
+            "/api/auth/register",
+            json!({ "email": format!("new{n}@example.com"), "password": "long enough" }),
+        )
+    };
+    for n in 0..3 {
+        assert_eq!(register(n).await.status, StatusCode::CREATED);
+    }
+    let stopped = register(3).await;
+    assert_eq!(stopped.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(stopped.headers.contains_key("retry-after"));
+}

@@ -86,12 +86,27 @@ impl TokenStore for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // First lock the family row with a no-op update that only a live
+        // family matches: a revocation committed meanwhile is seen (PostgreSQL
+        // re-checks the row it waited for), and one that comes later waits
+        // for this transaction. SQLite serialises writers anyway.
+        let live = sqlx::query(
+            "UPDATE portcullis_refresh_families SET revoked_at = NULL \
+             WHERE revoked_at IS NULL AND id = \
+             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $1)",
+        )
+        .bind(spent_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if live.rows_affected() != 1 {
+            return Ok(false);
+        }
         // The conditional update is the arbiter: of concurrent rotations of
         // one token, the database lets exactly one see `used_at IS NULL`.
         let spent = sqlx::query(
             "UPDATE portcullis_refresh_tokens SET used_at = $1 \
-             WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
-             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL)",
+             WHERE token_hash = $2 AND used_at IS NULL",
         )
         .bind(seconds(now))
         .bind(spent_hash)

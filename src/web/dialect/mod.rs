@@ -43,7 +43,12 @@ impl Call<'_> {
         match authenticate(self.auth, &self.parts.headers) {
             Check::Ready(state, carrier) => {
                 if carrier == Carrier::Cookie {
-                    csrf::check(self.auth.config(), &self.parts.method, &self.parts.headers)?;
+                    csrf::check(
+                        self.auth.config(),
+                        &self.parts.method,
+                        &self.parts.uri,
+                        &self.parts.headers,
+                    )?;
                 }
                 Ok(state)
             }

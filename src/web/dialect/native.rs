@@ -223,7 +223,12 @@ impl Call<'_> {
         if endpoint == Endpoint::CookieLogin {
             // It sets cookies: refuse foreign origins even before any cookie
             // exists (login CSRF).
-            csrf::check(self.auth.config(), &self.parts.method, &self.parts.headers)?;
+            csrf::check(
+                self.auth.config(),
+                &self.parts.method,
+                &self.parts.uri,
+                &self.parts.headers,
+            )?;
         }
         let state = self.state().await?;
         match endpoint {
@@ -274,8 +279,11 @@ impl Call<'_> {
         let session = self.auth.refresh(&token).await;
         let session = match session {
             Ok(session) => session,
-            // A dead refresh cookie is useless to the browser: clear it.
-            Err(err) if from_cookie => return Ok(self.clearing_cookies(error(&err))),
+            // A dead refresh cookie is useless to the browser: clear it
+            // (but not when the store is down: the session may be fine).
+            Err(err @ (AuthError::TokenInvalid | AuthError::TokenExpired)) if from_cookie => {
+                return Ok(self.clearing_cookies(error(&err)));
+            }
             Err(err) => return Err(err),
         };
         if from_cookie {
@@ -300,7 +308,7 @@ impl Call<'_> {
             "",
         );
         account.name = body.optional_str("name")?;
-        let user = self.auth.register(account).await?;
+        let user = self.auth.register(account, self.client).await?;
         Ok(success(StatusCode::CREATED, self.user_json(&user, true)))
     }
 
