@@ -11,8 +11,8 @@
 
 use async_trait::async_trait;
 use portcullis::store::{
-    ApiToken, ApiTokenKind, MemoryStore, NewUser, RefreshFamily, RefreshToken, StoreError,
-    TokenStore, User, UserChanges, UserStore, conformance,
+    ApiToken, ApiTokenKind, MemoryStore, NewUser, OneTimeToken, RefreshFamily, RefreshToken,
+    StoreError, TokenStore, User, UserChanges, UserStore, conformance,
 };
 use time::OffsetDateTime;
 
@@ -42,6 +42,32 @@ impl<S: UserStore + Clone> UserStore for AuditedStore<S> {
         let user = self.inner.update_user(id, changes).await?;
         println!("audit: updated user {id}");
         Ok(user)
+    }
+
+    async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        self.inner.record_totp_step(user_id, step).await
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+    ) -> Result<(), StoreError> {
+        self.inner
+            .replace_recovery_codes(user_id, code_hashes)
+            .await?;
+        println!("audit: new recovery codes for user {user_id}");
+        Ok(())
+    }
+
+    async fn spend_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let spent = self.inner.spend_recovery_code(user_id, code_hash).await?;
+        println!("audit: recovery code of user {user_id} spent: {spent}");
+        Ok(spent)
     }
 }
 
@@ -129,6 +155,25 @@ impl<S: TokenStore + Clone> TokenStore for AuditedStore<S> {
         kinds: &[ApiTokenKind],
     ) -> Result<Vec<ApiToken>, StoreError> {
         self.inner.list_api_tokens(owner_id, kinds).await
+    }
+
+    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
+        self.inner.create_one_time_token(token).await
+    }
+
+    async fn find_one_time_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<OneTimeToken>, StoreError> {
+        self.inner.find_one_time_token(token_hash).await
+    }
+
+    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        self.inner.consume_one_time_token(token_hash).await
+    }
+
+    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError> {
+        self.inner.count_one_time_token_failure(token_hash).await
     }
 
     async fn list_families(

@@ -21,8 +21,8 @@ use futures_util::future::join_all;
 use time::OffsetDateTime;
 
 use super::{
-    ApiToken, ApiTokenKind, Decision, NewUser, RateLimiter, RefreshFamily, StoreError, TokenStore,
-    UserChanges, UserStore, Window,
+    ApiToken, ApiTokenKind, Decision, NewUser, OneTimePurpose, OneTimeToken, RateLimiter,
+    RefreshFamily, StoreError, TokenStore, UserChanges, UserStore, Window,
 };
 use crate::token::{new_id, opaque};
 
@@ -91,6 +91,7 @@ pub async fn user_store<S: UserStore>(store: &S) {
         name: Some(None),
         password_hash: Some("$argon2id$new".into()),
         is_active: Some(false),
+        ..UserChanges::default()
     };
     let changed = store.update_user(&user.id, changes).await.unwrap();
     assert_eq!(changed.name, None, "Some(None) clears the name");
@@ -111,6 +112,96 @@ pub async fn user_store<S: UserStore>(store: &S) {
         store.update_user(&new_id(), UserChanges::default()).await,
         Err(StoreError::NotFound)
     ));
+
+    second_factors(store, &user.id).await;
+}
+
+/// TOTP state, the replay guard and recovery codes.
+async fn second_factors<S: UserStore>(store: &S, id: &str) {
+    let pending = UserChanges {
+        totp_pending: Some(Some("sealed-pending".into())),
+        ..UserChanges::default()
+    };
+    let user = store.update_user(id, pending).await.unwrap();
+    assert_eq!(user.totp_pending.as_deref(), Some("sealed-pending"));
+    assert_eq!(user.totp_secret, None, "pending is not active");
+    let confirm = UserChanges {
+        totp_secret: Some(Some("sealed-secret".into())),
+        totp_pending: Some(None),
+        ..UserChanges::default()
+    };
+    let user = store.update_user(id, confirm).await.unwrap();
+    assert_eq!(
+        (user.totp_secret.as_deref(), user.totp_pending.as_deref()),
+        (Some("sealed-secret"), None)
+    );
+    assert_eq!(store.find_user(id).await.unwrap(), Some(user));
+
+    assert!(
+        store.record_totp_step(id, 100).await.unwrap(),
+        "a first code"
+    );
+    assert!(
+        !store.record_totp_step(id, 100).await.unwrap(),
+        "the same step again is a replay"
+    );
+    assert!(
+        !store.record_totp_step(id, 99).await.unwrap(),
+        "an earlier step after a later one"
+    );
+    assert!(store.record_totp_step(id, 101).await.unwrap());
+    let steps = join_all((0..8).map(|_| store.record_totp_step(id, 200))).await;
+    let accepted = steps
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(
+        accepted, 1,
+        "of concurrent uses of one code, exactly one is accepted"
+    );
+    let reset = UserChanges {
+        totp_secret: Some(Some("sealed-new".into())),
+        ..UserChanges::default()
+    };
+    store.update_user(id, reset).await.unwrap();
+    assert!(
+        store.record_totp_step(id, 150).await.unwrap(),
+        "a new secret forgets the old steps"
+    );
+    let off = UserChanges {
+        totp_secret: Some(None),
+        ..UserChanges::default()
+    };
+    assert_eq!(store.update_user(id, off).await.unwrap().totp_secret, None);
+
+    let codes: Vec<String> = (0..3)
+        .map(|_| opaque::digest(&opaque::generate()))
+        .collect();
+    store.replace_recovery_codes(id, &codes).await.unwrap();
+    assert!(store.spend_recovery_code(id, &codes[0]).await.unwrap());
+    assert!(
+        !store.spend_recovery_code(id, &codes[0]).await.unwrap(),
+        "a code is spent once"
+    );
+    let other = store
+        .create_user(NewUser::new(&unique_email(), "user", None, t0()))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .spend_recovery_code(&other.id, &codes[1])
+            .await
+            .unwrap(),
+        "codes are per user"
+    );
+    let fresh = vec![opaque::digest(&opaque::generate())];
+    store.replace_recovery_codes(id, &fresh).await.unwrap();
+    assert!(
+        !store.spend_recovery_code(id, &codes[1]).await.unwrap(),
+        "replacing voids old codes"
+    );
+    assert!(store.spend_recovery_code(id, &fresh[0]).await.unwrap());
 }
 
 fn family(user_id: &str, created: OffsetDateTime, ttl: Duration) -> RefreshFamily {
@@ -272,6 +363,71 @@ pub async fn token_store<S: UserStore + TokenStore>(store: &S) {
     );
 
     api_tokens(store).await;
+    one_time_tokens(store).await;
+}
+
+async fn one_time_tokens<S: UserStore + TokenStore>(store: &S) {
+    let user = store
+        .create_user(NewUser::new(&unique_email(), "user", None, t0()))
+        .await
+        .unwrap();
+    let token = OneTimeToken {
+        token_hash: opaque::digest(&opaque::generate()),
+        purpose: OneTimePurpose::MfaChallenge,
+        user_id: user.id.clone(),
+        data: "remember".into(),
+        failures: 0,
+        created_at: t0(),
+        expires_at: t0() + Duration::from_secs(300),
+    };
+    store.create_one_time_token(&token).await.unwrap();
+    assert_eq!(
+        store
+            .find_one_time_token(&token.token_hash)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&token)
+    );
+    assert_eq!(
+        store
+            .count_one_time_token_failure(&token.token_hash)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .count_one_time_token_failure(&token.token_hash)
+            .await
+            .unwrap(),
+        2
+    );
+    let found = store
+        .find_one_time_token(&token.token_hash)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.failures, 2, "failures are kept");
+    let consumers = join_all((0..8).map(|_| store.consume_one_time_token(&token.token_hash))).await;
+    let consumed = consumers
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|done| *done)
+        .count();
+    assert_eq!(consumed, 1, "of concurrent consumers, exactly one succeeds");
+    assert_eq!(
+        store.find_one_time_token(&token.token_hash).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .count_one_time_token_failure(&token.token_hash)
+            .await
+            .unwrap(),
+        0,
+        "gone"
+    );
 }
 
 fn api_token(

@@ -11,6 +11,7 @@
 mod api_tokens;
 mod limits;
 mod memory;
+mod one_time;
 mod sessions;
 mod users;
 
@@ -20,6 +21,7 @@ pub mod conformance;
 pub use api_tokens::{ApiToken, ApiTokenKind};
 pub use limits::{Decision, RateLimiter, Window};
 pub use memory::{MemoryRateLimiter, MemoryStore};
+pub use one_time::{OneTimePurpose, OneTimeToken};
 pub use sessions::{RefreshFamily, RefreshToken, TokenStore};
 pub use users::{NewUser, User, UserChanges, UserStore};
 

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{ApiToken, ApiTokenKind, StoreError};
+use super::{ApiToken, ApiTokenKind, OneTimeToken, StoreError};
 
 /// A session: the chain of refresh tokens that rotate out of one sign-in
 /// (RFC 9700 §4.14 calls it a token family).
@@ -34,7 +34,7 @@ pub struct RefreshToken {
     pub used_at: Option<OffsetDateTime>,
 }
 
-/// Where sessions, their refresh tokens, and API tokens live.
+/// Where sessions, their refresh tokens, API tokens and one-time tokens live.
 ///
 /// Only hashes of token secrets pass through this trait. The one operation
 /// that must be atomic is [`rotate_refresh_token`](TokenStore::rotate_refresh_token):
@@ -97,6 +97,23 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Deletes a token; returns whether it existed.
     async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+
+    /// Stores a new one-time token.
+    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError>;
+
+    /// The one-time token with this digest, expired or not.
+    async fn find_one_time_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<OneTimeToken>, StoreError>;
+
+    /// Deletes the token, atomically; returns whether this call did (of
+    /// concurrent consumers, exactly one gets `true`).
+    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+
+    /// Counts one wrong answer against the token, atomically; returns the
+    /// count now (0 when the token is gone).
+    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError>;
 
     /// The tokens of these kinds that `owner_id` made, expired ones too,
     /// oldest first.

@@ -18,6 +18,10 @@ pub struct User {
     pub is_active: bool,
     /// PHC string of the Argon2id hash; `None` for accounts without a password.
     pub password_hash: Option<String>,
+    /// The confirmed TOTP secret, sealed (encrypted); `Some` means MFA is on.
+    pub totp_secret: Option<String>,
+    /// A TOTP secret being enrolled, sealed, until a code confirms it.
+    pub totp_pending: Option<String>,
     /// When the account was created.
     pub created_at: OffsetDateTime,
 }
@@ -69,6 +73,11 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     /// New active flag.
     pub is_active: Option<bool>,
+    /// New confirmed TOTP secret (sealed), or `Some(None)` to turn MFA off;
+    /// either way the store forgets the last TOTP step it accepted.
+    pub totp_secret: Option<Option<String>>,
+    /// New pending TOTP secret (sealed), or `Some(None)` to drop it.
+    pub totp_pending: Option<Option<String>>,
 }
 
 /// Where user accounts live.
@@ -101,4 +110,20 @@ pub trait UserStore: Send + Sync + 'static {
     /// Applies the changes and returns the account as it now is;
     /// an unknown id gives [`StoreError::NotFound`].
     async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError>;
+
+    /// Records that the TOTP code of time step `step` was used, atomically
+    /// and only if it is later than every step accepted before (since the
+    /// secret was last set): a code works once, and never after a later one.
+    async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError>;
+
+    /// Replaces the user's recovery codes (their digests) with these.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+    ) -> Result<(), StoreError>;
+
+    /// Spends one recovery code, atomically; returns whether it was there.
+    async fn spend_recovery_code(&self, user_id: &str, code_hash: &str)
+    -> Result<bool, StoreError>;
 }

@@ -23,6 +23,7 @@
 
 mod api_tokens;
 mod migrate;
+mod one_time;
 mod sessions;
 mod users;
 

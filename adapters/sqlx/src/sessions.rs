@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use portcullis::store::{
-    ApiToken, ApiTokenKind, RefreshFamily, RefreshToken, StoreError, TokenStore,
+    ApiToken, ApiTokenKind, OneTimeToken, RefreshFamily, RefreshToken, StoreError, TokenStore,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -203,5 +203,24 @@ impl TokenStore for SqlStore {
         kinds: &[ApiTokenKind],
     ) -> Result<Vec<ApiToken>, StoreError> {
         self.select_api_tokens(owner_id, kinds).await
+    }
+
+    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
+        self.insert_one_time_token(token).await
+    }
+
+    async fn find_one_time_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<OneTimeToken>, StoreError> {
+        self.select_one_time_token(token_hash).await
+    }
+
+    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+        self.delete_one_time_token(token_hash).await
+    }
+
+    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError> {
+        self.increment_one_time_failures(token_hash).await
     }
 }

@@ -7,7 +7,8 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, flag, seconds, time_at, unavailable};
 
-const COLUMNS: &str = "id, email, name, role, is_active, password_hash, created_at";
+const COLUMNS: &str =
+    "id, email, name, role, is_active, password_hash, totp_secret, totp_pending, created_at";
 
 fn user(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
@@ -17,6 +18,8 @@ fn user(row: &AnyRow) -> Result<User, StoreError> {
         role: row.try_get("role").map_err(unavailable)?,
         is_active: flag(row, "is_active")?,
         password_hash: row.try_get("password_hash").map_err(unavailable)?,
+        totp_secret: row.try_get("totp_secret").map_err(unavailable)?,
+        totp_pending: row.try_get("totp_pending").map_err(unavailable)?,
         created_at: time_at(row.try_get("created_at").map_err(unavailable)?)?,
     })
 }
@@ -80,13 +83,20 @@ impl UserStore for SqlStore {
              name = CASE WHEN $1 THEN $2 ELSE name END, \
              password_hash = COALESCE($3, password_hash), \
              is_active = COALESCE($4, is_active), \
-             updated_at = $5 \
-             WHERE id = $6",
+             totp_secret = CASE WHEN $5 THEN $6 ELSE totp_secret END, \
+             totp_last_step = CASE WHEN $5 THEN NULL ELSE totp_last_step END, \
+             totp_pending = CASE WHEN $7 THEN $8 ELSE totp_pending END, \
+             updated_at = $9 \
+             WHERE id = $10",
         )
         .bind(changes.name.is_some())
         .bind(changes.name.flatten())
         .bind(changes.password_hash)
         .bind(changes.is_active.map(i64::from))
+        .bind(changes.totp_secret.is_some())
+        .bind(changes.totp_secret.flatten())
+        .bind(changes.totp_pending.is_some())
+        .bind(changes.totp_pending.flatten())
         .bind(seconds(time::OffsetDateTime::now_utc()))
         .bind(id)
         .execute(&self.pool)
@@ -96,5 +106,59 @@ impl UserStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         self.find_user(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        check_id(user_id)?;
+        let recorded = sqlx::query(
+            "UPDATE portcullis_users SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(recorded.rows_affected() == 1)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query("DELETE FROM portcullis_recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        for hash in code_hashes {
+            sqlx::query(
+                "INSERT INTO portcullis_recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+            )
+            .bind(user_id)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
+        tx.commit().await.map_err(unavailable)
+    }
+
+    async fn spend_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let spent = sqlx::query(
+            "DELETE FROM portcullis_recovery_codes WHERE user_id = $1 AND code_hash = $2",
+        )
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(spent.rows_affected() == 1)
     }
 }

@@ -1,0 +1,152 @@
+//! In-memory stores: for tests, examples and single-process prototypes.
+//! Everything is lost when the process ends.
+
+mod limiter;
+mod tokens;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{
+    ApiToken, NewUser, OneTimeToken, RefreshFamily, StoreError, User, UserChanges, UserStore,
+    email_key,
+};
+
+pub use limiter::MemoryRateLimiter;
+
+/// Users, sessions and tokens in process memory. Cheap to clone (shared state).
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore(Arc<Mutex<State>>);
+
+#[derive(Debug, Default)]
+struct State {
+    users: HashMap<String, User>,
+    /// user id → the last TOTP step accepted
+    totp_steps: HashMap<String, i64>,
+    /// user id → digests of unspent recovery codes
+    recovery_codes: HashMap<String, HashSet<String>>,
+    families: HashMap<String, RefreshFamily>,
+    /// token hash → (family id, used at)
+    tokens: HashMap<String, (String, Option<OffsetDateTime>)>,
+    api_tokens: HashMap<String, ApiToken>,
+    one_time_tokens: HashMap<String, OneTimeToken>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn check_id(id: &str) -> Result<(), StoreError> {
+    uuid::Uuid::try_parse(id)
+        .map(|_| ())
+        .map_err(|_| StoreError::InvalidId)
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
+        let mut state = self.state();
+        let key = email_key(&user.email);
+        if state.users.values().any(|u| email_key(&u.email) == key) {
+            return Err(StoreError::Conflict);
+        }
+        let created = User {
+            id: crate::token::new_id(),
+            email: user.email.trim().to_owned(),
+            name: user.name,
+            role: user.role,
+            is_active: user.is_active,
+            password_hash: user.password_hash,
+            totp_secret: None,
+            totp_pending: None,
+            created_at: user.created_at,
+        };
+        state.users.insert(created.id.clone(), created.clone());
+        Ok(created)
+    }
+
+    async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        check_id(id)?;
+        Ok(self.state().users.get(id).cloned())
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let key = email_key(email);
+        Ok(self
+            .state()
+            .users
+            .values()
+            .find(|u| email_key(&u.email) == key)
+            .cloned())
+    }
+
+    async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError> {
+        check_id(id)?;
+        let mut state = self.state();
+        let user = state.users.get_mut(id).ok_or(StoreError::NotFound)?;
+        if let Some(name) = changes.name {
+            user.name = name;
+        }
+        if let Some(hash) = changes.password_hash {
+            user.password_hash = Some(hash);
+        }
+        if let Some(active) = changes.is_active {
+            user.is_active = active;
+        }
+        if let Some(pending) = changes.totp_pending {
+            user.totp_pending = pending;
+        }
+        let new_secret = changes.totp_secret.is_some();
+        if let Some(secret) = changes.totp_secret {
+            user.totp_secret = secret;
+        }
+        let user = user.clone();
+        if new_secret {
+            state.totp_steps.remove(id);
+        }
+        Ok(user)
+    }
+
+    async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let last = state.totp_steps.get(user_id).copied();
+        if last.is_some_and(|last| last >= step) {
+            return Ok(false);
+        }
+        state.totp_steps.insert(user_id.to_owned(), step);
+        Ok(true)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+    ) -> Result<(), StoreError> {
+        self.state()
+            .recovery_codes
+            .insert(user_id.to_owned(), code_hashes.iter().cloned().collect());
+        Ok(())
+    }
+
+    async fn spend_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .state()
+            .recovery_codes
+            .get_mut(user_id)
+            .is_some_and(|codes| codes.remove(code_hash)))
+    }
+}
