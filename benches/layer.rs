@@ -11,7 +11,7 @@ use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use portcullis::store::MemoryStore;
-use portcullis::{Auth, AuthConfig, Client, Credentials, Identity, NewAccount};
+use portcullis::{Auth, AuthConfig, Client, Credentials, Identity, LoginOutcome, NewAccount};
 use tower::ServiceExt;
 
 fn layer(c: &mut Criterion) {
@@ -35,7 +35,9 @@ fn layer(c: &mut Criterion) {
             Client::default(),
         )
         .await
-        .expect("login")
+        .ok()
+        .and_then(LoginOutcome::session)
+        .expect("a session")
         .access_token
     });
     let bare = Router::new().route("/hello", get(|| async { "hello" }));

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use portcullis::{Auth, AuthConfig, Client, Credentials, NewAccount};
+use portcullis::{Auth, AuthConfig, Client, Credentials, LoginOutcome, NewAccount};
 use portcullis_sqlx::SqlStore;
 
 fn sessions(c: &mut Criterion) {
@@ -41,7 +41,9 @@ fn sessions(c: &mut Criterion) {
                 Client::default(),
             )
             .await
-            .expect("login");
+            .ok()
+            .and_then(LoginOutcome::session)
+            .expect("a session");
         (auth, session.refresh_token)
     });
 

@@ -39,7 +39,7 @@ use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
 use crate::web::dialect::native;
-use crate::web::{AuthLayer, AuthState, RequireRoleLayer, read_body};
+use crate::web::{AuthLayer, AuthState, GuardLayer, Requirement, read_body};
 
 impl Auth {
     /// Every endpoint of the native dialect, to [`Router::nest`] under a
@@ -66,8 +66,14 @@ impl Auth {
     }
 
     /// A guard for routes that need a role: `route_layer(auth.require_role("admin"))`.
-    pub fn require_role(&self, role: &str) -> RequireRoleLayer {
-        RequireRoleLayer::new(role)
+    pub fn require_role(&self, role: &str) -> GuardLayer {
+        GuardLayer::new(Requirement::Role(role.into()))
+    }
+
+    /// A guard for routes that need a second factor (the session began with
+    /// a TOTP or recovery code): `route_layer(auth.require_second_factor())`.
+    pub fn require_second_factor(&self) -> GuardLayer {
+        GuardLayer::new(Requirement::SecondFactor)
     }
 }
 

@@ -59,6 +59,8 @@ pub struct AuthConfig {
     pub body_limit: usize,
     /// The v1 token API: lifetimes and who may mint tokens.
     pub api_tokens: ApiTokenPolicy,
+    /// TOTP second factors.
+    pub mfa: MfaConfig,
 }
 
 impl AuthConfig {
@@ -92,6 +94,7 @@ impl AuthConfig {
             allowed_origins: Vec::new(),
             body_limit: 1024 * 1024,
             api_tokens: ApiTokenPolicy::default(),
+            mfa: MfaConfig::default(),
         }
     }
 
@@ -122,6 +125,12 @@ impl AuthConfig {
         }
         if self.account_throttle.limit == 0 || self.ip_throttle.limit == 0 {
             return fail("throttle limits must be at least 1");
+        }
+        if self.mfa.issuer.contains(':')
+            || self.mfa.max_code_failures == 0
+            || self.mfa.recovery_codes < 8
+        {
+            return fail("mfa: issuer without ':', max_code_failures >= 1, recovery_codes >= 8");
         }
         if self.cookies.access_name == self.cookies.refresh_name {
             return fail("access and refresh cookies need different names");
@@ -177,6 +186,36 @@ pub struct Throttle {
     pub limit: u32,
     /// The window, which is also the cooling period once the limit is hit.
     pub window: Duration,
+}
+
+/// TOTP second factors: labels, sealing keys and guessing limits.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct MfaConfig {
+    /// The issuer shown by authenticator apps; default `portcullis`.
+    pub issuer: String,
+    /// 32-byte keys that seal TOTP secrets at rest; the first seals, all open
+    /// (see [`crate::mfa`] on rotation). Empty (the default): one key derived
+    /// from `jwt_secret`, so rotating that secret then needs an MFA reset.
+    pub sealing_keys: Vec<[u8; 32]>,
+    /// How long an `mfaToken` (the second login step) lives; default 5 minutes.
+    pub challenge_ttl: Duration,
+    /// Wrong codes an `mfaToken` survives; the next one voids it; default 5.
+    pub max_code_failures: u32,
+    /// Recovery codes given at enrolment; default 10.
+    pub recovery_codes: usize,
+}
+
+impl Default for MfaConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "portcullis".into(),
+            sealing_keys: Vec::new(),
+            challenge_ttl: Duration::from_secs(5 * 60),
+            max_code_failures: 5,
+            recovery_codes: 10,
+        }
+    }
 }
 
 /// Lifetimes and permissions of the v1 token API's tokens.

@@ -30,6 +30,9 @@ pub enum AuthError {
     /// A token that is malformed, forged, revoked, reused or unknown.
     #[error("invalid token")]
     TokenInvalid,
+    /// A wrong, replayed or missing one-time code (TOTP or recovery code).
+    #[error("invalid one-time code")]
+    InvalidOtp,
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -77,6 +80,7 @@ impl AuthError {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::TokenExpired => "TOKEN_EXPIRED",
             Self::TokenInvalid => "TOKEN_INVALID",
+            Self::InvalidOtp => "INVALID_OTP",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
@@ -93,7 +97,8 @@ impl AuthError {
             Self::InvalidCredentials
             | Self::Unauthenticated
             | Self::TokenExpired
-            | Self::TokenInvalid => StatusCode::UNAUTHORIZED,
+            | Self::TokenInvalid
+            | Self::InvalidOtp => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,

@@ -9,6 +9,10 @@ use time::OffsetDateTime;
 pub enum AuthMethod {
     /// A password.
     Password,
+    /// A TOTP code.
+    Otp,
+    /// A recovery code.
+    Recovery,
 }
 
 impl AuthMethod {
@@ -16,6 +20,8 @@ impl AuthMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Password => "pwd",
+            Self::Otp => "otp",
+            Self::Recovery => "recovery",
         }
     }
 }
@@ -46,5 +52,13 @@ impl Identity {
     /// Whether the identity holds the given role.
     pub fn has_role(&self, role: &str) -> bool {
         self.role == role
+    }
+
+    /// Whether the user proved a second factor (a TOTP code or a recovery
+    /// code) when signing in: for routes that demand one.
+    pub fn has_second_factor(&self) -> bool {
+        self.amr
+            .iter()
+            .any(|m| m == AuthMethod::Otp.as_str() || m == AuthMethod::Recovery.as_str())
     }
 }

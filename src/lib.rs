@@ -37,6 +37,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod identity;
+pub mod mfa;
 pub mod password;
 pub mod service;
 pub mod store;
@@ -48,7 +49,8 @@ pub use config::{ApiTokenPolicy, AuthConfig, CookieConfig, PasswordPolicy, Throt
 pub use error::{AuthError, ConfigError};
 pub use identity::{AuthMethod, Identity};
 pub use service::{
-    Auth, AuthBuilder, Client, Credentials, NewAccount, ProfileUpdate, Session, TokenScope,
+    Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof, NewAccount,
+    ProfileUpdate, SecondFactorLogin, Session, TokenScope,
 };
 
 /// The README's Rust examples, compiled as doctests so that they stay true.

@@ -43,17 +43,23 @@ impl TokenScope {
 impl Auth {
     /// Exchanges an app token and a user's credentials for a user token
     /// (`POST /v1/token/`); the user token works only beside that app token.
+    /// A user with MFA must add a current TOTP code.
     pub async fn issue_user_token(
         &self,
         app_token: &str,
         email: &str,
         password: &str,
+        otp: Option<&str>,
         client: Client,
     ) -> Result<String, AuthError> {
         let app = self
             .live_token(app_token, &[ApiTokenKind::App], client)
             .await?;
         let user = self.check_password(email, password, client).await?;
+        if user.totp_secret.is_some() {
+            self.check_totp(&user, otp.ok_or(AuthError::InvalidOtp)?)
+                .await?;
+        }
         let ttl = self.0.config.api_tokens.user_token_ttl;
         let expires_at = self.now() + ttl;
         self.mint(

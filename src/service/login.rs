@@ -5,7 +5,7 @@ use crate::identity::AuthMethod;
 use crate::store::{Decision, User, Window, email_key};
 use crate::token::opaque;
 
-use super::{Auth, Client, NewAccount, Session};
+use super::{Auth, Client, LoginOutcome, NewAccount};
 
 /// What a password login needs.
 #[derive(Debug, Clone)]
@@ -17,6 +17,11 @@ pub struct Credentials {
     pub password: String,
     /// Whether the session should last `remembered_session_ttl`.
     pub remember: bool,
+    /// A TOTP code, for users with MFA who sign in in one step.
+    pub otp: Option<String>,
+    /// Opaque to the service: kept with an MFA challenge and handed back when
+    /// it completes (a dialect remembers a cookie-mode login this way).
+    pub context: Option<String>,
 }
 
 impl Credentials {
@@ -26,6 +31,8 @@ impl Credentials {
             email: email.into(),
             password: password.into(),
             remember: false,
+            otp: None,
+            context: None,
         }
     }
 }
@@ -39,16 +46,37 @@ impl Auth {
     /// `account_throttle.window` of the last, reset by a success) and per
     /// client IP (failures per window); over budget answers
     /// [`AuthError::RateLimited`] before any password is checked.
+    ///
+    /// A user with MFA gets [`LoginOutcome::MfaRequired`] instead of a
+    /// session, unless the credentials carry a valid `otp` (one step); a
+    /// wrong `otp` is [`AuthError::InvalidOtp`].
     pub async fn login(
         &self,
         credentials: Credentials,
         client: Client,
-    ) -> Result<Session, AuthError> {
+    ) -> Result<LoginOutcome, AuthError> {
         let user = self
             .check_password(&credentials.email, &credentials.password, client)
             .await?;
-        self.open_session(user, &[AuthMethod::Password], credentials.remember)
-            .await
+        if user.totp_secret.is_none() {
+            let session = self
+                .open_session(user, &[AuthMethod::Password], credentials.remember)
+                .await?;
+            return Ok(LoginOutcome::Session(session));
+        }
+        match &credentials.otp {
+            Some(code) => {
+                self.check_totp(&user, code).await?;
+                let methods = [AuthMethod::Password, AuthMethod::Otp];
+                let session = self
+                    .open_session(user, &methods, credentials.remember)
+                    .await?;
+                Ok(LoginOutcome::Session(session))
+            }
+            None => Ok(LoginOutcome::MfaRequired {
+                mfa_token: self.mfa_challenge(&user, &credentials).await?,
+            }),
+        }
     }
 
     /// Creates an account for a visitor (`POST /auth/register`), with the
@@ -88,9 +116,7 @@ impl Auth {
     ) -> Result<User, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
-        let (account, per_ip) = (inner.config.account_throttle, inner.config.ip_throttle);
-        // A digest keeps keys short whatever the client sends as an email.
-        let account_key = format!("login:account:{}", opaque::digest(&email_key(email)));
+        let per_ip = inner.config.ip_throttle;
         let ip_key = client.ip_key("login");
 
         if let Some(key) = &ip_key {
@@ -101,24 +127,19 @@ impl Auth {
                     .await?,
             )?;
         }
-        limited(
-            inner
-                .limiter
-                .hit(
-                    &account_key,
-                    account.limit,
-                    Window::Sliding(account.window),
-                    now,
-                )
-                .await?,
-        )?;
+        self.charge_account(email).await?;
 
         let user = inner.users.find_user_by_email(email).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let matched = inner.hasher.verify(password, hash).await?;
         match user {
             Some(user) if matched && user.is_active => {
-                inner.limiter.reset(&account_key).await?;
+                // With MFA, only the second factor proves the account: a
+                // password alone must not wipe out failed codes, or new
+                // challenges would allow endless guessing.
+                if user.totp_secret.is_none() {
+                    self.clear_account(email).await?;
+                }
                 if let Some(key) = &ip_key {
                     inner.limiter.forgive(key).await?;
                 }
@@ -127,6 +148,35 @@ impl Auth {
             _ => Err(AuthError::InvalidCredentials),
         }
     }
+}
+
+impl Auth {
+    /// Counts one attempt at proving an account (a password or a code)
+    /// against its budget of consecutive failures.
+    pub(crate) async fn charge_account(&self, email: &str) -> Result<(), AuthError> {
+        let budget = self.0.config.account_throttle;
+        let decision = self
+            .0
+            .limiter
+            .hit(
+                &account_key(email),
+                budget.limit,
+                Window::Sliding(budget.window),
+                self.now(),
+            )
+            .await?;
+        limited(decision)
+    }
+
+    /// Forgets an account's failures after it was proven.
+    pub(crate) async fn clear_account(&self, email: &str) -> Result<(), AuthError> {
+        Ok(self.0.limiter.reset(&account_key(email)).await?)
+    }
+}
+
+/// A digest keeps keys short whatever the client sends as an email.
+fn account_key(email: &str) -> String {
+    format!("login:account:{}", opaque::digest(&email_key(email)))
 }
 
 pub(crate) fn limited(decision: Decision) -> Result<(), AuthError> {

@@ -8,17 +8,20 @@
 mod account;
 mod api_tokens;
 mod login;
+mod mfa;
 mod session;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::AuthConfig;
 use crate::error::ConfigError;
+use crate::mfa::SecretBox;
 use crate::password::PasswordHasher;
 use crate::store::{MemoryRateLimiter, RateLimiter, TokenStore, User, UserStore};
 use crate::token::jwt::AccessTokens;
@@ -26,6 +29,7 @@ use crate::token::jwt::AccessTokens;
 pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
 pub use login::Credentials;
+pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
 
 /// The authentication service. Cheap to clone: clones share one state.
 ///
@@ -49,6 +53,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
     access: AccessTokens,
+    secrets: SecretBox,
 }
 
 /// Who is calling, as far as throttling needs to know.
@@ -164,6 +169,16 @@ impl AuthBuilder {
         let tokens = self.tokens.ok_or_else(|| missing("tokens"))?;
         let hasher = PasswordHasher::new(&self.config.password)
             .map_err(|e| ConfigError(format!("argon2 parameters: {e}")))?;
+        let secrets = if self.config.mfa.sealing_keys.is_empty() {
+            let derived: [u8; 32] = Sha256::new()
+                .chain_update(b"portcullis totp sealing key v1\0")
+                .chain_update(&self.config.jwt_secret)
+                .finalize()
+                .into();
+            SecretBox::new(&[derived])
+        } else {
+            SecretBox::new(&self.config.mfa.sealing_keys)
+        };
         let access = AccessTokens::hs256(
             &self.config.jwt_secret,
             &self.config.issuer,
@@ -178,6 +193,7 @@ impl AuthBuilder {
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             hasher,
             access,
+            secrets,
             config: self.config,
         })))
     }

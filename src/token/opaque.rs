@@ -19,7 +19,12 @@ pub fn generate() -> String {
 /// A fast hash is right here: the secret has 256 bits of entropy, so there
 /// is nothing to brute-force, and lookups by digest compare no secret bytes.
 pub fn digest(secret: &str) -> String {
-    format!("{:x}", Sha256::digest(secret.as_bytes()))
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Lowercase hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

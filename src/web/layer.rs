@@ -1,5 +1,5 @@
 //! Tower middleware: [`AuthLayer`] authenticates every request, and
-//! [`RequireRoleLayer`] guards routes by role. Both work with any
+//! [`GuardLayer`] guards routes by role or by second factor. Both work with any
 //! `http`-based framework built on tower (axum, tonic, hyper services).
 
 use std::sync::Arc;
@@ -104,40 +104,51 @@ where
     }
 }
 
-/// Lets through only requests whose identity holds a role: 401 without a
-/// valid identity, 403 with another role. Put it on the routes it guards
-/// (`route_layer` in axum), inside an [`AuthLayer`].
-#[derive(Clone)]
-pub struct RequireRoleLayer {
-    role: Arc<str>,
+/// What a [`GuardLayer`] demands of a request's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Requirement {
+    /// The identity holds this role id.
+    Role(Arc<str>),
+    /// The user proved a second factor when signing in (`amr` has `otp` or
+    /// `recovery`): for sensitive routes.
+    SecondFactor,
 }
 
-impl RequireRoleLayer {
-    /// A guard for the given role id.
-    pub fn new(role: &str) -> Self {
-        Self { role: role.into() }
+/// Lets through only requests whose identity meets a [`Requirement`]: 401
+/// without a valid identity, 403 when it falls short. Put it on the routes
+/// it guards (`route_layer` in axum), inside an [`AuthLayer`].
+#[derive(Clone)]
+pub struct GuardLayer {
+    requirement: Requirement,
+}
+
+impl GuardLayer {
+    /// A guard for the requirement.
+    pub fn new(requirement: Requirement) -> Self {
+        Self { requirement }
     }
 }
 
-impl<S> Layer<S> for RequireRoleLayer {
-    type Service = RequireRole<S>;
+impl<S> Layer<S> for GuardLayer {
+    type Service = Guard<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RequireRole {
-            role: self.role.clone(),
+        Guard {
+            requirement: self.requirement.clone(),
             inner,
         }
     }
 }
 
-/// The service made by [`RequireRoleLayer`].
+/// The service made by [`GuardLayer`].
 #[derive(Clone)]
-pub struct RequireRole<S> {
-    role: Arc<str>,
+pub struct Guard<S> {
+    requirement: Requirement,
     inner: S,
 }
 
-impl<S, B, RB> Service<Request<B>> for RequireRole<S>
+impl<S, B, RB> Service<Request<B>> for Guard<S>
 where
     S: Service<Request<B>, Response = Response<RB>>,
     RB: From<Bytes>,
@@ -152,10 +163,10 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let verdict = match req.extensions().get::<AuthState>() {
-            Some(state) => role_verdict(state, &self.role),
+            Some(state) => verdict(state, &self.requirement),
             None => {
                 // Fail closed: without the AuthLayer there was no CSRF check.
-                tracing::error!("RequireRoleLayer used without an AuthLayer around it");
+                tracing::error!("GuardLayer used without an AuthLayer around it");
                 Err(AuthError::Unauthenticated)
             }
         };
@@ -166,10 +177,20 @@ where
     }
 }
 
-fn role_verdict(state: &AuthState, role: &str) -> Result<(), AuthError> {
-    if state.identity()?.has_role(role) {
+fn verdict(state: &AuthState, requirement: &Requirement) -> Result<(), AuthError> {
+    let identity = state.identity()?;
+    let met = match requirement {
+        Requirement::Role(role) => identity.has_role(role),
+        Requirement::SecondFactor => identity.has_second_factor(),
+    };
+    if met {
         Ok(())
     } else {
-        Err(AuthError::Forbidden("this route needs another role"))
+        Err(AuthError::Forbidden(match requirement {
+            Requirement::Role(_) => "this route needs another role",
+            Requirement::SecondFactor => {
+                "this route needs a second factor: sign in with a one-time code"
+            }
+        }))
     }
 }

@@ -18,7 +18,7 @@ use std::net::IpAddr;
 use http::HeaderMap;
 
 pub use body::read_body;
-pub use layer::{AuthLayer, AuthService, RequireRole, RequireRoleLayer};
+pub use layer::{AuthLayer, AuthService, Guard, GuardLayer, Requirement};
 
 use crate::error::AuthError;
 use crate::identity::Identity;

@@ -77,6 +77,10 @@ impl Server {
                 }),
             )
             .route(
+                "/app/sensitive",
+                get(|| async { "second factor shown" }).route_layer(auth.require_second_factor()),
+            )
+            .route(
                 "/app/admin",
                 get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
             )

@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod guards;
 mod input;
+mod mfa;
 mod security;
 mod sessions;
 mod throttling;

@@ -11,6 +11,13 @@
 //! | GET | `/auth/validate-session` | 200 when signed in, else 401 |
 //! | GET | `/me` | the signed-in user |
 //! | PATCH | `/me` | `{name?, password?, currentPassword?}` → the user |
+//! | POST | `/auth/enable-mfa` | signed in → `{secret, otpauthUrl, qrCode}` (pending) |
+//! | POST | `/auth/verify-mfa` | signed in, `{code}` → MFA on, `{recoveryCodes}`; or `{mfaToken, code}` → the login's tokens |
+//! | POST | `/auth/recover-mfa` | `{mfaToken, recoveryCode}` → MFA off, the login's tokens |
+//! | POST | `/auth/disable-mfa` | signed in, `{code}` or `{password}` → MFA off |
+//!
+//! A user with MFA who logs in gets `{mfaRequired: true, mfaToken}` and no
+//! tokens, unless the login body carries `otp` too.
 //!
 //! The v1 token API (`/v1/token/`, `/v1/app_tokens/`, `/v1/tokens/`) is
 //! served beside it, in its own literal shapes: see [`super::v1`].
@@ -30,7 +37,14 @@ use super::v1;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::TokenScope;
-use crate::service::{Auth, Credentials, NewAccount, ProfileUpdate, Session};
+use crate::service::{
+    Auth, Credentials, LoginOutcome, MfaProof, NewAccount, ProfileUpdate, Session,
+};
+use crate::web::AuthState;
+
+/// The login context that marks a cookie-mode login, so that its second
+/// step answers with cookies too.
+const COOKIE_CONTEXT: &str = "native-cookie";
 use crate::store::User;
 use crate::web::body::JsonBody;
 use crate::web::{client, cookies, csrf};
@@ -55,6 +69,14 @@ pub enum Endpoint {
     Me,
     /// `PATCH /me`
     UpdateMe,
+    /// `POST /auth/enable-mfa`
+    EnableMfa,
+    /// `POST /auth/verify-mfa`
+    VerifyMfa,
+    /// `POST /auth/recover-mfa`
+    RecoverMfa,
+    /// `POST /auth/disable-mfa`
+    DisableMfa,
     /// The v1 token API, mounted with the native dialect.
     V1(v1::Endpoint),
 }
@@ -73,6 +95,10 @@ pub const ROUTES: &[Route] = &[
     ),
     route(Method::GET, "/me", Endpoint::Me),
     route(Method::PATCH, "/me", Endpoint::UpdateMe),
+    route(Method::POST, "/auth/enable-mfa", Endpoint::EnableMfa),
+    route(Method::POST, "/auth/verify-mfa", Endpoint::VerifyMfa),
+    route(Method::POST, "/auth/recover-mfa", Endpoint::RecoverMfa),
+    route(Method::POST, "/auth/disable-mfa", Endpoint::DisableMfa),
     route(
         Method::POST,
         "/v1/token",
@@ -220,9 +246,12 @@ pub fn error(err: &AuthError) -> Response<Bytes> {
 
 impl Call<'_> {
     async fn answer(&self, endpoint: Endpoint) -> Result<Response<Bytes>, AuthError> {
-        if endpoint == Endpoint::CookieLogin {
-            // It sets cookies: refuse foreign origins even before any cookie
-            // exists (login CSRF).
+        if matches!(
+            endpoint,
+            Endpoint::CookieLogin | Endpoint::VerifyMfa | Endpoint::RecoverMfa
+        ) {
+            // They may set cookies: refuse foreign origins even before any
+            // cookie exists (login CSRF).
             csrf::check(
                 self.auth.config(),
                 &self.parts.method,
@@ -254,6 +283,10 @@ impl Call<'_> {
                 Ok(success(StatusCode::OK, self.user_json(&user, true)))
             }
             Endpoint::UpdateMe => self.update_me(state.identity()?).await,
+            Endpoint::EnableMfa => self.enable_mfa(state.identity()?).await,
+            Endpoint::VerifyMfa => self.verify_mfa(&state).await,
+            Endpoint::RecoverMfa => self.recover_mfa().await,
+            Endpoint::DisableMfa => self.disable_mfa(state.identity()?).await,
         }
     }
 
@@ -262,16 +295,81 @@ impl Call<'_> {
         let mut credentials =
             Credentials::new(body.required_str("email")?, body.required_str("password")?);
         credentials.remember = body.optional_bool("remember")?.unwrap_or(false);
-        let session = self.auth.login(credentials, self.client).await?;
+        credentials.otp = body.optional_str("otp")?;
+        if cookie_mode {
+            credentials.context = Some(COOKIE_CONTEXT.to_owned());
+        }
+        match self.auth.login(credentials, self.client).await? {
+            LoginOutcome::Session(session) => Ok(self.deliver(&session, cookie_mode)),
+            LoginOutcome::MfaRequired { mfa_token } => Ok(success(
+                StatusCode::OK,
+                json!({ "mfaRequired": true, "mfaToken": mfa_token }),
+            )),
+        }
+    }
+
+    /// A session in the body, or (cookie mode) in HttpOnly cookies only.
+    fn deliver(&self, session: &Session, cookie_mode: bool) -> Response<Bytes> {
         if cookie_mode {
             let data = json!({
                 "expTime": session.expires_in.as_secs(),
                 "user": self.user_json(&session.user, false),
             });
-            Ok(self.with_session_cookies(success(StatusCode::OK, data), &session))
+            self.with_session_cookies(success(StatusCode::OK, data), session)
         } else {
-            Ok(success(StatusCode::OK, self.session_json(&session)))
+            success(StatusCode::OK, self.session_json(session))
         }
+    }
+
+    async fn enable_mfa(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {
+        let enrolment = self.auth.begin_mfa_enrolment(identity).await?;
+        Ok(success(
+            StatusCode::OK,
+            json!({
+                "secret": enrolment.secret,
+                "otpauthUrl": enrolment.otpauth_url,
+                "qrCode": format!("data:image/png;base64,{}", enrolment.qr_png_base64),
+            }),
+        ))
+    }
+
+    /// With an `mfaToken`: the second login step. Without: confirming an enrolment.
+    async fn verify_mfa(&self, state: &AuthState) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let code = body.required_str("code")?;
+        if let Some(mfa_token) = body.optional_str("mfaToken")? {
+            let login = self.auth.complete_mfa_login(&mfa_token, &code).await?;
+            let cookie_mode = login.context.as_deref() == Some(COOKIE_CONTEXT);
+            return Ok(self.deliver(&login.session, cookie_mode));
+        }
+        let codes = self
+            .auth
+            .confirm_mfa_enrolment(state.identity()?, &code)
+            .await?;
+        Ok(success(
+            StatusCode::OK,
+            json!({ "mfaEnabled": true, "recoveryCodes": codes }),
+        ))
+    }
+
+    async fn recover_mfa(&self) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let mfa_token = body.required_str("mfaToken")?;
+        let code = body.required_str("recoveryCode")?;
+        let login = self.auth.recover_mfa(&mfa_token, &code).await?;
+        let cookie_mode = login.context.as_deref() == Some(COOKIE_CONTEXT);
+        Ok(self.deliver(&login.session, cookie_mode))
+    }
+
+    async fn disable_mfa(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let proof = match (body.optional_str("code")?, body.optional_str("password")?) {
+            (Some(code), _) => MfaProof::Code(code),
+            (None, Some(password)) => MfaProof::Password(password),
+            (None, None) => return Err(AuthError::invalid("code", "code or password is required")),
+        };
+        self.auth.disable_mfa(identity, proof, self.client).await?;
+        Ok(success(StatusCode::OK, json!({ "mfaEnabled": false })))
     }
 
     async fn refresh(&self) -> Result<Response<Bytes>, AuthError> {
@@ -356,6 +454,7 @@ impl Call<'_> {
         });
         if full {
             value["isActive"] = json!(user.is_active);
+            value["mfaEnabled"] = json!(user.totp_secret.is_some());
             value["createdAt"] = json!(timestamp(user.created_at));
         }
         value

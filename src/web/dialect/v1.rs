@@ -65,8 +65,9 @@ async fn run(
             let body = body(call)?;
             let username = body.required_str("username")?;
             let password = body.required_str("password")?;
+            let otp = body.optional_str("otp")?;
             let token = auth
-                .issue_user_token(app_token, &username, &password, call.client)
+                .issue_user_token(app_token, &username, &password, otp.as_deref(), call.client)
                 .await?;
             Ok(envelope(StatusCode::OK, &json!({ "token": token })))
         }
@@ -179,6 +180,10 @@ fn error(err: &AuthError, endpoint: Endpoint) -> Response<Bytes> {
         AuthError::NotFound if endpoint == Endpoint::Create(TokenScope::User) => {
             ("user", "No user with this ID exists.".to_owned())
         }
+        AuthError::InvalidOtp => (
+            "otp",
+            "A valid one-time code is required for this account.".to_owned(),
+        ),
         other => ("detail", other.to_string()),
     };
     let mut response = envelope(err.status(), &json!({ "errors": { key: message } }));

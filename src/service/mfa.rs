@@ -1,0 +1,308 @@
+//! TOTP second factors: enrolment, the second login step, recovery, and
+//! turning MFA off.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AuthError;
+use crate::identity::{AuthMethod, Identity};
+use crate::mfa;
+use crate::store::{OneTimePurpose, OneTimeToken, StoreError, User, UserChanges};
+use crate::token::opaque;
+
+use super::{Auth, Client, Credentials, Session};
+
+/// What a password login leads to.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum LoginOutcome {
+    /// Signed in.
+    Session(Session),
+    /// The password was right; a second factor must follow, with this
+    /// `mfaToken` (short-lived, single-use, bound to the user).
+    MfaRequired {
+        /// The challenge to present with the code.
+        mfa_token: String,
+    },
+}
+
+impl LoginOutcome {
+    /// The session, when the login finished in one step.
+    pub fn session(self) -> Option<Session> {
+        match self {
+            Self::Session(session) => Some(session),
+            Self::MfaRequired { .. } => None,
+        }
+    }
+}
+
+/// A TOTP enrolment to show the user: scan `qr_png_base64`, or type `secret`.
+/// Pending until a code confirms it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MfaEnrolment {
+    /// The secret in base32, for typing into an app.
+    pub secret: String,
+    /// `otpauth://totp/<issuer>:<email>?secret=…&issuer=…`
+    pub otpauth_url: String,
+    /// A PNG QR code of `otpauth_url`, base64-encoded.
+    pub qr_png_base64: String,
+}
+
+/// A completed second login step.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SecondFactorLogin {
+    /// The new session.
+    pub session: Session,
+    /// The `context` the login began with (see [`Credentials::context`]).
+    pub context: Option<String>,
+}
+
+/// What proves the user may turn MFA off.
+#[derive(Debug, Clone)]
+pub enum MfaProof {
+    /// A current TOTP code.
+    Code(String),
+    /// The account's password.
+    Password(String),
+}
+
+/// What a challenge remembers of the login that made it.
+#[derive(Serialize, Deserialize)]
+struct Challenge {
+    remember: bool,
+    context: Option<String>,
+}
+
+impl Auth {
+    /// Starts (or restarts) TOTP enrolment for the signed-in user. The new
+    /// secret stays pending, and any earlier pending one is dropped, until
+    /// [`confirm_mfa_enrolment`](Self::confirm_mfa_enrolment).
+    pub async fn begin_mfa_enrolment(
+        &self,
+        identity: &Identity,
+    ) -> Result<MfaEnrolment, AuthError> {
+        let user = self.me(identity).await?;
+        let secret = mfa::new_secret();
+        let totp = mfa::totp(secret.clone(), &self.0.config.mfa.issuer, &user.email)?;
+        let qr_png_base64 = totp.get_qr_base64().map_err(|e| {
+            tracing::error!(error = %e, "drawing the QR code failed");
+            AuthError::Unavailable
+        })?;
+        let changes = UserChanges {
+            totp_pending: Some(Some(self.0.secrets.seal(&secret, &user.id)?)),
+            ..UserChanges::default()
+        };
+        self.0.users.update_user(&user.id, changes).await?;
+        Ok(MfaEnrolment {
+            secret: totp.get_secret_base32(),
+            otpauth_url: totp.get_url(),
+            qr_png_base64,
+        })
+    }
+
+    /// Confirms the pending enrolment with a code from the app: MFA is on,
+    /// and the returned recovery codes (shown once, stored as digests)
+    /// replace any earlier ones.
+    pub async fn confirm_mfa_enrolment(
+        &self,
+        identity: &Identity,
+        code: &str,
+    ) -> Result<Vec<String>, AuthError> {
+        let user = self.me(identity).await?;
+        let pending = user.totp_pending.clone().ok_or_else(|| {
+            AuthError::invalid("code", "no MFA enrolment is pending: start one first")
+        })?;
+        let step = self.code_step(&user, &pending, code).await?;
+        let codes = mfa::recovery_codes(self.0.config.mfa.recovery_codes);
+        let digests: Vec<String> = codes.iter().map(|c| mfa::recovery_code_digest(c)).collect();
+        self.0
+            .users
+            .replace_recovery_codes(&user.id, &digests)
+            .await?;
+        let changes = UserChanges {
+            totp_secret: Some(Some(pending)),
+            totp_pending: Some(None),
+            ..UserChanges::default()
+        };
+        self.0.users.update_user(&user.id, changes).await?;
+        // The confirming code must not serve again at the next login.
+        self.0.users.record_totp_step(&user.id, step).await?;
+        Ok(codes)
+    }
+
+    /// The second login step: a TOTP code for an `mfaToken`. A wrong code
+    /// counts against the challenge (it is void after
+    /// `mfa.max_code_failures`) and against the account.
+    pub async fn complete_mfa_login(
+        &self,
+        mfa_token: &str,
+        code: &str,
+    ) -> Result<SecondFactorLogin, AuthError> {
+        let (challenge, user) = self.live_challenge(mfa_token).await?;
+        if let Err(err) = self.check_totp(&user, code).await {
+            if err == AuthError::InvalidOtp {
+                self.challenge_failed(&challenge).await?;
+            }
+            return Err(err);
+        }
+        self.finish_challenge(challenge, user, AuthMethod::Otp)
+            .await
+    }
+
+    /// Signs in with a recovery code instead of a TOTP code: the code is
+    /// spent and MFA is turned off (the user enrols again).
+    pub async fn recover_mfa(
+        &self,
+        mfa_token: &str,
+        recovery_code: &str,
+    ) -> Result<SecondFactorLogin, AuthError> {
+        let (challenge, user) = self.live_challenge(mfa_token).await?;
+        self.charge_account(&user.email).await?;
+        let digest = mfa::recovery_code_digest(recovery_code);
+        if !self.0.users.spend_recovery_code(&user.id, &digest).await? {
+            self.challenge_failed(&challenge).await?;
+            return Err(AuthError::InvalidOtp);
+        }
+        self.clear_account(&user.email).await?;
+        self.reset_mfa(&user.id).await?;
+        self.finish_challenge(challenge, user, AuthMethod::Recovery)
+            .await
+    }
+
+    /// Turns MFA off for the signed-in user, who proves it with a current
+    /// code or the password (both throttled like logins).
+    pub async fn disable_mfa(
+        &self,
+        identity: &Identity,
+        proof: MfaProof,
+        client: Client,
+    ) -> Result<(), AuthError> {
+        let user = self.me(identity).await?;
+        match proof {
+            MfaProof::Code(code) => self.check_totp(&user, &code).await?,
+            MfaProof::Password(password) => {
+                self.check_password(&user.email, &password, client)
+                    .await
+                    .map_err(|e| match e {
+                        AuthError::InvalidCredentials => {
+                            AuthError::invalid("password", "password is incorrect")
+                        }
+                        other => other,
+                    })?;
+            }
+        }
+        self.reset_mfa(&user.id).await
+    }
+
+    /// Turns a user's MFA off and voids their recovery codes (an admin API,
+    /// for users who lost their device and their codes).
+    pub async fn reset_mfa(&self, user_id: &str) -> Result<(), AuthError> {
+        let changes = UserChanges {
+            totp_secret: Some(None),
+            totp_pending: Some(None),
+            ..UserChanges::default()
+        };
+        self.0.users.update_user(user_id, changes).await?;
+        self.0.users.replace_recovery_codes(user_id, &[]).await?;
+        Ok(())
+    }
+
+    /// Checks a code against the user's active TOTP secret, once per code.
+    pub(crate) async fn check_totp(&self, user: &User, code: &str) -> Result<(), AuthError> {
+        let sealed = user.totp_secret.as_deref().ok_or(AuthError::InvalidOtp)?;
+        self.charge_account(&user.email).await?;
+        let step = self.code_step(user, sealed, code).await?;
+        if !self.0.users.record_totp_step(&user.id, step).await? {
+            return Err(AuthError::InvalidOtp);
+        }
+        self.clear_account(&user.email).await
+    }
+
+    /// The time step of a code for a sealed secret, or [`AuthError::InvalidOtp`].
+    async fn code_step(&self, user: &User, sealed: &str, code: &str) -> Result<i64, AuthError> {
+        let secret = self.0.secrets.open(sealed, &user.id)?;
+        let totp = mfa::totp(secret, &self.0.config.mfa.issuer, &user.email)?;
+        mfa::matching_step(&totp, code, self.now().unix_timestamp()).ok_or(AuthError::InvalidOtp)
+    }
+
+    pub(crate) async fn mfa_challenge(
+        &self,
+        user: &User,
+        credentials: &Credentials,
+    ) -> Result<String, AuthError> {
+        let secret = opaque::generate();
+        let data = Challenge {
+            remember: credentials.remember,
+            context: credentials.context.clone(),
+        };
+        let now = self.now();
+        let token = OneTimeToken {
+            token_hash: opaque::digest(&secret),
+            purpose: OneTimePurpose::MfaChallenge,
+            user_id: user.id.clone(),
+            data: serde_json::to_string(&data).map_err(|_| AuthError::Unavailable)?,
+            failures: 0,
+            created_at: now,
+            expires_at: now + self.0.config.mfa.challenge_ttl,
+        };
+        self.0.tokens.create_one_time_token(&token).await?;
+        Ok(secret)
+    }
+
+    async fn live_challenge(&self, mfa_token: &str) -> Result<(OneTimeToken, User), AuthError> {
+        let tokens = &self.0.tokens;
+        let challenge = tokens
+            .find_one_time_token(&opaque::digest(mfa_token))
+            .await?
+            .filter(|t| t.purpose == OneTimePurpose::MfaChallenge)
+            .ok_or(AuthError::TokenInvalid)?;
+        if challenge.expires_at <= self.now() {
+            tokens.consume_one_time_token(&challenge.token_hash).await?;
+            return Err(AuthError::TokenExpired);
+        }
+        let user = match self.0.users.find_user(&challenge.user_id).await {
+            Ok(Some(user)) if user.is_active => user,
+            Ok(_) | Err(StoreError::InvalidId) => return Err(AuthError::TokenInvalid),
+            Err(e) => return Err(e.into()),
+        };
+        Ok((challenge, user))
+    }
+
+    /// Counts a wrong answer; the last allowed one voids the challenge.
+    async fn challenge_failed(&self, challenge: &OneTimeToken) -> Result<(), AuthError> {
+        let tokens = &self.0.tokens;
+        let failures = tokens
+            .count_one_time_token_failure(&challenge.token_hash)
+            .await?;
+        if failures >= self.0.config.mfa.max_code_failures {
+            tokens.consume_one_time_token(&challenge.token_hash).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_challenge(
+        &self,
+        challenge: OneTimeToken,
+        user: User,
+        second: AuthMethod,
+    ) -> Result<SecondFactorLogin, AuthError> {
+        if !self
+            .0
+            .tokens
+            .consume_one_time_token(&challenge.token_hash)
+            .await?
+        {
+            return Err(AuthError::TokenInvalid);
+        }
+        let data: Challenge =
+            serde_json::from_str(&challenge.data).map_err(|_| AuthError::TokenInvalid)?;
+        let session = self
+            .open_session(user, &[AuthMethod::Password, second], data.remember)
+            .await?;
+        Ok(SecondFactorLogin {
+            session,
+            context: data.context,
+        })
+    }
+}

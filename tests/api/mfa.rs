@@ -1,0 +1,544 @@
+//! TOTP second factors. Codes come from Python's `pyotp` and the QR code is
+//! read by `zbarimg` (both installed by `scripts/test`): independent of the
+//! code under test.
+
+use std::process::Command;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{Backing, PASSWORD, Reply, Server, test_config};
+
+/// The code pyotp computes for `secret` at `unix_time`.
+fn code_at(secret: &str, unix_time: i64) -> String {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
+            secret,
+            &unix_time.to_string(),
+        ])
+        .output()
+        .expect("python3 runs (scripts/test installs pyotp)");
+    assert!(
+        output.status.success(),
+        "pyotp: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+/// What `zbarimg` reads from a PNG.
+fn read_qr(png: &[u8]) -> String {
+    let path =
+        std::env::temp_dir().join(format!("portcullis-qr-{}.png", portcullis::token::new_id()));
+    std::fs::write(&path, png).expect("write png");
+    let output = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .expect("zbarimg runs (scripts/test installs zbar-tools)");
+    let _ = std::fs::remove_file(&path);
+    assert!(output.status.success(), "zbarimg found no code");
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+fn now(server: &Server) -> i64 {
+    portcullis::Clock::now(&server.clock).unix_timestamp()
+}
+
+/// A user with MFA on; returns (access token, base32 secret, recovery codes).
+async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>) {
+    server.user(email, "user").await;
+    let (access, _) = server.tokens(email).await;
+    let enable = server
+        .request(Method::POST, "/api/auth/enable-mfa")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(enable.status, StatusCode::OK, "{}", enable.body);
+    let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
+    let confirm = verify(server, &access, &code_at(&secret, now(server))).await;
+    assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+    let codes = confirm.data()["recoveryCodes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| c.as_str().expect("code").to_owned())
+        .collect();
+    (access, secret, codes)
+}
+
+async fn verify(server: &Server, access: &str, code: &str) -> Reply {
+    server
+        .request(Method::POST, "/api/auth/verify-mfa")
+        .bearer(access)
+        .json(json!({ "code": code }))
+        .send()
+        .await
+}
+
+async fn challenge(server: &Server, email: &str) -> String {
+    let login = server.login(email, PASSWORD).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert_eq!(login.data()["mfaRequired"], true, "{}", login.body);
+    assert!(
+        login.data().get("accessToken").is_none(),
+        "no tokens before the second factor"
+    );
+    login.data()["mfaToken"]
+        .as_str()
+        .expect("mfaToken")
+        .to_owned()
+}
+
+async fn second_step(server: &Server, mfa_token: &str, code: &str) -> Reply {
+    server
+        .post(
+            "/api/auth/verify-mfa",
+            json!({ "mfaToken": mfa_token, "code": code }),
+        )
+        .await
+}
+
+fn amr(access: &str) -> Value {
+    let payload = access.split('.').nth(1).expect("payload");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("b64");
+    serde_json::from_slice::<Value>(&bytes).expect("json")["amr"].clone()
+}
+
+#[tokio::test]
+async fn enrolment_shows_a_qr_code_any_reader_decodes_and_waits_for_a_code() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let enable = server
+        .request(Method::POST, "/api/auth/enable-mfa")
+        .bearer(&access)
+        .send()
+        .await;
+    let data = enable.data();
+    let secret = data["secret"].as_str().expect("secret");
+    let url = data["otpauthUrl"].as_str().expect("url");
+    assert!(
+        url.starts_with(&format!(
+            "otpauth://totp/portcullis:ada%40example.com?secret={secret}"
+        )) || url.starts_with(&format!(
+            "otpauth://totp/portcullis:ada@example.com?secret={secret}"
+        )),
+        "{url}"
+    );
+    assert!(url.contains("issuer=portcullis"), "{url}");
+    let qr = data["qrCode"].as_str().expect("qr");
+    let png = STANDARD
+        .decode(qr.strip_prefix("data:image/png;base64,").expect("data URL"))
+        .expect("base64");
+    assert_eq!(
+        read_qr(&png),
+        url,
+        "the QR code holds exactly the otpauth URL"
+    );
+
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(me.data()["mfaEnabled"], false, "pending until confirmed");
+    assert_eq!(
+        server.login("ada@example.com", PASSWORD).await.data()["mfaRequired"],
+        Value::Null
+    );
+
+    let wrong = verify(&server, &access, "000000").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.error_code(), "INVALID_OTP");
+    let right = verify(&server, &access, &code_at(secret, now(&server))).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    let codes = right.data()["recoveryCodes"].as_array().expect("codes");
+    assert!(codes.len() >= 8, "at least 8 recovery codes");
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(me.data()["mfaEnabled"], true);
+    assert!(
+        !me.body.to_string().contains(secret),
+        "the secret is never returned again"
+    );
+}
+
+#[tokio::test]
+async fn login_takes_two_steps_and_the_token_records_the_second_factor() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let mfa_token = challenge(&server, "ada@example.com").await;
+    let done = second_step(&server, &mfa_token, &code_at(&secret, now(&server))).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let access = done.data()["accessToken"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    assert!(done.data()["refreshToken"].is_string());
+    assert_eq!(amr(&access), json!(["pwd", "otp"]));
+
+    let sensitive = server
+        .request(Method::GET, "/app/sensitive")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(
+        sensitive.status,
+        StatusCode::OK,
+        "the second-factor guard admits it"
+    );
+    server.user("bob@example.com", "user").await;
+    let (password_only, _) = server.tokens("bob@example.com").await;
+    let refused = server
+        .request(Method::GET, "/app/sensitive")
+        .bearer(&password_only)
+        .send()
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let again = second_step(&server, &mfa_token, &code_at(&secret, now(&server) + 30)).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNAUTHORIZED,
+        "an mfaToken is single-use"
+    );
+}
+
+#[tokio::test]
+async fn a_code_works_for_one_step_either_side_and_only_once() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(300);
+    let t = now(&server);
+    let token = challenge(&server, "ada@example.com").await;
+    assert_eq!(
+        second_step(&server, &token, &code_at(&secret, t - 60))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        second_step(&server, &token, &code_at(&secret, t + 60))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        second_step(&server, &token, &code_at(&secret, t - 30))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    let token = challenge(&server, "ada@example.com").await;
+    let replay = second_step(&server, &token, &code_at(&secret, t - 30)).await;
+    assert_eq!(
+        replay.status,
+        StatusCode::UNAUTHORIZED,
+        "a used code is refused"
+    );
+    assert_eq!(replay.error_code(), "INVALID_OTP");
+    let earlier = second_step(&server, &token, &code_at(&secret, t)).await;
+    assert_eq!(earlier.status, StatusCode::OK, "the next step's code works");
+    let token = challenge(&server, "ada@example.com").await;
+    let ahead = second_step(&server, &token, &code_at(&secret, t + 30)).await;
+    assert_eq!(ahead.status, StatusCode::OK, "one step ahead works once");
+}
+
+#[tokio::test]
+async fn one_request_can_carry_password_and_code() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let wrong = server
+        .post(
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD, "otp": "123456" }),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.error_code(), "INVALID_OTP");
+    let code = code_at(&secret, now(&server));
+    let right = server
+        .post(
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD, "otp": code }),
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    assert_eq!(
+        amr(right.data()["accessToken"].as_str().expect("access")),
+        json!(["pwd", "otp"])
+    );
+}
+
+#[tokio::test]
+async fn a_challenge_allows_five_wrong_codes_and_five_minutes() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let token = challenge(&server, "ada@example.com").await;
+    for attempt in 1..=5 {
+        let wrong = second_step(&server, &token, "000000").await;
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNAUTHORIZED,
+            "wrong code {attempt}"
+        );
+    }
+    let late = second_step(&server, &token, &code_at(&secret, now(&server))).await;
+    assert_eq!(
+        late.status,
+        StatusCode::UNAUTHORIZED,
+        "void after five wrong codes"
+    );
+
+    let token = challenge(&server, "ada@example.com").await;
+    server.advance(301);
+    let expired = second_step(&server, &token, &code_at(&secret, now(&server))).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.error_code(), "TOKEN_EXPIRED");
+}
+
+#[tokio::test]
+async fn wrong_codes_count_against_the_account_like_passwords() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    // Someone with the password opens challenge after challenge: the right
+    // password must not wipe out the wrong codes.
+    let mut attempts = 0;
+    'guessing: for _ in 0..3 {
+        attempts += 1;
+        let login = server.login("ada@example.com", PASSWORD).await;
+        if login.status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        let token = login.data()["mfaToken"].as_str().expect("mfaToken").to_owned();
+        for _ in 0..4 {
+            attempts += 1;
+            if second_step(&server, &token, "000000").await.status == StatusCode::TOO_MANY_REQUESTS {
+                break 'guessing;
+            }
+        }
+    }
+    assert!(attempts <= 11, "locked after {attempts} attempts");
+    let code = code_at(&secret, now(&server));
+    let locked = server
+        .post("/api/auth/login", json!({ "email": "ada@example.com", "password": PASSWORD, "otp": code }))
+        .await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even password and right code wait");
+}
+
+#[tokio::test]
+async fn a_recovery_code_signs_in_once_and_turns_mfa_off() {
+    let server = Server::start().await;
+    let (_, _, codes) = enrolled(&server, "ada@example.com").await;
+    let token = challenge(&server, "ada@example.com").await;
+    let wrong = server
+        .post(
+            "/api/auth/recover-mfa",
+            json!({ "mfaToken": token, "recoveryCode": "aaaa-bbbb-cccc-dddd" }),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let typed = codes[0].to_uppercase().replace('-', " ");
+    let recovered = server
+        .post(
+            "/api/auth/recover-mfa",
+            json!({ "mfaToken": token, "recoveryCode": typed }),
+        )
+        .await;
+    assert_eq!(recovered.status, StatusCode::OK, "{}", recovered.body);
+    let access = recovered.data()["accessToken"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    assert_eq!(amr(&access), json!(["pwd", "recovery"]));
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(me.data()["mfaEnabled"], false, "recovery turns MFA off");
+    let plain = server.login("ada@example.com", PASSWORD).await;
+    assert!(
+        plain.data()["accessToken"].is_string(),
+        "one-step login again"
+    );
+}
+
+#[tokio::test]
+async fn enrolling_again_voids_the_old_recovery_codes() {
+    let server = Server::start().await;
+    let (access, secret, old_codes) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let enable = server
+        .request(Method::POST, "/api/auth/enable-mfa")
+        .bearer(&access)
+        .send()
+        .await;
+    let new_secret = enable.data()["secret"].as_str().expect("secret").to_owned();
+    assert_ne!(new_secret, secret);
+    let confirm = verify(&server, &access, &code_at(&new_secret, now(&server))).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    let token = challenge(&server, "ada@example.com").await;
+    let old = server
+        .post(
+            "/api/auth/recover-mfa",
+            json!({ "mfaToken": token, "recoveryCode": old_codes[1] }),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED, "old codes are void");
+}
+
+#[tokio::test]
+async fn mfa_can_be_turned_off_with_a_code_or_password_and_reset_by_an_admin() {
+    let server = Server::start().await;
+    let (access, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let disable = |body: Value| {
+        server
+            .request(Method::POST, "/api/auth/disable-mfa")
+            .bearer(&access)
+            .json(body)
+            .send()
+    };
+    assert_eq!(
+        disable(json!({ "code": "000000" })).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        disable(json!({ "password": "wrong password" }))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(disable(json!({})).await.status, StatusCode::BAD_REQUEST);
+    let off = disable(json!({ "code": code_at(&secret, now(&server)) })).await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    assert!(server.login("ada@example.com", PASSWORD).await.data()["accessToken"].is_string());
+
+    let (_, _, _) = enrolled(&server, "bob@example.com").await;
+    let bob = server
+        .auth
+        .find_user_by_email("bob@example.com")
+        .await
+        .expect("find")
+        .expect("bob");
+    server.auth.reset_mfa(&bob.id).await.expect("admin reset");
+    assert!(server.login("bob@example.com", PASSWORD).await.data()["accessToken"].is_string());
+}
+
+#[tokio::test]
+async fn cookie_logins_finish_with_cookies() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let login = server.cookie_login("ada@example.com", false).await;
+    assert_eq!(login.data()["mfaRequired"], true);
+    assert!(
+        login.set_cookies().is_empty(),
+        "no cookies before the second factor"
+    );
+    let token = login.data()["mfaToken"].as_str().expect("token");
+    let done = second_step(&server, token, &code_at(&secret, now(&server))).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(
+        done.set_cookie("portcullis_access").is_some(),
+        "cookie mode carries through"
+    );
+    assert!(done.data().get("accessToken").is_none());
+}
+
+#[tokio::test]
+async fn the_v1_token_login_needs_the_code_too() {
+    let server = Server::start().await;
+    server.user("admin@example.com", "admin").await;
+    let (admin, _) = server.tokens("admin@example.com").await;
+    let app = server
+        .request(Method::POST, "/api/v1/app_tokens/")
+        .bearer(&admin)
+        .json(json!({}))
+        .send()
+        .await;
+    let app = app.body["app_token"].as_str().expect("app").to_owned();
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let token_login = |otp: Option<String>| {
+        let mut body = json!({ "username": "ada@example.com", "password": PASSWORD });
+        if let Some(otp) = otp {
+            body["otp"] = json!(otp);
+        }
+        server
+            .request(Method::POST, "/api/v1/token/")
+            .header("app-token", &app)
+            .json(body)
+            .send()
+    };
+    let without = token_login(None).await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        without.body["errors"]["otp"].is_string(),
+        "{}",
+        without.body
+    );
+    let with = token_login(Some(code_at(&secret, now(&server)))).await;
+    assert_eq!(with.status, StatusCode::OK, "{}", with.body);
+}
+
+#[tokio::test]
+async fn totp_secrets_are_sealed_in_the_database() {
+    let server = Server::start_with(test_config(), Backing::Sqlite).await;
+    let (_, secret, codes) = enrolled(&server, "ada@example.com").await;
+    let (store, path) = server.sql.as_ref().expect("sqlite");
+    store.close().await;
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal"] {
+        if let Ok(content) = std::fs::read(format!("{}{suffix}", path.display())) {
+            bytes.extend(content);
+        }
+    }
+    let contains = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    assert!(contains(b"v1."), "a sealed value is stored");
+    let raw = base32_decode(&secret);
+    assert!(!contains(secret.as_bytes()), "no base32 secret");
+    assert!(!contains(&raw), "no raw secret bytes");
+    for code in &codes {
+        assert!(!contains(code.as_bytes()), "no plaintext recovery code");
+    }
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let value = alphabet.iter().position(|a| *a == c).expect("base32") as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
