@@ -14,6 +14,8 @@ use super::{Auth, Client, Credentials, Session};
 /// What a password login leads to.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+// Made once per login and matched at once: boxing the session buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum LoginOutcome {
     /// Signed in.
     Session(Session),

@@ -331,10 +331,14 @@ async fn wrong_codes_count_against_the_account_like_passwords() {
         if login.status == StatusCode::TOO_MANY_REQUESTS {
             break;
         }
-        let token = login.data()["mfaToken"].as_str().expect("mfaToken").to_owned();
+        let token = login.data()["mfaToken"]
+            .as_str()
+            .expect("mfaToken")
+            .to_owned();
         for _ in 0..4 {
             attempts += 1;
-            if second_step(&server, &token, "000000").await.status == StatusCode::TOO_MANY_REQUESTS {
+            if second_step(&server, &token, "000000").await.status == StatusCode::TOO_MANY_REQUESTS
+            {
                 break 'guessing;
             }
         }
@@ -342,9 +346,16 @@ async fn wrong_codes_count_against_the_account_like_passwords() {
     assert!(attempts <= 11, "locked after {attempts} attempts");
     let code = code_at(&secret, now(&server));
     let locked = server
-        .post("/api/auth/login", json!({ "email": "ada@example.com", "password": PASSWORD, "otp": code }))
+        .post(
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD, "otp": code }),
+        )
         .await;
-    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "even password and right code wait");
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even password and right code wait"
+    );
 }
 
 #[tokio::test]
