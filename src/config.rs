@@ -61,6 +61,8 @@ pub struct AuthConfig {
     pub api_tokens: ApiTokenPolicy,
     /// TOTP second factors.
     pub mfa: MfaConfig,
+    /// Mail: links, lifetimes, templates, throttles.
+    pub mail: MailConfig,
 }
 
 impl AuthConfig {
@@ -95,6 +97,7 @@ impl AuthConfig {
             body_limit: 1024 * 1024,
             api_tokens: ApiTokenPolicy::default(),
             mfa: MfaConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 
@@ -131,6 +134,17 @@ impl AuthConfig {
             || self.mfa.recovery_codes < 8
         {
             return fail("mfa: issuer without ':', max_code_failures >= 1, recovery_codes >= 8");
+        }
+        if url::Url::parse(&self.mail.public_url).is_err() {
+            return fail("mail.public_url must be an absolute URL");
+        }
+        if self
+            .mail
+            .reset_url_allow_list
+            .iter()
+            .any(|u| url::Url::parse(u).is_err())
+        {
+            return fail("mail.reset_url_allow_list holds absolute URLs");
         }
         if self.cookies.access_name == self.cookies.refresh_name {
             return fail("access and refresh cookies need different names");
@@ -186,6 +200,75 @@ pub struct Throttle {
     pub limit: u32,
     /// The window, which is also the cooling period once the limit is hit.
     pub window: Duration,
+}
+
+/// Whether new accounts must prove their email address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmailVerification {
+    /// No verification mail (the default).
+    #[default]
+    Off,
+    /// A verification mail is sent; signing in works either way.
+    Optional,
+    /// A verification mail is sent; signing in waits for it.
+    Required,
+}
+
+/// Mail: where links point, how long they live, what the messages say.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MailConfig {
+    /// The `From` mailbox; default `portcullis <no-reply@localhost>`.
+    pub from: String,
+    /// The public origin links are built on, such as `https://app.example.com`;
+    /// default `http://localhost:3000`.
+    pub public_url: String,
+    /// Path of the page that takes a reset token; default `/reset-password`.
+    pub reset_path: String,
+    /// Path of the page that confirms an email change; default `/confirm-email`.
+    pub email_change_path: String,
+    /// Path of the page that verifies an address; default `/verify-email`.
+    pub verification_path: String,
+    /// Reset pages a client may ask for with `resetUrl`: full URLs, matched
+    /// by origin and path. The default page on `public_url` is always allowed.
+    pub reset_url_allow_list: Vec<String>,
+    /// How long a reset link works; default 1 hour.
+    pub reset_ttl: Duration,
+    /// How long an email-change link works; default 24 hours.
+    pub email_change_ttl: Duration,
+    /// How long a verification link works; default 24 hours.
+    pub verification_ttl: Duration,
+    /// Whether new accounts verify their address; default off.
+    pub email_verification: EmailVerification,
+    /// Mails per address per window (resets, verification resends); default 3 per 15 minutes.
+    pub address_throttle: Throttle,
+    /// Longest wait for the mail server per message; default 10 seconds.
+    pub send_timeout: Duration,
+    /// The texts of every message.
+    pub templates: crate::mail::MailTemplates,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            from: "portcullis <no-reply@localhost>".into(),
+            public_url: "http://localhost:3000".into(),
+            reset_path: "/reset-password".into(),
+            email_change_path: "/confirm-email".into(),
+            verification_path: "/verify-email".into(),
+            reset_url_allow_list: Vec::new(),
+            reset_ttl: Duration::from_secs(3600),
+            email_change_ttl: Duration::from_secs(24 * 3600),
+            verification_ttl: Duration::from_secs(24 * 3600),
+            email_verification: EmailVerification::Off,
+            address_throttle: Throttle {
+                limit: 3,
+                window: Duration::from_secs(15 * 60),
+            },
+            send_timeout: Duration::from_secs(10),
+            templates: crate::mail::MailTemplates::default(),
+        }
+    }
 }
 
 /// TOTP second factors: labels, sealing keys and guessing limits.

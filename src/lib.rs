@@ -37,6 +37,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod identity;
+pub mod mail;
 pub mod mfa;
 pub mod password;
 pub mod service;
@@ -45,7 +46,10 @@ pub mod token;
 pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{ApiTokenPolicy, AuthConfig, CookieConfig, PasswordPolicy, Throttle};
+pub use config::{
+    ApiTokenPolicy, AuthConfig, CookieConfig, EmailVerification, MailConfig, MfaConfig,
+    PasswordPolicy, Throttle,
+};
 pub use error::{AuthError, ConfigError};
 pub use identity::{AuthMethod, Identity};
 pub use service::{

@@ -114,6 +114,55 @@ pub async fn user_store<S: UserStore>(store: &S) {
     ));
 
     second_factors(store, &user.id).await;
+    email_changes(store, &user.id).await;
+}
+
+/// Changing the address and its verified flag.
+async fn email_changes<S: UserStore>(store: &S, id: &str) {
+    let before = store.find_user(id).await.unwrap().unwrap();
+    assert!(!before.email_verified, "new accounts start unverified");
+    let other = store
+        .create_user(NewUser::new(&unique_email(), "user", None, t0()))
+        .await
+        .unwrap();
+    let taken = UserChanges {
+        email: Some(other.email.to_uppercase()),
+        ..UserChanges::default()
+    };
+    assert!(
+        matches!(
+            store.update_user(id, taken).await,
+            Err(StoreError::Conflict)
+        ),
+        "another user's address, in any case, is taken"
+    );
+    let same = UserChanges {
+        email: Some(before.email.to_lowercase()),
+        ..UserChanges::default()
+    };
+    store.update_user(id, same).await.unwrap();
+    let fresh = unique_email();
+    let moved = UserChanges {
+        email: Some(format!(" {fresh} ")),
+        email_verified: Some(true),
+        ..UserChanges::default()
+    };
+    let user = store.update_user(id, moved).await.unwrap();
+    assert_eq!(user.email, fresh);
+    assert!(user.email_verified);
+    assert_eq!(
+        store
+            .find_user_by_email(&fresh)
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(id.to_owned())
+    );
+    assert_eq!(
+        store.find_user_by_email(&before.email).await.unwrap(),
+        None,
+        "the old address is free"
+    );
 }
 
 /// TOTP state, the replay guard and recovery codes.

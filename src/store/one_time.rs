@@ -7,6 +7,12 @@ pub enum OneTimePurpose {
     /// The second step of a login: the password was right, a TOTP code or
     /// recovery code must follow (the `mfaToken`).
     MfaChallenge,
+    /// A password reset link.
+    PasswordReset,
+    /// A link confirming a new email address (the address is in `data`).
+    EmailChange,
+    /// A link verifying the account's address.
+    EmailVerification,
 }
 
 impl OneTimePurpose {
@@ -14,6 +20,9 @@ impl OneTimePurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MfaChallenge => "mfa_challenge",
+            Self::PasswordReset => "password_reset",
+            Self::EmailChange => "email_change",
+            Self::EmailVerification => "email_verification",
         }
     }
 
@@ -21,6 +30,9 @@ impl OneTimePurpose {
     pub fn parse(name: &str) -> Option<Self> {
         match name {
             "mfa_challenge" => Some(Self::MfaChallenge),
+            "password_reset" => Some(Self::PasswordReset),
+            "email_change" => Some(Self::EmailChange),
+            "email_verification" => Some(Self::EmailVerification),
             _ => None,
         }
     }

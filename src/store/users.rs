@@ -16,6 +16,8 @@ pub struct User {
     pub role: String,
     /// Inactive users cannot sign in.
     pub is_active: bool,
+    /// Whether the user proved the address is theirs (a link was followed).
+    pub email_verified: bool,
     /// PHC string of the Argon2id hash; `None` for accounts without a password.
     pub password_hash: Option<String>,
     /// The confirmed TOTP secret, sealed (encrypted); `Some` means MFA is on.
@@ -38,6 +40,8 @@ pub struct NewUser {
     pub role: String,
     /// Whether the account may sign in.
     pub is_active: bool,
+    /// Whether the address is known to be the user's.
+    pub email_verified: bool,
     /// PHC string of the password hash.
     pub password_hash: Option<String>,
     /// Creation time.
@@ -57,6 +61,7 @@ impl NewUser {
             name: None,
             role: role.to_owned(),
             is_active: true,
+            email_verified: false,
             password_hash,
             created_at: now,
         }
@@ -73,6 +78,10 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     /// New active flag.
     pub is_active: Option<bool>,
+    /// New email address (trimmed); a taken one is [`StoreError::Conflict`].
+    pub email: Option<String>,
+    /// New verified flag.
+    pub email_verified: Option<bool>,
     /// New confirmed TOTP secret (sealed), or `Some(None)` to turn MFA off;
     /// either way the store forgets the last TOTP step it accepted.
     pub totp_secret: Option<Option<String>>,

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_users_and_sessions.sql")),
     (2, include_str!("../migrations/0002_api_tokens.sql")),
     (3, include_str!("../migrations/0003_mfa.sql")),
+    (4, include_str!("../migrations/0004_email_verification.sql")),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;

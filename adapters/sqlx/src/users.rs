@@ -7,8 +7,8 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, flag, seconds, time_at, unavailable};
 
-const COLUMNS: &str =
-    "id, email, name, role, is_active, password_hash, totp_secret, totp_pending, created_at";
+const COLUMNS: &str = "id, email, name, role, is_active, email_verified, password_hash, \
+     totp_secret, totp_pending, created_at";
 
 fn user(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
@@ -17,6 +17,7 @@ fn user(row: &AnyRow) -> Result<User, StoreError> {
         name: row.try_get("name").map_err(unavailable)?,
         role: row.try_get("role").map_err(unavailable)?,
         is_active: flag(row, "is_active")?,
+        email_verified: flag(row, "email_verified")?,
         password_hash: row.try_get("password_hash").map_err(unavailable)?,
         totp_secret: row.try_get("totp_secret").map_err(unavailable)?,
         totp_pending: row.try_get("totp_pending").map_err(unavailable)?,
@@ -38,8 +39,9 @@ impl UserStore for SqlStore {
         let created = seconds(new.created_at);
         sqlx::query(
             "INSERT INTO portcullis_users \
-             (id, email, email_key, name, role, is_active, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+             (id, email, email_key, name, role, is_active, email_verified, password_hash, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
         )
         .bind(&id)
         .bind(&email)
@@ -47,6 +49,7 @@ impl UserStore for SqlStore {
         .bind(&new.name)
         .bind(&new.role)
         .bind(i64::from(new.is_active))
+        .bind(i64::from(new.email_verified))
         .bind(&new.password_hash)
         .bind(created)
         .execute(&self.pool)
@@ -86,8 +89,11 @@ impl UserStore for SqlStore {
              totp_secret = CASE WHEN $5 THEN $6 ELSE totp_secret END, \
              totp_last_step = CASE WHEN $5 THEN NULL ELSE totp_last_step END, \
              totp_pending = CASE WHEN $7 THEN $8 ELSE totp_pending END, \
-             updated_at = $9 \
-             WHERE id = $10",
+             email = COALESCE($9, email), \
+             email_key = COALESCE($10, email_key), \
+             email_verified = COALESCE($11, email_verified), \
+             updated_at = $12 \
+             WHERE id = $13",
         )
         .bind(changes.name.is_some())
         .bind(changes.name.flatten())
@@ -97,6 +103,9 @@ impl UserStore for SqlStore {
         .bind(changes.totp_secret.flatten())
         .bind(changes.totp_pending.is_some())
         .bind(changes.totp_pending.flatten())
+        .bind(changes.email.as_deref().map(str::trim))
+        .bind(changes.email.as_deref().map(email_key))
+        .bind(changes.email_verified.map(i64::from))
         .bind(seconds(time::OffsetDateTime::now_utc()))
         .bind(id)
         .execute(&self.pool)

@@ -66,6 +66,7 @@ impl UserStore for MemoryStore {
             name: user.name,
             role: user.role,
             is_active: user.is_active,
+            email_verified: user.email_verified,
             password_hash: user.password_hash,
             totp_secret: None,
             totp_pending: None,
@@ -93,7 +94,23 @@ impl UserStore for MemoryStore {
     async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError> {
         check_id(id)?;
         let mut state = self.state();
+        if let Some(email) = &changes.email {
+            let key = email_key(email);
+            if state
+                .users
+                .values()
+                .any(|u| u.id != id && email_key(&u.email) == key)
+            {
+                return Err(StoreError::Conflict);
+            }
+        }
         let user = state.users.get_mut(id).ok_or(StoreError::NotFound)?;
+        if let Some(email) = changes.email {
+            user.email = email.trim().to_owned();
+        }
+        if let Some(verified) = changes.email_verified {
+            user.email_verified = verified;
+        }
         if let Some(name) = changes.name {
             user.name = name;
         }
