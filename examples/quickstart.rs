@@ -18,11 +18,19 @@
 //!   is https, and it is an allowed origin for cookie requests.
 //! - `PORTCULLIS_TRUSTED_PROXIES`: comma-separated proxy IPs whose
 //!   `X-Forwarded-For` is believed.
+//! - `PORTCULLIS_OUTBOX`: folder where mail is written as `.eml` files
+//!   (default `./outbox`), unless `PORTCULLIS_SMTP_URL` (`smtps://user:pass@host`,
+//!   `smtp://host:587?tls=required`) sends it over SMTP.
+//! - `PORTCULLIS_MAIL_FROM`: the `From` of mail (default `portcullis <no-reply@localhost>`).
+//! - `PORTCULLIS_RESET_URL_ALLOW_LIST`: comma-separated reset pages (full
+//!   URLs) clients may ask links to point at, besides `/reset-password` here.
 
 use std::error::Error;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
+use portcullis::mail::{OutboxMailer, SmtpMailer};
 use portcullis::{Auth, AuthConfig, NewAccount};
 use portcullis_sqlx::SqlStore;
 use tracing_subscriber::EnvFilter;
@@ -51,8 +59,25 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .collect::<Result<_, _>>()?;
     }
 
+    config.mail.public_url = public_url.clone();
+    if let Ok(from) = std::env::var("PORTCULLIS_MAIL_FROM") {
+        config.mail.from = from;
+    }
+    if let Ok(pages) = std::env::var("PORTCULLIS_RESET_URL_ALLOW_LIST") {
+        config.mail.reset_url_allow_list = pages.split(',').map(|p| p.trim().to_owned()).collect();
+    }
+
     let store = SqlStore::connect(&database_url).await?;
-    let auth = Auth::builder(config).store(store).build()?;
+    let builder = Auth::builder(config).store(store);
+    let auth = match std::env::var("PORTCULLIS_SMTP_URL") {
+        Ok(url) => builder.mailer(SmtpMailer::from_url(&url, Duration::from_secs(10))?),
+        Err(_) => {
+            let outbox = env_or("PORTCULLIS_OUTBOX", "./outbox");
+            tracing::info!("mail is written to {outbox}/");
+            builder.mailer(OutboxMailer::new(outbox))
+        }
+    }
+    .build()?;
     ensure_admin(&auth).await?;
 
     let app = Router::new()

@@ -33,6 +33,9 @@ pub enum AuthError {
     /// A wrong, replayed or missing one-time code (TOTP or recovery code).
     #[error("invalid one-time code")]
     InvalidOtp,
+    /// The password was right, but the address must be verified first.
+    #[error("verify your email address first: follow the link we sent")]
+    EmailNotVerified,
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -82,6 +85,7 @@ impl AuthError {
             Self::TokenInvalid => "TOKEN_INVALID",
             Self::InvalidOtp => "INVALID_OTP",
             Self::Forbidden(_) => "FORBIDDEN",
+            Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::Validation { .. } => "VALIDATION",
@@ -99,7 +103,7 @@ impl AuthError {
             | Self::TokenExpired
             | Self::TokenInvalid
             | Self::InvalidOtp => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::EmailNotVerified => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Validation { .. } => StatusCode::BAD_REQUEST,

@@ -23,6 +23,9 @@ pub struct NewAccount {
     pub name: Option<String>,
     /// Role id (ignored by [`Auth::register`], which uses the default role).
     pub role: String,
+    /// Whether the address counts as verified; default `true` here (an
+    /// admin vouches for it), always `false` through [`Auth::register`].
+    pub email_verified: bool,
 }
 
 impl NewAccount {
@@ -37,6 +40,7 @@ impl NewAccount {
             password: password.into(),
             name: None,
             role: role.into(),
+            email_verified: true,
         }
     }
 }
@@ -69,6 +73,7 @@ impl Auth {
         let hash = self.0.hasher.hash(&account.password).await?;
         let mut user = NewUser::new(email, &account.role, Some(hash), self.0.clock.now());
         user.name = name;
+        user.email_verified = account.email_verified;
         match self.0.users.create_user(user).await {
             Err(crate::store::StoreError::Conflict) => {
                 Err(AuthError::Conflict("a user with this email already exists"))
@@ -159,7 +164,7 @@ impl Auth {
 
 /// The trimmed address, if it is shaped like one: `local@domain.tld`, no
 /// spaces, at most 254 characters.
-fn valid_email(email: &str) -> Result<&str, AuthError> {
+pub(crate) fn valid_email(email: &str) -> Result<&str, AuthError> {
     let email = email.trim();
     let shaped = email.len() <= MAX_EMAIL_LENGTH
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -183,7 +188,7 @@ fn valid_email(email: &str) -> Result<&str, AuthError> {
 }
 
 /// The trimmed name, `None` when blank.
-fn valid_name(name: &str) -> Result<Option<String>, AuthError> {
+pub(crate) fn valid_name(name: &str) -> Result<Option<String>, AuthError> {
     let name = name.trim();
     if name.chars().count() > MAX_NAME_LENGTH {
         return Err(AuthError::invalid(

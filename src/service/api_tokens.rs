@@ -56,6 +56,7 @@ impl Auth {
             .live_token(app_token, &[ApiTokenKind::App], client)
             .await?;
         let user = self.check_password(email, password, client).await?;
+        self.may_sign_in(&user)?;
         if user.totp_secret.is_some() {
             self.check_totp(&user, otp.ok_or(AuthError::InvalidOtp)?)
                 .await?;

@@ -1,5 +1,6 @@
 //! Signing in with a password, and registering.
 
+use crate::config::EmailVerification;
 use crate::error::AuthError;
 use crate::identity::AuthMethod;
 use crate::store::{Decision, User, Window, email_key};
@@ -58,6 +59,7 @@ impl Auth {
         let user = self
             .check_password(&credentials.email, &credentials.password, client)
             .await?;
+        self.may_sign_in(&user)?;
         if user.totp_secret.is_none() {
             let session = self
                 .open_session(user, &[AuthMethod::Password], credentials.remember)
@@ -100,7 +102,19 @@ impl Auth {
                     .await?,
             )?;
         }
-        self.create_user(account).await
+        account.email_verified = false;
+        let user = self.create_user(account).await?;
+        self.after_registration(&user)?;
+        Ok(user)
+    }
+
+    /// Refuses a proven user who still has to verify their address.
+    pub(crate) fn may_sign_in(&self, user: &User) -> Result<(), AuthError> {
+        let required = self.0.config.mail.email_verification == EmailVerification::Required;
+        if required && !user.email_verified {
+            return Err(AuthError::EmailNotVerified);
+        }
+        Ok(())
     }
 
     /// The account these credentials prove, with throttling and equal timing.

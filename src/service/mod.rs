@@ -7,12 +7,14 @@
 
 mod account;
 mod api_tokens;
+mod email;
 mod login;
 mod mfa;
 mod session;
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -21,6 +23,7 @@ use time::OffsetDateTime;
 use crate::clock::{Clock, SystemClock};
 use crate::config::AuthConfig;
 use crate::error::ConfigError;
+use crate::mail::Mailer;
 use crate::mfa::SecretBox;
 use crate::password::PasswordHasher;
 use crate::store::{MemoryRateLimiter, RateLimiter, TokenStore, User, UserStore};
@@ -28,6 +31,7 @@ use crate::token::jwt::AccessTokens;
 
 pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
+pub use email::ProfileChange;
 pub use login::Credentials;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
 
@@ -54,6 +58,8 @@ struct Inner {
     hasher: PasswordHasher,
     access: AccessTokens,
     secrets: SecretBox,
+    mailer: Option<Arc<dyn Mailer>>,
+    mail_failures: AtomicU64,
 }
 
 /// Who is calling, as far as throttling needs to know.
@@ -106,6 +112,7 @@ impl Auth {
             tokens: None,
             limiter: None,
             clock: None,
+            mailer: None,
         }
     }
 
@@ -128,9 +135,17 @@ pub struct AuthBuilder {
     tokens: Option<Arc<dyn TokenStore>>,
     limiter: Option<Arc<dyn RateLimiter>>,
     clock: Option<Arc<dyn Clock>>,
+    mailer: Option<Arc<dyn Mailer>>,
 }
 
 impl AuthBuilder {
+    /// How mail goes out (password resets, email changes, verification);
+    /// without one, those requests answer 503.
+    pub fn mailer(mut self, mailer: impl Mailer) -> Self {
+        self.mailer = Some(Arc::new(mailer));
+        self
+    }
+
     /// Uses one store for users and tokens.
     pub fn store<S: UserStore + TokenStore + Clone>(self, store: S) -> Self {
         self.users(store.clone()).tokens(store)
@@ -163,6 +178,13 @@ impl AuthBuilder {
     /// Checks the configuration and builds the service.
     pub fn build(self) -> Result<Auth, ConfigError> {
         self.config.validate()?;
+        if self.config.mail.email_verification == crate::config::EmailVerification::Required
+            && self.mailer.is_none()
+        {
+            return Err(ConfigError(
+                "email verification is required but no mailer is set".into(),
+            ));
+        }
         let missing =
             |what: &str| ConfigError(format!("no {what}: call .{what}(..) or .store(..)"));
         let users = self.users.ok_or_else(|| missing("users"))?;
@@ -194,6 +216,8 @@ impl AuthBuilder {
             hasher,
             access,
             secrets,
+            mailer: self.mailer,
+            mail_failures: AtomicU64::new(0),
             config: self.config,
         })))
     }

@@ -101,6 +101,11 @@ impl JsonBody {
         }
     }
 
+    /// The names of the fields present.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
     /// Whether the field is present (even as null).
     pub(crate) fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)

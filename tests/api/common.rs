@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
+use portcullis::mail::{OutboxMailer, SmtpMailer};
 use portcullis::store::MemoryStore;
 use portcullis::{Auth, AuthConfig, Identity, ManualClock, NewAccount};
 use portcullis_sqlx::SqlStore;
@@ -26,13 +27,28 @@ pub struct Server {
     pub auth: Auth,
     pub clock: ManualClock,
     pub sql: Option<(SqlStore, PathBuf)>,
+    /// Where the server's mail goes (an `OutboxMailer`), unless a test chose another mailer.
+    pub outbox: PathBuf,
     http: reqwest::Client,
+}
+
+/// Which mailer the server uses.
+pub enum Mail {
+    /// An `OutboxMailer` on a fresh folder.
+    Outbox,
+    /// None at all.
+    Nothing,
+    /// SMTP to this URL, giving up after this long.
+    #[allow(dead_code)]
+    Smtp(String, std::time::Duration),
 }
 
 /// A configuration for tests: cheap Argon2 (production cost is tested on
 /// its own) and plain-http cookies.
 pub fn test_config() -> AuthConfig {
     let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
+    config.mail.public_url = "https://app.test".into();
+    config.mail.reset_url_allow_list = vec!["https://other.test/account/reset".into()];
     config.password.memory_kib = 1024;
     config.password.iterations = 1;
     config.cookies.secure = false;
@@ -45,8 +61,21 @@ impl Server {
     }
 
     pub async fn start_with(config: AuthConfig, backing: Backing) -> Self {
+        Self::start_full(config, backing, Mail::Outbox).await
+    }
+
+    pub async fn start_full(config: AuthConfig, backing: Backing, mail: Mail) -> Self {
         let clock = ManualClock::new();
+        let outbox =
+            std::env::temp_dir().join(format!("portcullis-outbox-{}", portcullis::token::new_id()));
         let builder = Auth::builder(config).clock(clock.clone());
+        let builder = match mail {
+            Mail::Outbox => builder.mailer(OutboxMailer::new(&outbox)),
+            Mail::Nothing => builder,
+            Mail::Smtp(url, timeout) => {
+                builder.mailer(SmtpMailer::from_url(&url, timeout).expect("smtp url"))
+            }
+        };
         let (auth, sql) = match backing {
             Backing::Memory => (
                 builder.store(MemoryStore::new()).build().expect("build"),
@@ -103,6 +132,7 @@ impl Server {
             auth,
             clock,
             sql,
+            outbox,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

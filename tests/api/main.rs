@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod guards;
 mod input;
+mod mail;
 mod mfa;
 mod security;
 mod sessions;

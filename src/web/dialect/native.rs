@@ -36,15 +36,18 @@ use super::Route;
 use super::v1;
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::service::TokenScope;
 use crate::service::{
-    Auth, Credentials, LoginOutcome, MfaProof, NewAccount, ProfileUpdate, Session,
+    Auth, Credentials, LoginOutcome, MfaProof, NewAccount, ProfileChange, ProfileUpdate, Session,
+    TokenScope,
 };
 use crate::web::AuthState;
 
 /// The login context that marks a cookie-mode login, so that its second
 /// step answers with cookies too.
 const COOKIE_CONTEXT: &str = "native-cookie";
+
+/// The one answer of mail-sending endpoints, whether or not the address has an account.
+const MAIL_MAYBE_SENT: &str = "If the address belongs to an account, a message is on its way.";
 use crate::store::User;
 use crate::web::body::JsonBody;
 use crate::web::{client, cookies, csrf};
@@ -77,6 +80,19 @@ pub enum Endpoint {
     RecoverMfa,
     /// `POST /auth/disable-mfa`
     DisableMfa,
+    /// `POST /auth/request-reset-password`, and `POST /auth/password/request`
+    /// (`reset_url` spelled the Directus way)
+    RequestPasswordReset,
+    /// `POST /auth/reset-password`, `POST /auth/password/reset`
+    ResetPassword,
+    /// `PUT /auth/update-user`
+    UpdateUser,
+    /// `PUT /auth/update-email`
+    UpdateEmail,
+    /// `POST /auth/verify-email`
+    VerifyEmail,
+    /// `POST /auth/resend-verification`
+    ResendVerification,
     /// The v1 token API, mounted with the native dialect.
     V1(v1::Endpoint),
 }
@@ -99,6 +115,34 @@ pub const ROUTES: &[Route] = &[
     route(Method::POST, "/auth/verify-mfa", Endpoint::VerifyMfa),
     route(Method::POST, "/auth/recover-mfa", Endpoint::RecoverMfa),
     route(Method::POST, "/auth/disable-mfa", Endpoint::DisableMfa),
+    route(
+        Method::POST,
+        "/auth/request-reset-password",
+        Endpoint::RequestPasswordReset,
+    ),
+    route(
+        Method::POST,
+        "/auth/password/request",
+        Endpoint::RequestPasswordReset,
+    ),
+    route(
+        Method::POST,
+        "/auth/reset-password",
+        Endpoint::ResetPassword,
+    ),
+    route(
+        Method::POST,
+        "/auth/password/reset",
+        Endpoint::ResetPassword,
+    ),
+    route(Method::PUT, "/auth/update-user", Endpoint::UpdateUser),
+    route(Method::PUT, "/auth/update-email", Endpoint::UpdateEmail),
+    route(Method::POST, "/auth/verify-email", Endpoint::VerifyEmail),
+    route(
+        Method::POST,
+        "/auth/resend-verification",
+        Endpoint::ResendVerification,
+    ),
     route(
         Method::POST,
         "/v1/token",
@@ -287,6 +331,34 @@ impl Call<'_> {
             Endpoint::VerifyMfa => self.verify_mfa(&state).await,
             Endpoint::RecoverMfa => self.recover_mfa().await,
             Endpoint::DisableMfa => self.disable_mfa(state.identity()?).await,
+            Endpoint::RequestPasswordReset => self.request_password_reset().await,
+            Endpoint::ResetPassword => {
+                let body = JsonBody::parse(self.body)?;
+                let token = body.required_str("token")?;
+                self.auth
+                    .reset_password(&token, &body.required_str("password")?)
+                    .await?;
+                Ok(success(StatusCode::OK, json!({ "passwordReset": true })))
+            }
+            Endpoint::UpdateUser => self.update_user(state.identity()?).await,
+            Endpoint::UpdateEmail => {
+                let token = JsonBody::parse(self.body)?.required_str("token")?;
+                let user = self.auth.confirm_email_change(&token).await?;
+                Ok(success(StatusCode::OK, self.user_json(&user, true)))
+            }
+            Endpoint::VerifyEmail => {
+                let token = JsonBody::parse(self.body)?.required_str("token")?;
+                let user = self.auth.verify_email(&token).await?;
+                Ok(success(StatusCode::OK, self.user_json(&user, true)))
+            }
+            Endpoint::ResendVerification => {
+                let email = JsonBody::parse(self.body)?.required_str("email")?;
+                self.auth.resend_verification(&email, self.client).await?;
+                Ok(success(
+                    StatusCode::OK,
+                    json!({ "message": MAIL_MAYBE_SENT }),
+                ))
+            }
         }
     }
 
@@ -359,6 +431,57 @@ impl Call<'_> {
         let login = self.auth.recover_mfa(&mfa_token, &code).await?;
         let cookie_mode = login.context.as_deref() == Some(COOKIE_CONTEXT);
         Ok(self.deliver(&login.session, cookie_mode))
+    }
+
+    async fn request_password_reset(&self) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        let email = body.required_str("email")?;
+        let page = match body.optional_str("resetUrl")? {
+            Some(page) => Some(page),
+            None => body.optional_str("reset_url")?,
+        };
+        self.auth
+            .request_password_reset(&email, page.as_deref(), self.client)
+            .await
+            .map_err(|e| match e {
+                AuthError::Validation {
+                    field: Some(_),
+                    message,
+                } if body.has("reset_url") => AuthError::Validation {
+                    field: Some("reset_url".into()),
+                    message: message.replace("resetUrl", "reset_url"),
+                },
+                other => other,
+            })?;
+        Ok(success(
+            StatusCode::OK,
+            json!({ "message": MAIL_MAYBE_SENT }),
+        ))
+    }
+
+    async fn update_user(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {
+        let body = JsonBody::parse(self.body)?;
+        if let Some(field) = body.fields().find(|f| !matches!(*f, "name" | "email")) {
+            return Err(AuthError::invalid(
+                field,
+                format!("{field} cannot be changed here"),
+            ));
+        }
+        let mut change = ProfileChange::default();
+        if body.has("name") {
+            change.name = Some(body.optional_str("name")?);
+        }
+        change.email = body.optional_str("email")?;
+        let pending = change.email.is_some();
+        let user = self
+            .auth
+            .update_profile(identity, change, self.client)
+            .await?;
+        let mut data = self.user_json(&user, true);
+        if pending {
+            data["emailChangePending"] = json!(true);
+        }
+        Ok(success(StatusCode::OK, data))
     }
 
     async fn disable_mfa(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {

@@ -1,0 +1,627 @@
+//! Password reset, email change and verification, read from the outbox
+//! folder and from a real SMTP server on loopback (Python's `aiosmtpd`).
+//! Messages are parsed by Python's `email` package, independently of lettre.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::common::{Backing, Mail, PASSWORD, Reply, Server, test_config};
+
+/// A received message: recipient, subject and plain-text body.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Received {
+    /// The link in the body.
+    pub fn link(&self) -> String {
+        self.text
+            .split_whitespace()
+            .find(|w| w.starts_with("http"))
+            .expect("a link")
+            .to_owned()
+    }
+
+    /// The `token` parameter of the link.
+    pub fn token(&self) -> String {
+        let link = self.link();
+        let query = link.split_once('?').expect("query").1;
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .expect("token")
+            .to_owned()
+    }
+}
+
+/// Every `.eml` in `dir`, parsed by Python's standard library.
+fn read_messages(dir: &Path) -> Vec<Received> {
+    let script = r#"
+import email, email.policy, json, os, sys
+out = []
+for name in sorted(os.listdir(sys.argv[1])):
+    if not name.endswith(".eml"):
+        continue
+    with open(os.path.join(sys.argv[1], name), "rb") as f:
+        m = email.message_from_binary_file(f, policy=email.policy.default)
+    out.append({"to": str(m["To"]), "subject": str(m["Subject"]),
+                "text": m.get_body(preferencelist=("plain",)).get_content()})
+print(json.dumps(out))
+"#;
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let parsed: Vec<Value> = serde_json::from_slice(&output.stdout).expect("json");
+    parsed
+        .into_iter()
+        .map(|m| Received {
+            to: m["to"].as_str().unwrap_or_default().to_owned(),
+            subject: m["subject"].as_str().unwrap_or_default().to_owned(),
+            text: m["text"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// Waits (boundedly) until `dir` holds at least `count` messages.
+pub fn wait_for_messages(dir: &Path, count: usize) -> Vec<Received> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let messages = read_messages(dir);
+        if messages.len() >= count || Instant::now() > deadline {
+            return messages;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn messages(server: &Server, count: usize) -> Vec<Received> {
+    let dir = server.outbox.clone();
+    tokio::task::spawn_blocking(move || wait_for_messages(&dir, count))
+        .await
+        .expect("join")
+}
+
+async fn request_reset(server: &Server, body: Value) -> Reply {
+    server.post("/api/auth/request-reset-password", body).await
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_and_ends_every_session() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, refresh) = server.tokens("ada@example.com").await;
+    let asked = request_reset(&server, json!({ "email": "ADA@example.com" })).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let mail = messages(&server, 1).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, "ada@example.com");
+    assert!(
+        mail[0]
+            .link()
+            .starts_with("https://app.test/reset-password?token="),
+        "{}",
+        mail[0].link()
+    );
+    let token = mail[0].token();
+
+    let weak = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": token, "password": "short" }),
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST, "policy applies");
+    assert_eq!(weak.body["field"], "password");
+    let reset = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": token, "password": "a brand new password" }),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert_eq!(
+        server.login("ada@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server
+            .login("ada@example.com", "a brand new password")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.refresh(&refresh).await.status,
+        StatusCode::UNAUTHORIZED,
+        "sessions revoked"
+    );
+
+    let again = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": token, "password": "yet another password" }),
+        )
+        .await;
+    let unknown = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": "no-such-token", "password": "yet another password" }),
+        )
+        .await;
+    assert_eq!(
+        again.status, unknown.status,
+        "spent and unknown tokens look the same"
+    );
+    assert_eq!(again.body, unknown.body);
+    assert!(again.status.is_client_error());
+}
+
+#[tokio::test]
+async fn expired_reset_links_are_refused_like_unknown_ones() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    let token = messages(&server, 1).await[0].token();
+    server.advance(3601);
+    let late = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": token, "password": "a brand new password" }),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(late.error_code(), "TOKEN_INVALID");
+}
+
+#[tokio::test]
+async fn unknown_addresses_get_the_same_answer_no_mail_and_the_same_time() {
+    let mut config = test_config();
+    config.mail.address_throttle.limit = 100;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let unknown = request_reset(&server, json!({ "email": "nobody@example.com" })).await;
+    let known = request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    assert_eq!((unknown.status, &unknown.body), (known.status, &known.body));
+    let mail = messages(&server, 1).await;
+    assert!(
+        mail.iter().all(|m| m.to == "ada@example.com"),
+        "mail only to the known account: {mail:?}"
+    );
+
+    let mut times = (Vec::new(), Vec::new());
+    for _ in 0..9 {
+        for (email, samples) in [
+            ("ada@example.com", &mut times.0),
+            ("nobody@example.com", &mut times.1),
+        ] {
+            let start = Instant::now();
+            request_reset(&server, json!({ "email": email })).await;
+            samples.push(start.elapsed());
+        }
+    }
+    times.0.sort();
+    times.1.sort();
+    let ratio = times.1[4].as_secs_f64() / times.0[4].as_secs_f64();
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown/known answer time ratio {ratio:.2}"
+    );
+}
+
+#[tokio::test]
+async fn reset_pages_must_be_on_the_allow_list() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    for bad in [
+        "https://evil.test/account/reset",
+        "https://other.test/elsewhere",
+        "javascript:alert(1)",
+        "//evil.test/account/reset",
+        "https://other.test@evil.test/account/reset",
+    ] {
+        let refused = request_reset(
+            &server,
+            json!({ "email": "ada@example.com", "resetUrl": bad }),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(refused.body["field"], "resetUrl");
+    }
+    let allowed = request_reset(
+        &server,
+        json!({ "email": "ada@example.com", "resetUrl": "https://other.test/account/reset" }),
+    )
+    .await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    let mail = messages(&server, 1).await;
+    assert_eq!(mail.len(), 1, "only the allowed request mailed");
+    assert!(
+        mail[0]
+            .link()
+            .starts_with("https://other.test/account/reset?token=")
+    );
+}
+
+#[tokio::test]
+async fn the_directus_style_paths_use_the_same_service() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let refused = server
+        .post(
+            "/api/auth/password/request",
+            json!({ "email": "ada@example.com", "reset_url": "https://evil.test/x" }),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["field"], "reset_url");
+    let asked = server
+        .post(
+            "/api/auth/password/request",
+            json!({ "email": "ada@example.com" }),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let token = messages(&server, 1).await[0].token();
+    let reset = server
+        .post(
+            "/api/auth/password/reset",
+            json!({ "token": token, "password": "a brand new password" }),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    assert_eq!(
+        server
+            .login("ada@example.com", "a brand new password")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn mail_requests_are_throttled_per_address_and_per_ip() {
+    let server = Server::start().await;
+    for _ in 0..3 {
+        assert_eq!(
+            request_reset(&server, json!({ "email": "ada@example.com" }))
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let address = request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    assert_eq!(address.status, StatusCode::TOO_MANY_REQUESTS);
+
+    let mut config = test_config();
+    config.ip_throttle.limit = 2;
+    let server = Server::start_with(config, Backing::Memory).await;
+    for n in 0..2 {
+        let ok = request_reset(&server, json!({ "email": format!("u{n}@example.com") })).await;
+        assert_eq!(ok.status, StatusCode::OK);
+    }
+    let ip = request_reset(&server, json!({ "email": "u9@example.com" })).await;
+    assert_eq!(ip.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_email_change_waits_for_the_new_address_to_confirm() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    server.user("taken@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let update = |body: Value| {
+        server
+            .request(Method::PUT, "/api/auth/update-user")
+            .bearer(&access)
+            .json(body)
+            .send()
+    };
+
+    let role = update(json!({ "role": "admin" })).await;
+    assert_eq!(role.status, StatusCode::BAD_REQUEST);
+    assert_eq!(role.body["field"], "role");
+    let active = update(json!({ "isActive": false })).await;
+    assert_eq!(active.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        update(json!({ "email": "taken@example.com" })).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        update(json!({ "email": "not an address" })).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let changed = update(json!({ "name": "Ada L.", "email": "lovelace@example.com" })).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.data()["name"], "Ada L.", "the name changes at once");
+    assert_eq!(
+        changed.data()["email"],
+        "ada@example.com",
+        "the address does not, yet"
+    );
+    assert_eq!(changed.data()["emailChangePending"], true);
+
+    let mail = messages(&server, 2).await;
+    let confirm = mail
+        .iter()
+        .find(|m| m.to == "lovelace@example.com")
+        .expect("confirmation to the new address");
+    let notice = mail
+        .iter()
+        .find(|m| m.to == "ada@example.com")
+        .expect("notice to the old address");
+    assert!(
+        confirm
+            .link()
+            .starts_with("https://app.test/confirm-email?token=")
+    );
+    assert!(notice.text.contains("ada@example.com"));
+
+    let done = server
+        .request(Method::PUT, "/api/auth/update-email")
+        .json(json!({ "token": confirm.token() }))
+        .send()
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.data()["email"], "lovelace@example.com");
+    assert_eq!(
+        server.login("ada@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        server.login("lovelace@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    let again = server
+        .request(Method::PUT, "/api/auth/update-email")
+        .json(json!({ "token": confirm.token() }))
+        .send()
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNAUTHORIZED,
+        "a confirmation link works once"
+    );
+}
+
+#[tokio::test]
+async fn a_new_address_taken_meanwhile_is_refused() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    server
+        .request(Method::PUT, "/api/auth/update-user")
+        .bearer(&access)
+        .json(json!({ "email": "contested@example.com" }))
+        .send()
+        .await;
+    let confirm = messages(&server, 2)
+        .await
+        .into_iter()
+        .find(|m| m.to == "contested@example.com")
+        .expect("mail");
+    server.user("contested@example.com", "user").await;
+    let late = server
+        .request(Method::PUT, "/api/auth/update-email")
+        .json(json!({ "token": confirm.token() }))
+        .send()
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn required_verification_holds_logins_until_the_link_is_followed() {
+    let mut config = test_config();
+    config.mail.email_verification = portcullis::EmailVerification::Required;
+    let server = Server::start_with(config, Backing::Memory).await;
+    let registered = server
+        .post(
+            "/api/auth/register",
+            json!({ "email": "new@example.com", "password": "long enough" }),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::CREATED);
+    let wrong = server.login("new@example.com", "wrong password").await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNAUTHORIZED,
+        "a wrong password learns nothing"
+    );
+    let held = server.login("new@example.com", "long enough").await;
+    assert_eq!(held.status, StatusCode::FORBIDDEN);
+    assert_eq!(held.error_code(), "EMAIL_NOT_VERIFIED");
+
+    let mail = messages(&server, 1).await;
+    assert!(
+        mail[0]
+            .link()
+            .starts_with("https://app.test/verify-email?token=")
+    );
+    let verified = server
+        .post(
+            "/api/auth/verify-email",
+            json!({ "token": mail[0].token() }),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    assert_eq!(
+        server.login("new@example.com", "long enough").await.status,
+        StatusCode::OK
+    );
+
+    let resend = |email: &'static str| {
+        server.post("/api/auth/resend-verification", json!({ "email": email }))
+    };
+    assert_eq!(
+        resend("new@example.com").await.status,
+        StatusCode::OK,
+        "verified: nothing sent, same answer"
+    );
+    for _ in 0..3 {
+        assert_eq!(resend("other@example.com").await.status, StatusCode::OK);
+    }
+    assert_eq!(
+        resend("other@example.com").await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "resends are throttled"
+    );
+}
+
+#[tokio::test]
+async fn optional_verification_sends_the_mail_but_lets_users_in() {
+    let mut config = test_config();
+    config.mail.email_verification = portcullis::EmailVerification::Optional;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server
+        .post(
+            "/api/auth/register",
+            json!({ "email": "new@example.com", "password": "long enough" }),
+        )
+        .await;
+    assert_eq!(
+        server.login("new@example.com", "long enough").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(messages(&server, 1).await.len(), 1);
+}
+
+#[tokio::test]
+async fn without_a_mailer_mail_requests_say_unavailable() {
+    let server = Server::start_full(test_config(), Backing::Memory, Mail::Nothing).await;
+    let reply = request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+/// An aiosmtpd server on loopback that saves each message into a folder.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("portcullis-smtp-{}", portcullis::token::new_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let script = r#"
+import os, sys, time
+from aiosmtpd.controller import Controller
+class Save:
+    async def handle_DATA(self, server, session, envelope):
+        path = os.path.join(sys.argv[2], "%d.eml" % len(os.listdir(sys.argv[2])))
+        with open(path + ".part", "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        os.rename(path + ".part", path)
+        return "250 OK"
+controller = Controller(Save(), hostname="127.0.0.1", port=int(sys.argv[1]))
+controller.start()
+print("ready", flush=True)
+time.sleep(600)
+"#;
+        let mut child = Command::new("python3")
+            .args(["-c", script, &port.to_string()])
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("ready line");
+        assert_eq!(line.trim(), "ready", "aiosmtpd did not start");
+        Self { child, port, dir }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn mail_goes_out_over_smtp_to_a_real_server() {
+    let smtp = SmtpServer::start();
+    let mail = Mail::Smtp(
+        format!("smtp://127.0.0.1:{}", smtp.port),
+        Duration::from_secs(5),
+    );
+    let server = Server::start_full(test_config(), Backing::Memory, mail).await;
+    server.user("ada@example.com", "user").await;
+    assert_eq!(
+        request_reset(&server, json!({ "email": "ada@example.com" }))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let dir = smtp.dir.clone();
+    let received = tokio::task::spawn_blocking(move || wait_for_messages(&dir, 1))
+        .await
+        .expect("join");
+    assert_eq!(received.len(), 1, "the SMTP server got the message");
+    assert_eq!(received[0].subject, "Reset your password");
+    let reset = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": received[0].token(), "password": "a brand new password" }),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_hanging_mail_server_neither_blocks_requests_nor_fails_silently() {
+    // Accepts connections and never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let mail = Mail::Smtp(
+        format!("smtp://127.0.0.1:{port}"),
+        Duration::from_millis(500),
+    );
+    let mut config = test_config();
+    config.mail.send_timeout = Duration::from_millis(500);
+    let server = Server::start_full(config, Backing::Memory, mail).await;
+    server.user("ada@example.com", "user").await;
+    let reply = request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        server.auth.mail_failures(),
+        0,
+        "the answer came before the mail server gave up"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.auth.mail_failures() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        server.auth.mail_failures(),
+        1,
+        "the failure is counted (and logged)"
+    );
+    drop(silent);
+}
