@@ -44,6 +44,12 @@ impl<S: UserStore + Clone> UserStore for AuditedStore<S> {
         Ok(user)
     }
 
+    async fn confirm_totp(&self, user_id: &str, pending: &str) -> Result<bool, StoreError> {
+        let confirmed = self.inner.confirm_totp(user_id, pending).await?;
+        println!("audit: MFA of user {user_id} confirmed: {confirmed}");
+        Ok(confirmed)
+    }
+
     async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
         self.inner.record_totp_step(user_id, step).await
     }

@@ -127,6 +127,9 @@ pub fn new_secret() -> Vec<u8> {
 
 /// The TOTP generator for a secret, labelled `issuer:account` for apps.
 pub fn totp(secret: Vec<u8>, issuer: &str, account: &str) -> Result<TOTP, AuthError> {
+    // A ':' would break the `issuer:account` label apps show; codes do not
+    // depend on the label.
+    let account = account.replace(':', "_");
     TOTP::new(
         Algorithm::SHA1,
         DIGITS,

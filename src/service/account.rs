@@ -105,6 +105,17 @@ impl Auth {
         Ok(user)
     }
 
+    /// The signed-in user's own account, for changes to its credentials
+    /// (password, email, MFA): someone acting on behalf of the user may not.
+    pub(crate) async fn own_account(&self, identity: &Identity) -> Result<User, AuthError> {
+        if identity.actor.is_some() {
+            return Err(AuthError::Forbidden(
+                "acting on behalf of a user cannot change their credentials",
+            ));
+        }
+        self.me(identity).await
+    }
+
     /// The signed-in user's account; a deleted or deactivated account is
     /// [`AuthError::TokenInvalid`] even while its access token lasts.
     pub async fn me(&self, identity: &Identity) -> Result<User, AuthError> {
@@ -131,6 +142,7 @@ impl Auth {
             changes.name = Some(name.as_deref().map(valid_name).transpose()?.flatten());
         }
         if let Some(password) = &update.password {
+            self.own_account(identity).await?;
             inner.hasher.check_policy("password", password)?;
             if inner.config.require_current_password {
                 let current = update.current_password.as_deref().ok_or_else(|| {
@@ -167,7 +179,9 @@ impl Auth {
 pub(crate) fn valid_email(email: &str) -> Result<&str, AuthError> {
     let email = email.trim();
     let shaped = email.len() <= MAX_EMAIL_LENGTH
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"(),:;<>[\\]".contains(c))
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && !domain.contains('@')
@@ -210,6 +224,9 @@ mod tests {
             Some("ada@example.com")
         );
         for bad in [
+            "a:b@example.com",
+            "a,b@example.com",
+            "<a@example.com>",
             "",
             "ada",
             "ada@",

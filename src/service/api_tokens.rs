@@ -109,6 +109,13 @@ impl Auth {
             }
             Err(e) => return Err(e.into()),
         };
+        if self.privileged(&subject.role) && subject.role != actor.role {
+            // No acting above one's own rights: a role that may mint tokens
+            // can be acted for only by a holder of that same role.
+            return Err(AuthError::Forbidden(
+                "you may not act for a user with that role",
+            ));
+        }
         let expires_at = self.expiry(seconds, policy.on_behalf_of_ttl, true)?;
         let token = self
             .mint(
@@ -149,6 +156,17 @@ impl Auth {
         seconds: i64,
     ) -> Result<ApiToken, AuthError> {
         let mut found = self.owned_token(caller, scope, token).await?;
+        if seconds > 0 {
+            // Extending needs the right to mint such a token today.
+            let policy = &self.0.config.api_tokens;
+            match found.kind {
+                ApiTokenKind::App => self.may_mint(caller, &policy.app_token_roles).await?,
+                ApiTokenKind::OnBehalfOf => {
+                    self.may_mint(caller, &policy.act_for_others_roles).await?
+                }
+                ApiTokenKind::User => self.own_account(caller).await?,
+            };
+        }
         found.expires_at = self.expiry(Some(seconds), Duration::ZERO, false)?;
         if !self
             .0
@@ -203,9 +221,15 @@ impl Auth {
             self.count_token_failure(client).await?;
             return Err(AuthError::TokenInvalid);
         }
+        // Tokens never outlive their makers' rights: the app token's maker
+        // must still be allowed app tokens, an actor still allowed to act.
+        let policy = &self.0.config.api_tokens;
+        self.still_allowed(&app.user_id, &policy.app_token_roles)
+            .await?;
         let subject = self.active_user(&token.user_id).await?;
         if let Some(actor) = &token.actor_id {
-            self.active_user(actor).await?;
+            self.still_allowed(actor, &policy.act_for_others_roles)
+                .await?;
             tracing::info!(target: "portcullis::audit", actor = %actor, subject = %subject.id, "request on behalf of");
         }
         Ok(Identity {
@@ -233,6 +257,26 @@ impl Auth {
             Err(AuthError::Forbidden(
                 "your role may not create these tokens",
             ))
+        }
+    }
+
+    /// Whether a role is one that mints tokens.
+    fn privileged(&self, role: &str) -> bool {
+        let policy = &self.0.config.api_tokens;
+        policy
+            .app_token_roles
+            .iter()
+            .chain(&policy.act_for_others_roles)
+            .any(|r| r == role)
+    }
+
+    /// The user, if active and still holding one of `roles`.
+    async fn still_allowed(&self, id: &str, roles: &[String]) -> Result<User, AuthError> {
+        let user = self.active_user(id).await?;
+        if roles.contains(&user.role) {
+            Ok(user)
+        } else {
+            Err(AuthError::TokenInvalid)
         }
     }
 
@@ -322,6 +366,8 @@ impl Auth {
                 "seconds_until_expire",
                 "seconds_until_expire must be positive",
             )),
+            // Ending a token needs no arithmetic: however negative, it is now.
+            Some(s) if s <= 0 => Ok(now),
             Some(s) => now
                 .checked_add(time::Duration::seconds(s))
                 .ok_or_else(out_of_range),

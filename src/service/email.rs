@@ -104,6 +104,7 @@ impl Auth {
     ) -> Result<User, AuthError> {
         let mut user = self.me(identity).await?;
         if let Some(email) = &change.email {
+            self.own_account(identity).await?;
             self.request_email_change(&user, email, client).await?;
         }
         if let Some(name) = change.name {

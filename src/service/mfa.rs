@@ -84,7 +84,14 @@ impl Auth {
         &self,
         identity: &Identity,
     ) -> Result<MfaEnrolment, AuthError> {
-        let user = self.me(identity).await?;
+        let user = self.own_account(identity).await?;
+        if user.totp_secret.is_some() && !identity.has_second_factor() {
+            // Replacing a second factor takes one: otherwise a stolen
+            // password-only session could move MFA to another device.
+            return Err(AuthError::Forbidden(
+                "MFA is on: sign in with a code (or a recovery code) to enrol again",
+            ));
+        }
         let secret = mfa::new_secret();
         let totp = mfa::totp(secret.clone(), &self.0.config.mfa.issuer, &user.email)?;
         let qr_png_base64 = totp.get_qr_base64().map_err(|e| {
@@ -111,25 +118,33 @@ impl Auth {
         identity: &Identity,
         code: &str,
     ) -> Result<Vec<String>, AuthError> {
-        let user = self.me(identity).await?;
+        let user = self.own_account(identity).await?;
         let pending = user.totp_pending.clone().ok_or_else(|| {
             AuthError::invalid("code", "no MFA enrolment is pending: start one first")
         })?;
+        self.charge_account(&user.email).await?;
         let step = self.code_step(&user, &pending, code).await?;
+        // Of two concurrent confirmations only one promotes the secret, and
+        // only that one hands out recovery codes.
+        if !self.0.users.confirm_totp(&user.id, &pending).await? {
+            return Err(AuthError::Conflict(
+                "this enrolment was confirmed or replaced meanwhile",
+            ));
+        }
+        self.clear_account(&user.email).await?;
+        // The confirming code must not serve again at the next login.
+        self.0.users.record_totp_step(&user.id, step).await?;
         let codes = mfa::recovery_codes(self.0.config.mfa.recovery_codes);
         let digests: Vec<String> = codes.iter().map(|c| mfa::recovery_code_digest(c)).collect();
         self.0
             .users
             .replace_recovery_codes(&user.id, &digests)
             .await?;
-        let changes = UserChanges {
-            totp_secret: Some(Some(pending)),
-            totp_pending: Some(None),
-            ..UserChanges::default()
-        };
-        self.0.users.update_user(&user.id, changes).await?;
-        // The confirming code must not serve again at the next login.
-        self.0.users.record_totp_step(&user.id, step).await?;
+        // Sessions that began without the second factor end here.
+        self.0
+            .tokens
+            .revoke_user_families(&user.id, identity.session_id.as_deref(), self.now())
+            .await?;
         Ok(codes)
     }
 
@@ -167,9 +182,14 @@ impl Auth {
             return Err(AuthError::InvalidOtp);
         }
         self.clear_account(&user.email).await?;
-        self.reset_mfa(&user.id).await?;
-        self.finish_challenge(challenge, user, AuthMethod::Recovery)
-            .await
+        // Own the challenge before turning MFA off: a concurrent TOTP step
+        // that won it must not find MFA gone.
+        let user_id = user.id.clone();
+        let login = self
+            .finish_challenge(challenge, user, AuthMethod::Recovery)
+            .await?;
+        self.reset_mfa(&user_id).await?;
+        Ok(login)
     }
 
     /// Turns MFA off for the signed-in user, who proves it with a current
@@ -180,7 +200,7 @@ impl Auth {
         proof: MfaProof,
         client: Client,
     ) -> Result<(), AuthError> {
-        let user = self.me(identity).await?;
+        let user = self.own_account(identity).await?;
         match proof {
             MfaProof::Code(code) => self.check_totp(&user, &code).await?,
             MfaProof::Password(password) => {
@@ -208,6 +228,23 @@ impl Auth {
         self.0.users.update_user(user_id, changes).await?;
         self.0.users.replace_recovery_codes(user_id, &[]).await?;
         Ok(())
+    }
+
+    /// The `context` of a live MFA challenge, without spending it (a dialect
+    /// asks before the second step, to apply the right CSRF rule).
+    pub async fn mfa_challenge_context(
+        &self,
+        mfa_token: &str,
+    ) -> Result<Option<String>, AuthError> {
+        let token = self
+            .0
+            .tokens
+            .find_one_time_token(&opaque::digest(mfa_token))
+            .await?;
+        Ok(token
+            .filter(|t| t.purpose == OneTimePurpose::MfaChallenge)
+            .and_then(|t| serde_json::from_str::<Challenge>(&t.data).ok())
+            .and_then(|c| c.context))
     }
 
     /// Checks a code against the user's active TOTP secret, once per code.

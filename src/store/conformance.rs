@@ -174,6 +174,19 @@ async fn second_factors<S: UserStore>(store: &S, id: &str) {
     let user = store.update_user(id, pending).await.unwrap();
     assert_eq!(user.totp_pending.as_deref(), Some("sealed-pending"));
     assert_eq!(user.totp_secret, None, "pending is not active");
+    assert!(
+        !store.confirm_totp(id, "another-pending").await.unwrap(),
+        "only the pending secret confirms"
+    );
+    let confirms = join_all((0..4).map(|_| store.confirm_totp(id, "sealed-pending"))).await;
+    let won = confirms
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|won| *won)
+        .count();
+    assert_eq!(won, 1, "of concurrent confirmations, one wins");
+    let user = store.find_user(id).await.unwrap().unwrap();
+    assert_eq!(user.totp_secret.as_deref(), Some("sealed-pending"));
     let confirm = UserChanges {
         totp_secret: Some(Some("sealed-secret".into())),
         totp_pending: Some(None),

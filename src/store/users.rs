@@ -120,6 +120,11 @@ pub trait UserStore: Send + Sync + 'static {
     /// an unknown id gives [`StoreError::NotFound`].
     async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError>;
 
+    /// Makes the pending TOTP secret the active one, atomically and only if
+    /// the pending secret is still `pending` (of two concurrent
+    /// confirmations, one wins); clears the pending slot and the replay guard.
+    async fn confirm_totp(&self, user_id: &str, pending: &str) -> Result<bool, StoreError>;
+
     /// Records that the TOTP code of time step `step` was used, atomically
     /// and only if it is later than every step accepted before (since the
     /// secret was last set): a code works once, and never after a later one.

@@ -28,16 +28,27 @@ where
     }
 }
 
-/// A JSON object body; an empty body reads as `{}`.
-pub(crate) struct JsonBody(Map<String, Value>);
+/// A JSON object body (an empty body reads as `{}`), or a form body.
+pub(crate) struct JsonBody {
+    fields: Map<String, Value>,
+    /// Form bodies carry every value as a string.
+    form: bool,
+}
 
 impl JsonBody {
+    fn json(fields: Map<String, Value>) -> Self {
+        Self {
+            fields,
+            form: false,
+        }
+    }
+
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, AuthError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(Map::new()));
+            return Ok(Self::json(Map::new()));
         }
         match serde_json::from_slice::<Value>(bytes) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
+            Ok(Value::Object(map)) => Ok(Self::json(map)),
             Ok(_) => Err(malformed("the request body must be a JSON object")),
             Err(err) => Err(malformed(format!(
                 "the request body is not valid JSON: {err}"
@@ -47,21 +58,27 @@ impl JsonBody {
 
     /// A form body (`application/x-www-form-urlencoded`): every field a string.
     pub(crate) fn parse_form(bytes: &[u8]) -> Self {
-        Self(
-            form_urlencoded::parse(bytes)
+        Self {
+            fields: form_urlencoded::parse(bytes)
                 .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
                 .collect(),
-        )
+            form: true,
+        }
     }
 
     /// An integer field that may be absent or null.
     pub(crate) fn optional_i64(&self, field: &str) -> Result<Option<i64>, AuthError> {
-        match self.0.get(field) {
+        match self.fields.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n
                 .as_i64()
                 .map(Some)
                 .ok_or_else(|| AuthError::invalid(field, format!("{field} must be an integer"))),
+            Some(Value::String(s)) if self.form => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| AuthError::invalid(field, format!("{field} must be an integer"))),
             Some(_) => Err(AuthError::invalid(
                 field,
                 format!("{field} must be an integer"),
@@ -79,7 +96,7 @@ impl JsonBody {
 
     /// A string field that may be absent or null.
     pub(crate) fn optional_str(&self, field: &str) -> Result<Option<String>, AuthError> {
-        match self.0.get(field) {
+        match self.fields.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(AuthError::invalid(
@@ -91,7 +108,7 @@ impl JsonBody {
 
     /// A boolean field that may be absent or null.
     pub(crate) fn optional_bool(&self, field: &str) -> Result<Option<bool>, AuthError> {
-        match self.0.get(field) {
+        match self.fields.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(_) => Err(AuthError::invalid(
@@ -103,12 +120,12 @@ impl JsonBody {
 
     /// The names of the fields present.
     pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
+        self.fields.keys().map(String::as_str)
     }
 
     /// Whether the field is present (even as null).
     pub(crate) fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
+        self.fields.contains_key(field)
     }
 }
 

@@ -399,13 +399,32 @@ async fn a_recovery_code_signs_in_once_and_turns_mfa_off() {
 #[tokio::test]
 async fn enrolling_again_voids_the_old_recovery_codes() {
     let server = Server::start().await;
-    let (access, secret, old_codes) = enrolled(&server, "ada@example.com").await;
+    let (password_only, secret, old_codes) = enrolled(&server, "ada@example.com").await;
     server.advance(60);
-    let enable = server
-        .request(Method::POST, "/api/auth/enable-mfa")
-        .bearer(&access)
-        .send()
-        .await;
+    let enable = |access: String| {
+        let server = &server;
+        async move {
+            server
+                .request(Method::POST, "/api/auth/enable-mfa")
+                .bearer(&access)
+                .send()
+                .await
+        }
+    };
+    let refused = enable(password_only).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "replacing MFA needs a second-factor session"
+    );
+    let token = challenge(&server, "ada@example.com").await;
+    let signed_in = second_step(&server, &token, &code_at(&secret, now(&server))).await;
+    let access = signed_in.data()["accessToken"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    server.advance(60);
+    let enable = enable(access.clone()).await;
     let new_secret = enable.data()["secret"].as_str().expect("secret").to_owned();
     assert_ne!(new_secret, secret);
     let confirm = verify(&server, &access, &code_at(&new_secret, now(&server))).await;
@@ -552,4 +571,108 @@ fn base32_decode(s: &str) -> Vec<u8> {
         }
     }
     out
+}
+
+#[tokio::test]
+async fn of_two_confirmations_at_once_one_wins() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let enable = server
+        .request(Method::POST, "/api/auth/enable-mfa")
+        .bearer(&access)
+        .send()
+        .await;
+    let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
+    let code = code_at(&secret, now(&server));
+    let (a, b) = tokio::join!(
+        verify(&server, &access, &code),
+        verify(&server, &access, &code)
+    );
+    let ok = [&a, &b]
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(ok, 1, "one confirmation wins: {} / {}", a.body, b.body);
+    let loser = if a.status == StatusCode::OK { &b } else { &a };
+    assert!(
+        [StatusCode::CONFLICT, StatusCode::BAD_REQUEST].contains(&loser.status),
+        "the other is told the enrolment moved on: {}",
+        loser.body
+    );
+}
+
+#[tokio::test]
+async fn enabling_mfa_ends_the_other_sessions() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, other_refresh) = server.tokens("ada@example.com").await;
+    let (access, this_refresh) = server.tokens("ada@example.com").await;
+    let enable = server
+        .request(Method::POST, "/api/auth/enable-mfa")
+        .bearer(&access)
+        .send()
+        .await;
+    let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
+    assert_eq!(
+        verify(&server, &access, &code_at(&secret, now(&server)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        server.refresh(&other_refresh).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(server.refresh(&this_refresh).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_second_step_checks_the_origin_only_for_cookie_logins() {
+    let server = Server::start().await;
+    let (_, secret, _) = enrolled(&server, "ada@example.com").await;
+    server.advance(60);
+    let step = |token: String, code: String| {
+        let server = &server;
+        async move {
+            server
+                .request(Method::POST, "/api/auth/verify-mfa")
+                .header("origin", "https://spa.elsewhere.test")
+                .json(json!({ "mfaToken": token, "code": code }))
+                .send()
+                .await
+        }
+    };
+    let token = challenge(&server, "ada@example.com").await;
+    let bearer = step(token, code_at(&secret, now(&server))).await;
+    assert_eq!(
+        bearer.status,
+        StatusCode::OK,
+        "a token client on another origin finishes: {}",
+        bearer.body
+    );
+
+    server.advance(60);
+    let login = server.cookie_login("ada@example.com", false).await;
+    let token = login.data()["mfaToken"].as_str().expect("token").to_owned();
+    let cookie = step(token, code_at(&secret, now(&server))).await;
+    assert_eq!(
+        cookie.status,
+        StatusCode::FORBIDDEN,
+        "a cookie login from another origin does not"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_otp_is_no_otp() {
+    let server = Server::start().await;
+    enrolled(&server, "ada@example.com").await;
+    let login = server
+        .post(
+            "/api/auth/login",
+            json!({ "email": "ada@example.com", "password": PASSWORD, "otp": "" }),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert_eq!(login.data()["mfaRequired"], true);
 }

@@ -489,3 +489,185 @@ async fn token_checks_cost_no_password_hash() {
         "token checks {checks:?} vs password logins {login:?}"
     );
 }
+
+#[tokio::test]
+async fn acting_for_others_cannot_reach_above_ones_own_role() {
+    let mut config = test_config();
+    config.api_tokens.act_for_others_roles = vec!["admin".into(), "support".into()];
+    let server = Server::start_with(config, Backing::Memory).await;
+    let admin = server.user("admin@example.com", "admin").await;
+    let bob = server.user("bob@example.com", "user").await;
+    server.user("help@example.com", "support").await;
+    let (support, _) = server.tokens("help@example.com").await;
+    let mint = |user: String| {
+        let server = &server;
+        let support = support.clone();
+        async move {
+            server
+                .request(Method::POST, "/api/v1/tokens/")
+                .bearer(&support)
+                .json(json!({ "user": user }))
+                .send()
+                .await
+        }
+    };
+    assert_eq!(
+        mint(bob).await.status,
+        StatusCode::CREATED,
+        "support may act for users"
+    );
+    assert_eq!(
+        mint(admin).await.status,
+        StatusCode::FORBIDDEN,
+        "but not for admins"
+    );
+}
+
+#[tokio::test]
+async fn tokens_stop_when_their_maker_loses_the_right() {
+    let server = Server::start().await;
+    let admin = server.user("admin@example.com", "admin").await;
+    let root = server.user("root@example.com", "admin").await;
+    let bob = server.user("bob@example.com", "user").await;
+    let app = app_token(&server, "root@example.com").await;
+    let (access, _) = server.tokens("admin@example.com").await;
+    let obo = server
+        .request(Method::POST, "/api/v1/tokens/")
+        .bearer(&access)
+        .json(json!({ "user": bob }))
+        .send()
+        .await
+        .body["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let me = |token: String| {
+        let server = &server;
+        let app = app.clone();
+        async move {
+            with_pair(server, Method::GET, "/api/me", &app, &token)
+                .await
+                .send()
+                .await
+                .status
+        }
+    };
+    assert_eq!(me(obo.clone()).await, StatusCode::OK);
+    server
+        .auth
+        .set_user_active(&admin, false)
+        .await
+        .expect("deactivate");
+    assert_eq!(
+        me(obo.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "the actor is gone"
+    );
+    server
+        .auth
+        .set_user_active(&admin, true)
+        .await
+        .expect("reactivate");
+    server
+        .auth
+        .set_user_active(&root, false)
+        .await
+        .expect("deactivate");
+    assert_eq!(
+        me(obo).await,
+        StatusCode::UNAUTHORIZED,
+        "the app token's maker is gone"
+    );
+}
+
+#[tokio::test]
+async fn expiry_changes_take_form_bodies_and_any_negative_number() {
+    let server = Server::start().await;
+    server.user("admin@example.com", "admin").await;
+    let app = app_token(&server, "admin@example.com").await;
+    let token = user_token(&server, &app, "admin@example.com", PASSWORD)
+        .await
+        .body["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let path = format!("/api/v1/tokens/{token}");
+    let form = with_pair(&server, Method::PATCH, &path, &app, &token)
+        .await
+        .raw(
+            "application/x-www-form-urlencoded",
+            "seconds_until_expire=600",
+        )
+        .send()
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let far = with_pair(&server, Method::PATCH, &path, &app, &token)
+        .await
+        .json(json!({ "seconds_until_expire": i64::MIN }))
+        .send()
+        .await;
+    assert_eq!(far.status, StatusCode::OK, "{}", far.body);
+    let me = with_pair(&server, Method::GET, "/api/me", &app, &token)
+        .await
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn acting_on_behalf_cannot_change_credentials() {
+    let server = Server::start().await;
+    server.user("admin@example.com", "admin").await;
+    let bob = server.user("bob@example.com", "user").await;
+    let app = app_token(&server, "admin@example.com").await;
+    let (access, _) = server.tokens("admin@example.com").await;
+    let obo = server
+        .request(Method::POST, "/api/v1/tokens/")
+        .bearer(&access)
+        .json(json!({ "user": bob }))
+        .send()
+        .await
+        .body["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let call = |method: Method, path: &'static str, body: serde_json::Value| {
+        let server = &server;
+        let (app, obo) = (app.clone(), obo.clone());
+        async move {
+            with_pair(server, method, path, &app, &obo)
+                .await
+                .json(body)
+                .send()
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        call(Method::POST, "/api/auth/enable-mfa", json!({})).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(
+            Method::PATCH,
+            "/api/me",
+            json!({ "password": "a new password", "currentPassword": PASSWORD })
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(
+            Method::PUT,
+            "/api/auth/update-user",
+            json!({ "email": "mine@example.com" })
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(Method::PATCH, "/api/me", json!({ "name": "Bob B." })).await,
+        StatusCode::OK,
+        "the profile is fine"
+    );
+}

@@ -117,6 +117,20 @@ impl UserStore for SqlStore {
         self.find_user(id).await?.ok_or(StoreError::NotFound)
     }
 
+    async fn confirm_totp(&self, user_id: &str, pending: &str) -> Result<bool, StoreError> {
+        check_id(user_id)?;
+        let confirmed = sqlx::query(
+            "UPDATE portcullis_users SET totp_secret = totp_pending, totp_pending = NULL, \
+             totp_last_step = NULL WHERE id = $1 AND totp_pending = $2",
+        )
+        .bind(user_id)
+        .bind(pending)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(confirmed.rows_affected() == 1)
+    }
+
     async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
         check_id(user_id)?;
         let recorded = sqlx::query(

@@ -134,6 +134,19 @@ impl UserStore for MemoryStore {
         Ok(user)
     }
 
+    async fn confirm_totp(&self, user_id: &str, pending: &str) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        let Some(user) = state.users.get_mut(user_id) else {
+            return Ok(false);
+        };
+        if user.totp_pending.as_deref() != Some(pending) {
+            return Ok(false);
+        }
+        user.totp_secret = user.totp_pending.take();
+        state.totp_steps.remove(user_id);
+        Ok(true)
+    }
+
     async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
         let mut state = self.state();
         let last = state.totp_steps.get(user_id).copied();

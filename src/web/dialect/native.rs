@@ -290,18 +290,10 @@ pub fn error(err: &AuthError) -> Response<Bytes> {
 
 impl Call<'_> {
     async fn answer(&self, endpoint: Endpoint) -> Result<Response<Bytes>, AuthError> {
-        if matches!(
-            endpoint,
-            Endpoint::CookieLogin | Endpoint::VerifyMfa | Endpoint::RecoverMfa
-        ) {
-            // They may set cookies: refuse foreign origins even before any
-            // cookie exists (login CSRF).
-            csrf::check(
-                self.auth.config(),
-                &self.parts.method,
-                &self.parts.uri,
-                &self.parts.headers,
-            )?;
+        if endpoint == Endpoint::CookieLogin {
+            // It sets cookies: refuse foreign origins even before any cookie
+            // exists (login CSRF).
+            self.check_origin()?;
         }
         let state = self.state().await?;
         match endpoint {
@@ -367,7 +359,7 @@ impl Call<'_> {
         let mut credentials =
             Credentials::new(body.required_str("email")?, body.required_str("password")?);
         credentials.remember = body.optional_bool("remember")?.unwrap_or(false);
-        credentials.otp = body.optional_str("otp")?;
+        credentials.otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
         if cookie_mode {
             credentials.context = Some(COOKIE_CONTEXT.to_owned());
         }
@@ -378,6 +370,25 @@ impl Call<'_> {
                 json!({ "mfaRequired": true, "mfaToken": mfa_token }),
             )),
         }
+    }
+
+    /// Refuses a request from a foreign origin (see [`csrf`]).
+    fn check_origin(&self) -> Result<(), AuthError> {
+        csrf::check(
+            self.auth.config(),
+            &self.parts.method,
+            &self.parts.uri,
+            &self.parts.headers,
+        )
+    }
+
+    /// The second step of a cookie-mode login sets cookies: it gets the
+    /// origin check of `/login`. (Bearer clients on other origins need not.)
+    async fn check_second_step_origin(&self, mfa_token: &str) -> Result<(), AuthError> {
+        if self.auth.mfa_challenge_context(mfa_token).await?.as_deref() == Some(COOKIE_CONTEXT) {
+            self.check_origin()?;
+        }
+        Ok(())
     }
 
     /// A session in the body, or (cookie mode) in HttpOnly cookies only.
@@ -410,6 +421,7 @@ impl Call<'_> {
         let body = JsonBody::parse(self.body)?;
         let code = body.required_str("code")?;
         if let Some(mfa_token) = body.optional_str("mfaToken")? {
+            self.check_second_step_origin(&mfa_token).await?;
             let login = self.auth.complete_mfa_login(&mfa_token, &code).await?;
             let cookie_mode = login.context.as_deref() == Some(COOKIE_CONTEXT);
             return Ok(self.deliver(&login.session, cookie_mode));
@@ -428,6 +440,7 @@ impl Call<'_> {
         let body = JsonBody::parse(self.body)?;
         let mfa_token = body.required_str("mfaToken")?;
         let code = body.required_str("recoveryCode")?;
+        self.check_second_step_origin(&mfa_token).await?;
         let login = self.auth.recover_mfa(&mfa_token, &code).await?;
         let cookie_mode = login.context.as_deref() == Some(COOKIE_CONTEXT);
         Ok(self.deliver(&login.session, cookie_mode))

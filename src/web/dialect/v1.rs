@@ -65,7 +65,7 @@ async fn run(
             let body = body(call)?;
             let username = body.required_str("username")?;
             let password = body.required_str("password")?;
-            let otp = body.optional_str("otp")?;
+            let otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
             let token = auth
                 .issue_user_token(app_token, &username, &password, otp.as_deref(), call.client)
                 .await?;
