@@ -31,6 +31,8 @@
 
 #![deny(unsafe_code)]
 
+#[cfg(feature = "actix-web")]
+pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 pub mod clock;

@@ -177,7 +177,7 @@ where
     }
 }
 
-fn verdict(state: &AuthState, requirement: &Requirement) -> Result<(), AuthError> {
+pub(crate) fn verdict(state: &AuthState, requirement: &Requirement) -> Result<(), AuthError> {
     let identity = state.identity()?;
     let met = match requirement {
         Requirement::Role(role) => identity.has_role(role),

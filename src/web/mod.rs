@@ -11,7 +11,7 @@ mod client_ip;
 mod cookies;
 mod csrf;
 pub mod dialect;
-mod layer;
+pub(crate) mod layer;
 
 use std::net::IpAddr;
 
@@ -96,6 +96,29 @@ pub(crate) fn authenticate(auth: &Auth, headers: &HeaderMap) -> Check {
         return Check::Ready(AuthState::Anonymous, Carrier::Cookie);
     }
     Check::Ready(AuthState::Anonymous, Carrier::None)
+}
+
+/// Everything the layer does for one request, as one call for adapters that
+/// are asynchronous anyway: authenticate (a token pair through the store),
+/// and refuse a cookie-authenticated unsafe request from a foreign origin.
+pub(crate) async fn admit(
+    auth: &Auth,
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<AuthState, AuthError> {
+    match authenticate(auth, headers) {
+        Check::Ready(state, carrier) => {
+            if carrier == Carrier::Cookie {
+                csrf::check(auth.config(), method, uri, headers)?;
+            }
+            Ok(state)
+        }
+        Check::TokenPair { app, user } => {
+            Ok(authenticate_pair(auth, &app, &user, client(auth, peer, headers)).await)
+        }
+    }
 }
 
 /// Settles a token pair against the store.

@@ -16,6 +16,102 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// Which framework adapter serves the API: the whole suite runs on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framework {
+    Axum,
+    Actix,
+}
+
+/// The application every test talks to, on axum.
+async fn serve_axum(auth: &Auth) -> SocketAddr {
+    let app =
+        Router::new()
+            .route("/app/whoami", get(|me: Identity| async move { me.user_id }))
+            .route(
+                "/app/maybe",
+                get(|me: Option<Identity>| async move {
+                    me.map_or("anonymous".to_owned(), |m| m.user_id)
+                }),
+            )
+            .route(
+                "/app/actor",
+                get(|me: Identity| async move { actor_line(&me) }),
+            )
+            .route(
+                "/app/sensitive",
+                get(|| async { "second factor shown" }).route_layer(auth.require_second_factor()),
+            )
+            .route(
+                "/app/admin",
+                get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
+            )
+            .nest("/api", auth.routes())
+            .layer(auth.layer());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    addr
+}
+
+/// The same application on actix-web.
+fn serve_actix(auth: &Auth) -> SocketAddr {
+    use actix_web::{App, HttpServer, web};
+    use portcullis::actix::MaybeIdentity;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let auth = auth.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(auth.actix_middleware())
+            .route(
+                "/app/whoami",
+                web::get().to(|me: Identity| async move { me.user_id }),
+            )
+            .route(
+                "/app/maybe",
+                web::get().to(|me: MaybeIdentity| async move {
+                    me.0.map_or("anonymous".to_owned(), |m| m.user_id)
+                }),
+            )
+            .route(
+                "/app/actor",
+                web::get().to(|me: Identity| async move { actor_line(&me) }),
+            )
+            .service(
+                web::resource("/app/sensitive")
+                    .wrap(auth.actix_require_second_factor())
+                    .to(|| async { "second factor shown" }),
+            )
+            .service(
+                web::resource("/app/admin")
+                    .wrap(auth.actix_require_role("admin"))
+                    .to(|| async { "admin area" }),
+            )
+            .service(web::scope("/api").configure(auth.actix_routes()))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    addr
+}
+
+fn actor_line(me: &Identity) -> String {
+    format!("{} by {}", me.user_id, me.actor.clone().unwrap_or_default())
+}
+
 /// Which store the server runs on.
 pub enum Backing {
     Memory,
@@ -91,42 +187,10 @@ impl Server {
                 (auth, Some((store, path)))
             }
         };
-        let app = Router::new()
-            .route("/app/whoami", get(|me: Identity| async move { me.user_id }))
-            .route(
-                "/app/maybe",
-                get(|me: Option<Identity>| async move {
-                    me.map_or("anonymous".to_owned(), |m| m.user_id)
-                }),
-            )
-            .route(
-                "/app/actor",
-                get(|me: Identity| async move {
-                    format!("{} by {}", me.user_id, me.actor.unwrap_or_default())
-                }),
-            )
-            .route(
-                "/app/sensitive",
-                get(|| async { "second factor shown" }).route_layer(auth.require_second_factor()),
-            )
-            .route(
-                "/app/admin",
-                get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
-            )
-            .nest("/api", auth.routes())
-            .layer(auth.layer());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("serve");
-        });
+        let addr = match crate::FRAMEWORK {
+            Framework::Axum => serve_axum(&auth).await,
+            Framework::Actix => serve_actix(&auth),
+        };
         Self {
             base: format!("http://{addr}"),
             auth,

@@ -1,7 +1,12 @@
-//! Black-box HTTP tests: a real server on an ephemeral port, spoken to over HTTP.
+//! Black-box HTTP tests: a real server on an ephemeral port, spoken to over
+//! HTTP. This crate serves the API with axum; `tests/api_actix.rs` runs the
+//! very same modules against actix-web.
 
 // Test code: a panic is how a failure is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// The adapter under test.
+pub const FRAMEWORK: common::Framework = common::Framework::Axum;
 
 mod common;
 

@@ -1,0 +1,30 @@
+//! The black-box HTTP suite of `tests/api/`, against the actix-web adapter:
+//! one suite, two frameworks, so any difference in status codes, headers,
+//! cookies or bodies fails a test.
+
+// Test code: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// The adapter under test.
+pub const FRAMEWORK: common::Framework = common::Framework::Actix;
+
+#[path = "api/accounts.rs"]
+mod accounts;
+#[path = "api/common.rs"]
+mod common;
+#[path = "api/guards.rs"]
+mod guards;
+#[path = "api/input.rs"]
+mod input;
+#[path = "api/mail.rs"]
+mod mail;
+#[path = "api/mfa.rs"]
+mod mfa;
+#[path = "api/security.rs"]
+mod security;
+#[path = "api/sessions.rs"]
+mod sessions;
+#[path = "api/throttling.rs"]
+mod throttling;
+#[path = "api/v1_tokens.rs"]
+mod v1_tokens;
