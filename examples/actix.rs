@@ -58,6 +58,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     .to(|| async { "the admin reports" }),
             )
             .service(web::scope("/api").configure(auth.actix_routes()))
+            .service(web::scope("/directus").configure(auth.actix_directus_routes()))
     })
     .bind(addr)?
     .run()

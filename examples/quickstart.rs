@@ -1,4 +1,5 @@
-//! The whole API under `/api` on `127.0.0.1:3000`, on a SQLite file, with no set-up:
+//! The whole API under `/api` (and its Directus-compatible twin under
+//! `/directus`) on `127.0.0.1:3000`, on a SQLite file, with no set-up:
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -42,6 +43,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     } = support::from_env().await?;
     let app = Router::new()
         .nest("/api", auth.routes())
+        .nest("/directus", auth.directus_routes())
         .layer(auth.layer());
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("portcullis quickstart listening on {public_url}/api");

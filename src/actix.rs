@@ -49,7 +49,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
-use crate::web::dialect::native;
+use crate::web::dialect::{self, Dialect, Endpoint, native};
 use crate::web::{AuthState, Requirement, admit, layer::verdict};
 
 impl Auth {
@@ -81,11 +81,24 @@ impl Auth {
     /// Every endpoint of the native dialect:
     /// `web::scope("/api").configure(auth.actix_routes())`.
     pub fn actix_routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + 'static {
+        self.actix_dialect_routes(Dialect::Native)
+    }
+
+    /// The Directus-compatible endpoints:
+    /// `web::scope("/directus").configure(auth.actix_directus_routes())`.
+    pub fn actix_directus_routes(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + 'static {
+        self.actix_dialect_routes(Dialect::Directus)
+    }
+
+    fn actix_dialect_routes(
+        &self,
+        dialect: Dialect,
+    ) -> impl Fn(&mut web::ServiceConfig) + Clone + 'static {
         let auth = self.clone();
         move |config: &mut web::ServiceConfig| {
             // One resource per path, so that a wrong method is 405 with `Allow`.
             let mut paths: BTreeMap<&str, Vec<&crate::web::dialect::Route>> = BTreeMap::new();
-            for route in native::ROUTES {
+            for route in dialect.routes() {
                 paths.entry(route.path).or_default().push(route);
             }
             for (path, routes) in paths {
@@ -124,7 +137,7 @@ impl Auth {
 
 async fn answer(
     auth: &Auth,
-    endpoint: native::Endpoint,
+    endpoint: Endpoint,
     req: HttpRequest,
     mut body: web::Payload,
 ) -> HttpResponse {
@@ -133,12 +146,12 @@ async fn answer(
     while let Some(chunk) = body.next().await {
         match chunk {
             Ok(chunk) if bytes.len() + chunk.len() <= limit => bytes.extend_from_slice(&chunk),
-            Ok(_) => return to_actix(native::error(&AuthError::PayloadTooLarge)),
+            Ok(_) => return to_actix(dialect::error(endpoint, &AuthError::PayloadTooLarge)),
             Err(_) => {
-                return to_actix(native::error(&AuthError::invalid(
-                    "body",
-                    "the request body could not be read",
-                )));
+                return to_actix(dialect::error(
+                    endpoint,
+                    &AuthError::invalid("body", "the request body could not be read"),
+                ));
             }
         }
     }
@@ -147,7 +160,7 @@ async fn answer(
         parts.extensions.insert(state.clone());
     }
     let peer = req.peer_addr().map(|a| a.ip());
-    to_actix(native::handle(auth, endpoint, &parts, &bytes.freeze(), peer).await)
+    to_actix(dialect::handle(auth, endpoint, &parts, &bytes.freeze(), peer).await)
 }
 
 /// The request line and headers in `http` 1.x types (actix-web 4 is on `http` 0.2).

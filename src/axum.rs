@@ -38,26 +38,39 @@ use http::request::Parts;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
-use crate::web::dialect::native;
+use crate::web::dialect::{self, Dialect, Endpoint, native};
 use crate::web::{AuthLayer, AuthState, GuardLayer, Requirement, read_body};
 
 impl Auth {
     /// Every endpoint of the native dialect, to [`Router::nest`] under a
     /// prefix such as `/api`.
     pub fn routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
-        native::ROUTES.iter().fold(Router::new(), |router, route| {
-            let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
-                return router;
-            };
-            let (auth, endpoint) = (self.clone(), route.endpoint);
-            router.route(
-                route.path,
-                on(filter, move |req: Request| {
-                    let auth = auth.clone();
-                    async move { answer(&auth, endpoint, req).await }
-                }),
-            )
-        })
+        self.dialect_routes(Dialect::Native)
+    }
+
+    /// The Directus-compatible endpoints, for apps that use the Directus
+    /// SDK: `.nest("/directus", auth.directus_routes())`.
+    pub fn directus_routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        self.dialect_routes(Dialect::Directus)
+    }
+
+    fn dialect_routes<S: Clone + Send + Sync + 'static>(&self, dialect: Dialect) -> Router<S> {
+        dialect
+            .routes()
+            .iter()
+            .fold(Router::new(), |router, route| {
+                let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
+                    return router;
+                };
+                let (auth, endpoint) = (self.clone(), route.endpoint);
+                router.route(
+                    route.path,
+                    on(filter, move |req: Request| {
+                        let auth = auth.clone();
+                        async move { answer(&auth, endpoint, req).await }
+                    }),
+                )
+            })
     }
 
     /// The layer that authenticates every request (see [`AuthLayer`]).
@@ -84,12 +97,12 @@ pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
         .map(|ConnectInfo(addr)| addr.ip())
 }
 
-async fn answer(auth: &Auth, endpoint: native::Endpoint, req: Request) -> Response {
+async fn answer(auth: &Auth, endpoint: Endpoint, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let peer = peer_ip(&parts.extensions);
     let response = match read_body(body, auth.config().body_limit).await {
-        Ok(bytes) => native::handle(auth, endpoint, &parts, &bytes, peer).await,
-        Err(err) => native::error(&err),
+        Ok(bytes) => dialect::handle(auth, endpoint, &parts, &bytes, peer).await,
+        Err(err) => dialect::error(endpoint, &err),
     };
     response.map(Body::from)
 }

@@ -12,6 +12,8 @@ pub const FRAMEWORK: common::Framework = common::Framework::Actix;
 mod accounts;
 #[path = "api/common.rs"]
 mod common;
+#[path = "api/directus_sdk.rs"]
+mod directus_sdk;
 #[path = "api/guards.rs"]
 mod guards;
 #[path = "api/input.rs"]

@@ -192,6 +192,20 @@ impl Auth {
         Ok(login)
     }
 
+    /// Checks the signed-in user's own password (throttled like a login); a
+    /// wrong one is [`AuthError::InvalidCredentials`].
+    pub async fn confirm_own_password(
+        &self,
+        identity: &Identity,
+        password: &str,
+        client: Client,
+    ) -> Result<(), AuthError> {
+        let user = self.own_account(identity).await?;
+        self.check_password(&user.email, password, client)
+            .await
+            .map(|_| ())
+    }
+
     /// Turns MFA off for the signed-in user, who proves it with a current
     /// code or the password (both throttled like logins).
     pub async fn disable_mfa(

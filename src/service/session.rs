@@ -131,6 +131,7 @@ impl Auth {
             aud: inner.config.audience.clone(),
             role: user.role.clone(),
             amr: family.amr.clone(),
+            jti: new_id(),
         };
         Ok(Session {
             access_token: inner.access.sign(&claims)?,

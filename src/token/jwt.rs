@@ -38,6 +38,9 @@ pub struct AccessClaims {
     /// Authentication methods (RFC 8176).
     #[serde(default)]
     pub amr: Vec<String>,
+    /// A unique id: no two tokens are alike, even within one second.
+    #[serde(default)]
+    pub jti: String,
 }
 
 /// Signs and verifies access tokens with one key.

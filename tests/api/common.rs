@@ -47,6 +47,7 @@ async fn serve_axum(auth: &Auth) -> SocketAddr {
                 get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
             )
             .nest("/api", auth.routes())
+            .nest("/directus", auth.directus_routes())
             .layer(auth.layer());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -98,6 +99,7 @@ fn serve_actix(auth: &Auth) -> SocketAddr {
                     .to(|| async { "admin area" }),
             )
             .service(web::scope("/api").configure(auth.actix_routes()))
+            .service(web::scope("/directus").configure(auth.actix_directus_routes()))
     })
     .workers(1)
     .disable_signals()

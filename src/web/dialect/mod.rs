@@ -2,12 +2,15 @@
 //! status codes, cookies) onto [`crate::Auth`] calls and back; it holds no
 //! rule of its own.
 
+pub mod directus;
 pub mod native;
 pub mod v1;
 
+use std::net::IpAddr;
+
 use bytes::Bytes;
-use http::Method;
 use http::request::Parts;
+use http::{Method, Response};
 
 use crate::error::AuthError;
 use crate::service::{Auth, Client};
@@ -22,7 +25,60 @@ pub struct Route {
     /// The path, such as `/auth/login`.
     pub path: &'static str,
     /// The endpoint that answers.
-    pub endpoint: native::Endpoint,
+    pub endpoint: Endpoint,
+}
+
+/// A wire format a framework adapter can mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// portcullis's own envelope, plus the v1 token API.
+    Native,
+    /// Directus-compatible paths and shapes, for the Directus SDK.
+    Directus,
+}
+
+impl Dialect {
+    /// Every route of the dialect.
+    pub fn routes(self) -> &'static [Route] {
+        match self {
+            Self::Native => native::ROUTES,
+            Self::Directus => directus::ROUTES,
+        }
+    }
+}
+
+/// An endpoint of some dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Of the native dialect.
+    Native(native::Endpoint),
+    /// Of the Directus dialect.
+    Directus(directus::Endpoint),
+}
+
+/// Answers one request. `peer` is the TCP peer's address, when the
+/// framework knows it; the body has been read with [`crate::web::read_body`].
+pub async fn handle(
+    auth: &Auth,
+    endpoint: Endpoint,
+    parts: &Parts,
+    body: &Bytes,
+    peer: Option<IpAddr>,
+) -> Response<Bytes> {
+    match endpoint {
+        Endpoint::Native(endpoint) => native::handle(auth, endpoint, parts, body, peer).await,
+        Endpoint::Directus(endpoint) => directus::handle(auth, endpoint, parts, body, peer).await,
+    }
+}
+
+/// The error response of the endpoint's dialect (for failures before it
+/// runs, such as an oversized body).
+pub fn error(endpoint: Endpoint, err: &AuthError) -> Response<Bytes> {
+    match endpoint {
+        Endpoint::Native(_) => native::error(err),
+        Endpoint::Directus(_) => directus::error(err),
+    }
 }
 
 /// One request on its way through a dialect.

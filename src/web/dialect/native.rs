@@ -239,12 +239,11 @@ const fn route(method: Method, path: &'static str, endpoint: Endpoint) -> Route 
     Route {
         method,
         path,
-        endpoint,
+        endpoint: super::Endpoint::Native(endpoint),
     }
 }
 
-/// Answers one request. `peer` is the TCP peer's address, when the
-/// framework knows it; the body has been read with [`crate::web::read_body`].
+/// Answers one request of the native dialect (see [`super::handle`]).
 pub async fn handle(
     auth: &Auth,
     endpoint: Endpoint,
