@@ -59,11 +59,7 @@ fn now(server: &Server) -> i64 {
 async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>) {
     server.user(email, "user").await;
     let (access, _) = server.tokens(email).await;
-    let enable = server
-        .request(Method::POST, "/api/auth/enable-mfa")
-        .bearer(&access)
-        .send()
-        .await;
+    let enable = enable(&server, &access).await;
     assert_eq!(enable.status, StatusCode::OK, "{}", enable.body);
     let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
     let confirm = verify(server, &access, &code_at(&secret, now(server))).await;
@@ -75,6 +71,14 @@ async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>)
         .map(|c| c.as_str().expect("code").to_owned())
         .collect();
     (access, secret, codes)
+}
+
+async fn enable(server: &Server, access: &str) -> Reply {
+    server
+        .request(Method::POST, "/api/auth/enable-mfa")
+        .bearer(access)
+        .send()
+        .await
 }
 
 async fn verify(server: &Server, access: &str, code: &str) -> Reply {
@@ -122,11 +126,7 @@ async fn enrolment_shows_a_qr_code_any_reader_decodes_and_waits_for_a_code() {
     let server = Server::start().await;
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;
-    let enable = server
-        .request(Method::POST, "/api/auth/enable-mfa")
-        .bearer(&access)
-        .send()
-        .await;
+    let enable = enable(&server, &access).await;
     let data = enable.data();
     let secret = data["secret"].as_str().expect("secret");
     let url = data["otpauthUrl"].as_str().expect("url");
@@ -403,13 +403,7 @@ async fn enrolling_again_voids_the_old_recovery_codes() {
     server.advance(60);
     let enable = |access: String| {
         let server = &server;
-        async move {
-            server
-                .request(Method::POST, "/api/auth/enable-mfa")
-                .bearer(&access)
-                .send()
-                .await
-        }
+        async move { enable(&server, &access).await }
     };
     let refused = enable(password_only).await;
     assert_eq!(
@@ -578,11 +572,7 @@ async fn of_two_confirmations_at_once_one_wins() {
     let server = Server::start().await;
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;
-    let enable = server
-        .request(Method::POST, "/api/auth/enable-mfa")
-        .bearer(&access)
-        .send()
-        .await;
+    let enable = enable(&server, &access).await;
     let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
     let code = code_at(&secret, now(&server));
     let (a, b) = tokio::join!(
@@ -608,11 +598,7 @@ async fn enabling_mfa_ends_the_other_sessions() {
     server.user("ada@example.com", "user").await;
     let (_, other_refresh) = server.tokens("ada@example.com").await;
     let (access, this_refresh) = server.tokens("ada@example.com").await;
-    let enable = server
-        .request(Method::POST, "/api/auth/enable-mfa")
-        .bearer(&access)
-        .send()
-        .await;
+    let enable = enable(&server, &access).await;
     let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
     assert_eq!(
         verify(&server, &access, &code_at(&secret, now(&server)))

@@ -51,6 +51,18 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// A token acting as `user`, made with a bearer access token.
+async fn obo_token(server: &Server, access: &str, user: &str) -> String {
+    let reply = server
+        .request(Method::POST, "/api/v1/tokens/")
+        .bearer(access)
+        .json(json!({ "user": user }))
+        .send()
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body["token"].as_str().expect("token").to_owned()
+}
+
 async fn with_pair(
     server: &Server,
     method: Method,
@@ -417,16 +429,7 @@ async fn on_behalf_of_tokens_cannot_mint_more_tokens() {
     let other_admin = server.user("root@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;
     let (access, _) = server.tokens("admin@example.com").await;
-    let obo = server
-        .request(Method::POST, "/api/v1/tokens/")
-        .bearer(&access)
-        .json(json!({ "user": other_admin }))
-        .send()
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let obo = obo_token(&server, &access, &other_admin).await;
     let chained = with_pair(&server, Method::POST, "/api/v1/tokens/", &app, &obo)
         .await
         .json(json!({ "user": other_admin }))
@@ -531,16 +534,7 @@ async fn tokens_stop_when_their_maker_loses_the_right() {
     let bob = server.user("bob@example.com", "user").await;
     let app = app_token(&server, "root@example.com").await;
     let (access, _) = server.tokens("admin@example.com").await;
-    let obo = server
-        .request(Method::POST, "/api/v1/tokens/")
-        .bearer(&access)
-        .json(json!({ "user": bob }))
-        .send()
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let obo = obo_token(&server, &access, &bob).await;
     let me = |token: String| {
         let server = &server;
         let app = app.clone();
@@ -621,16 +615,7 @@ async fn acting_on_behalf_cannot_change_credentials() {
     let bob = server.user("bob@example.com", "user").await;
     let app = app_token(&server, "admin@example.com").await;
     let (access, _) = server.tokens("admin@example.com").await;
-    let obo = server
-        .request(Method::POST, "/api/v1/tokens/")
-        .bearer(&access)
-        .json(json!({ "user": bob }))
-        .send()
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let obo = obo_token(&server, &access, &bob).await;
     let call = |method: Method, path: &'static str, body: serde_json::Value| {
         let server = &server;
         let (app, obo) = (app.clone(), obo.clone());

@@ -24,23 +24,18 @@
 //! refreshed. `/users/me/tfa/enable` takes the pending secret from the
 //! server (the `secret` the client echoes is not needed).
 
-use std::net::IpAddr;
-
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
-use http::request::Parts;
 use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::{Call, Route};
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::service::{
-    Auth, Credentials, LoginOutcome, MfaProof, ProfileChange, ProfileUpdate, Session,
-};
+use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileChange, ProfileUpdate, Session};
 use crate::store::User;
 use crate::web::body::JsonBody;
-use crate::web::{client, cookies, csrf};
+use crate::web::{cookies, csrf};
 
 /// The cookie that holds the refresh token (cookie and session modes).
 pub const REFRESH_COOKIE: &str = "directus_refresh_token";
@@ -122,20 +117,8 @@ enum Mode {
 }
 
 /// Answers one request of the Directus dialect.
-pub(crate) async fn handle(
-    auth: &Auth,
-    endpoint: Endpoint,
-    parts: &Parts,
-    body: &Bytes,
-    peer: Option<IpAddr>,
-) -> Response<Bytes> {
-    let call = Call {
-        auth,
-        parts,
-        body,
-        client: client(auth, peer, &parts.headers),
-    };
-    match answer(&call, endpoint).await {
+pub(crate) async fn handle(call: &Call<'_>, endpoint: Endpoint) -> Response<Bytes> {
+    match answer(call, endpoint).await {
         Ok(response) => response,
         Err(err) => error(&err),
     }

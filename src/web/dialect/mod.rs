@@ -66,9 +66,15 @@ pub async fn handle(
     body: &Bytes,
     peer: Option<IpAddr>,
 ) -> Response<Bytes> {
+    let call = Call {
+        auth,
+        parts,
+        body,
+        client: crate::web::client(auth, peer, &parts.headers),
+    };
     match endpoint {
-        Endpoint::Native(endpoint) => native::handle(auth, endpoint, parts, body, peer).await,
-        Endpoint::Directus(endpoint) => directus::handle(auth, endpoint, parts, body, peer).await,
+        Endpoint::Native(endpoint) => native::handle(&call, endpoint).await,
+        Endpoint::Directus(endpoint) => directus::handle(&call, endpoint).await,
     }
 }
 

@@ -22,22 +22,17 @@
 //! The v1 token API (`/v1/token/`, `/v1/app_tokens/`, `/v1/tokens/`) is
 //! served beside it, in its own literal shapes: see [`super::v1`].
 
-use std::net::IpAddr;
-
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
-use http::request::Parts;
 use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use super::Call;
-use super::Route;
-use super::v1;
+use super::{Call, Route, v1};
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::{
-    Auth, Credentials, LoginOutcome, MfaProof, NewAccount, ProfileChange, ProfileUpdate, Session,
+    Credentials, LoginOutcome, MfaProof, NewAccount, ProfileChange, ProfileUpdate, Session,
     TokenScope,
 };
 use crate::web::AuthState;
@@ -50,7 +45,7 @@ const COOKIE_CONTEXT: &str = "native-cookie";
 const MAIL_MAYBE_SENT: &str = "If the address belongs to an account, a message is on its way.";
 use crate::store::User;
 use crate::web::body::JsonBody;
-use crate::web::{client, cookies, csrf};
+use crate::web::{cookies, csrf};
 
 /// The endpoints of the native dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,20 +238,8 @@ const fn route(method: Method, path: &'static str, endpoint: Endpoint) -> Route 
     }
 }
 
-/// Answers one request of the native dialect (see [`super::handle`]).
-pub async fn handle(
-    auth: &Auth,
-    endpoint: Endpoint,
-    parts: &Parts,
-    body: &Bytes,
-    peer: Option<IpAddr>,
-) -> Response<Bytes> {
-    let call = Call {
-        auth,
-        parts,
-        body,
-        client: client(auth, peer, &parts.headers),
-    };
+/// Answers one request of the native dialect.
+pub(crate) async fn handle(call: &Call<'_>, endpoint: Endpoint) -> Response<Bytes> {
     match call.answer(endpoint).await {
         Ok(response) => response,
         Err(err) => error(&err),
