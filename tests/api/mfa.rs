@@ -59,7 +59,7 @@ fn now(server: &Server) -> i64 {
 async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>) {
     server.user(email, "user").await;
     let (access, _) = server.tokens(email).await;
-    let enable = enable(&server, &access).await;
+    let enable = enable(server, &access).await;
     assert_eq!(enable.status, StatusCode::OK, "{}", enable.body);
     let secret = enable.data()["secret"].as_str().expect("secret").to_owned();
     let confirm = verify(server, &access, &code_at(&secret, now(server))).await;
@@ -401,11 +401,7 @@ async fn enrolling_again_voids_the_old_recovery_codes() {
     let server = Server::start().await;
     let (password_only, secret, old_codes) = enrolled(&server, "ada@example.com").await;
     server.advance(60);
-    let enable = |access: String| {
-        let server = &server;
-        async move { enable(&server, &access).await }
-    };
-    let refused = enable(password_only).await;
+    let refused = enable(&server, &password_only).await;
     assert_eq!(
         refused.status,
         StatusCode::FORBIDDEN,
@@ -418,8 +414,11 @@ async fn enrolling_again_voids_the_old_recovery_codes() {
         .expect("access")
         .to_owned();
     server.advance(60);
-    let enable = enable(access.clone()).await;
-    let new_secret = enable.data()["secret"].as_str().expect("secret").to_owned();
+    let enabled = enable(&server, &access).await;
+    let new_secret = enabled.data()["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
     assert_ne!(new_secret, secret);
     let confirm = verify(&server, &access, &code_at(&new_secret, now(&server))).await;
     assert_eq!(confirm.status, StatusCode::OK);
