@@ -163,6 +163,12 @@ impl<S: TokenStore + Clone> TokenStore for AuditedStore<S> {
         self.inner.list_api_tokens(owner_id, kinds).await
     }
 
+    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let purged = self.inner.purge_expired(now).await?;
+        println!("audit: {purged} expired records purged");
+        Ok(purged)
+    }
+
     async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
         self.inner.create_one_time_token(token).await
     }

@@ -64,6 +64,17 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
     }
     .build()?;
     ensure_admin(&auth).await?;
+    let janitor = auth.clone();
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            match janitor.purge_expired().await {
+                Ok(purged) => tracing::info!(purged, "expired sessions and links purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired records failed"),
+            }
+        }
+    });
     Ok(Setup {
         auth,
         addr,

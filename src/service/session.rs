@@ -74,6 +74,13 @@ impl Auth {
         Ok(())
     }
 
+    /// Deletes ended sessions and expired one-time tokens from the store;
+    /// run it now and then (the quickstart does, hourly). Returns how many
+    /// records went.
+    pub async fn purge_expired(&self) -> Result<u64, AuthError> {
+        Ok(self.0.tokens.purge_expired(self.now()).await?)
+    }
+
     /// The user's open sessions, oldest first.
     pub async fn sessions(&self, user_id: &str) -> Result<Vec<RefreshFamily>, AuthError> {
         Ok(self

@@ -426,6 +426,79 @@ pub async fn token_store<S: UserStore + TokenStore>(store: &S) {
 
     api_tokens(store).await;
     one_time_tokens(store).await;
+    purging(store).await;
+}
+
+async fn purging<S: UserStore + TokenStore>(store: &S) {
+    let user = store
+        .create_user(NewUser::new(&unique_email(), "user", None, t0()))
+        .await
+        .unwrap();
+    let hour = Duration::from_secs(3600);
+    let old = family(&user.id, t0(), hour);
+    let live = family(&user.id, t0(), 48 * hour);
+    let (old_secret, live_secret) = (
+        opaque::digest(&opaque::generate()),
+        opaque::digest(&opaque::generate()),
+    );
+    store.create_family(&old, &old_secret).await.unwrap();
+    store.create_family(&live, &live_secret).await.unwrap();
+    let one_time = |ttl: Duration| OneTimeToken {
+        token_hash: opaque::digest(&opaque::generate()),
+        purpose: OneTimePurpose::PasswordReset,
+        user_id: user.id.clone(),
+        data: String::new(),
+        failures: 0,
+        created_at: t0(),
+        expires_at: t0() + ttl,
+    };
+    let (stale, fresh) = (one_time(hour), one_time(48 * hour));
+    store.create_one_time_token(&stale).await.unwrap();
+    store.create_one_time_token(&fresh).await.unwrap();
+    let app = api_token(ApiTokenKind::App, &user.id, &user.id, t0());
+    store.create_api_token(&app).await.unwrap();
+    store
+        .set_api_token_expiry(&app.token_hash, t0())
+        .await
+        .unwrap();
+
+    let purged = store.purge_expired(t0() + 2 * hour).await.unwrap();
+    assert!(
+        purged >= 3,
+        "at least the old session, its token and the stale link: {purged}"
+    );
+    assert_eq!(
+        store.find_refresh_token(&old_secret).await.unwrap(),
+        None,
+        "ended sessions go"
+    );
+    assert!(
+        store
+            .find_refresh_token(&live_secret)
+            .await
+            .unwrap()
+            .is_some(),
+        "live ones stay"
+    );
+    assert_eq!(
+        store.find_one_time_token(&stale.token_hash).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .find_one_time_token(&fresh.token_hash)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .find_api_token(&app.token_hash)
+            .await
+            .unwrap()
+            .is_some(),
+        "API tokens stay"
+    );
 }
 
 async fn one_time_tokens<S: UserStore + TokenStore>(store: &S) {

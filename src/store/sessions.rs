@@ -98,6 +98,12 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Deletes a token; returns whether it existed.
     async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError>;
 
+    /// Deletes what can never be used again, returning how many records went:
+    /// sessions past their end (with their refresh tokens) and one-time
+    /// tokens past expiry. API tokens stay: an expired one is still a record
+    /// its owner may list, extend or delete.
+    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+
     /// Stores a new one-time token.
     async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError>;
 

@@ -248,3 +248,20 @@ async fn logout_with_an_unknown_token_is_harmless() {
         .await;
     assert_eq!(out.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn ended_sessions_can_be_purged() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, old) = server.tokens("ada@example.com").await;
+    server.advance(7 * 24 * 3600 + 1);
+    let (_, fresh) = server.tokens("ada@example.com").await;
+    let purged = server.auth.purge_expired().await.expect("purge");
+    assert_eq!(purged, 2, "the ended session and its refresh token");
+    assert_eq!(server.refresh(&old).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.refresh(&fresh).await.status,
+        StatusCode::OK,
+        "live sessions stay"
+    );
+}

@@ -205,6 +205,27 @@ impl TokenStore for SqlStore {
         self.select_api_tokens(owner_id, kinds).await
     }
 
+    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let now = seconds(now);
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        let mut purged = 0;
+        for sql in [
+            "DELETE FROM portcullis_refresh_tokens WHERE family_id IN \
+             (SELECT id FROM portcullis_refresh_families WHERE expires_at <= $1)",
+            "DELETE FROM portcullis_refresh_families WHERE expires_at <= $1",
+            "DELETE FROM portcullis_one_time_tokens WHERE expires_at <= $1",
+        ] {
+            let done = sqlx::query(sql)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            purged += done.rows_affected();
+        }
+        tx.commit().await.map_err(unavailable)?;
+        Ok(purged)
+    }
+
     async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
         self.insert_one_time_token(token).await
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::MemoryStore;
+use super::{MemoryStore, State};
 use crate::store::{
     ApiToken, ApiTokenKind, OneTimeToken, RefreshFamily, RefreshToken, StoreError, TokenStore,
 };
@@ -155,6 +155,19 @@ impl TokenStore for MemoryStore {
             .collect();
         tokens.sort_by_key(|t| (t.created_at, t.token_hash.clone()));
         Ok(tokens)
+    }
+
+    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.families.len() + state.tokens.len() + state.one_time_tokens.len();
+        state.families.retain(|_, f| f.expires_at > now);
+        let State {
+            families, tokens, ..
+        } = &mut *state;
+        tokens.retain(|_, (family, _)| families.contains_key(family));
+        state.one_time_tokens.retain(|_, t| t.expires_at > now);
+        let after = state.families.len() + state.tokens.len() + state.one_time_tokens.len();
+        Ok(u64::try_from(before - after).unwrap_or(u64::MAX))
     }
 
     async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
