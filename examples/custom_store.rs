@@ -180,6 +180,10 @@ impl<S: TokenStore + Clone> TokenStore for AuditedStore<S> {
         self.inner.find_one_time_token(token_hash).await
     }
 
+    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
+        self.inner.revoke_one_time_tokens(user_id).await
+    }
+
     async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
         self.inner.consume_one_time_token(token_hash).await
     }

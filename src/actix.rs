@@ -50,7 +50,7 @@ use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
 use crate::web::dialect::{self, Dialect, Endpoint, native};
-use crate::web::{AuthState, Requirement, admit, layer::verdict};
+use crate::web::{AuthState, Requirement, admit, client, layer::verdict};
 
 impl Auth {
     /// Middleware that authenticates every request: `App::new().wrap(auth.actix_middleware())`.
@@ -102,11 +102,12 @@ impl Auth {
                 paths.entry(route.path).or_default().push(route);
             }
             for (path, routes) in paths {
-                let allow = routes
-                    .iter()
-                    .map(|r| r.method.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",");
+                // As axum does: a GET route answers HEAD too, and `Allow` says so.
+                let mut methods: Vec<&str> = routes.iter().map(|r| r.method.as_str()).collect();
+                if methods.contains(&"GET") {
+                    methods.push("HEAD");
+                }
+                let allow = methods.join(",");
                 let mut resource = web::resource(path).default_service(web::to(move || {
                     let allow = allow.clone();
                     async move {
@@ -115,13 +116,18 @@ impl Auth {
                             .finish()
                     }
                 }));
-                for route in routes {
-                    let Ok(method) =
-                        actix_web::http::Method::from_bytes(route.method.as_str().as_bytes())
-                    else {
+                let served = routes.iter().flat_map(|route| {
+                    let head = (route.method == http::Method::GET).then_some("HEAD");
+                    [Some(route.method.as_str()), head]
+                        .into_iter()
+                        .flatten()
+                        .map(move |m| (m, route.endpoint))
+                });
+                for (method, endpoint) in served {
+                    let Ok(method) = actix_web::http::Method::from_bytes(method.as_bytes()) else {
                         continue;
                     };
-                    let (auth, endpoint) = (auth.clone(), route.endpoint);
+                    let auth = auth.clone();
                     resource = resource.route(web::method(method).to(
                         move |req: HttpRequest, body: web::Payload| {
                             let auth = auth.clone();
@@ -175,7 +181,9 @@ fn parts(req: &HttpRequest) -> http::request::Parts {
         }
     }
     let (mut parts, ()) = http::Request::new(()).into_parts();
-    parts.method = http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or_default();
+    // A method that does not convert counts as unsafe (CSRF-checked).
+    parts.method =
+        http::Method::from_bytes(req.method().as_str().as_bytes()).unwrap_or(http::Method::POST);
     parts.uri = req.uri().to_string().parse().unwrap_or_default();
     parts.headers = headers;
     parts
@@ -294,7 +302,8 @@ where
                 None => {
                     let parts = parts(req.request());
                     let peer = req.peer_addr().map(|a| a.ip());
-                    admit(&auth, &parts.method, &parts.uri, &parts.headers, peer)
+                    let client = client(&auth, peer, &parts.headers);
+                    admit(&auth, &parts.method, &parts.uri, &parts.headers, client)
                         .await
                         .map(|state| {
                             req.extensions_mut().insert(state);

@@ -135,6 +135,12 @@ impl AuthConfig {
         {
             return fail("mfa: issuer without ':', max_code_failures >= 1, recovery_codes >= 8");
         }
+        if self.mail.address_throttle.limit == 0 {
+            return fail("mail.address_throttle.limit must be at least 1");
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return fail("mail.from must be a mailbox such as `App <no-reply@app.example>`");
+        }
         if url::Url::parse(&self.mail.public_url).is_err() {
             return fail("mail.public_url must be an absolute URL");
         }

@@ -56,7 +56,7 @@ pub use error::{AuthError, ConfigError};
 pub use identity::{AuthMethod, Identity};
 pub use service::{
     Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof, NewAccount,
-    ProfileChange, ProfileUpdate, SecondFactorLogin, Session, TokenScope,
+    ProfileUpdate, SecondFactorLogin, Session, TokenScope,
 };
 
 /// The README's Rust examples, compiled as doctests so that they stay true.

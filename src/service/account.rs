@@ -2,7 +2,7 @@
 
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::store::{NewUser, User, UserChanges};
+use crate::store::{NewUser, User, UserChanges, email_key};
 
 use super::{Auth, Client};
 
@@ -53,9 +53,11 @@ pub struct ProfileUpdate {
     pub name: Option<Option<String>>,
     /// New password.
     pub password: Option<String>,
-    /// The current password, required for a password change unless
+    /// The current password, required for a new password or address unless
     /// `require_current_password` is off.
     pub current_password: Option<String>,
+    /// A new address: it changes once a link mailed to it is followed.
+    pub email: Option<String>,
 }
 
 impl Auth {
@@ -126,9 +128,15 @@ impl Auth {
         }
     }
 
-    /// Changes the signed-in user's profile. A new password needs the
-    /// current one (guesses are throttled like logins) and ends every other
-    /// session of the user.
+    /// Changes the signed-in user's profile: name, password, email.
+    ///
+    /// Everything is checked before anything is written. A new password or
+    /// a new address needs the current password (unless
+    /// `require_current_password` is off; guesses are throttled like
+    /// logins) and cannot be set on someone's behalf. A new password ends
+    /// every other session and voids pending links. A new address changes
+    /// nothing yet: a confirmation link goes to it and a notice to the old
+    /// one, and [`Auth::confirm_email_change`] finishes.
     pub async fn update_me(
         &self,
         identity: &Identity,
@@ -137,18 +145,33 @@ impl Auth {
     ) -> Result<User, AuthError> {
         let inner = &self.0;
         let user = self.me(identity).await?;
-        let mut changes = UserChanges::default();
-        if let Some(name) = &update.name {
-            changes.name = Some(name.as_deref().map(valid_name).transpose()?.flatten());
-        }
+        let name = update
+            .name
+            .as_ref()
+            .map(|name| {
+                name.as_deref()
+                    .map(valid_name)
+                    .transpose()
+                    .map(Option::flatten)
+            })
+            .transpose()?;
+        let new_email = match &update.email {
+            Some(email) => {
+                let email = valid_email(email)?;
+                (email_key(email) != email_key(&user.email)).then(|| email.to_owned())
+            }
+            None => None,
+        };
         if let Some(password) = &update.password {
-            self.own_account(identity).await?;
             inner.hasher.check_policy("password", password)?;
+        }
+        if update.password.is_some() || new_email.is_some() {
+            self.own_account(identity).await?;
             if inner.config.require_current_password {
                 let current = update.current_password.as_deref().ok_or_else(|| {
                     AuthError::invalid(
                         "currentPassword",
-                        "currentPassword is required to change the password",
+                        "currentPassword is required to change the password or email",
                     )
                 })?;
                 self.check_password(&user.email, current, client)
@@ -160,6 +183,16 @@ impl Auth {
                         other => other,
                     })?;
             }
+        }
+        if let Some(email) = &new_email {
+            self.prepare_email_change(email, client).await?;
+        }
+
+        let mut changes = UserChanges {
+            name,
+            ..UserChanges::default()
+        };
+        if let Some(password) = &update.password {
             changes.password_hash = Some(inner.hasher.hash(password).await?);
         }
         let password_changed = changes.password_hash.is_some();
@@ -169,6 +202,10 @@ impl Auth {
                 .tokens
                 .revoke_user_families(&user.id, identity.session_id.as_deref(), inner.clock.now())
                 .await?;
+            inner.tokens.revoke_one_time_tokens(&user.id).await?;
+        }
+        if let Some(email) = new_email {
+            self.request_email_change(&user, &email).await?;
         }
         Ok(user)
     }

@@ -14,24 +14,12 @@ use url::Url;
 
 use crate::config::EmailVerification;
 use crate::error::AuthError;
-use crate::identity::Identity;
 use crate::mail::{Email, Template};
 use crate::store::{OneTimePurpose, OneTimeToken, User, UserChanges, Window, email_key};
 use crate::token::opaque;
 
-use super::account::valid_email;
 use super::login::limited;
 use super::{Auth, Client};
-
-/// A profile change through `PUT /auth/update-user`.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct ProfileChange {
-    /// New display name; `Some(None)` clears it.
-    pub name: Option<Option<String>>,
-    /// A new address: not changed yet, a confirmation link goes to it.
-    pub email: Option<String>,
-}
 
 impl Auth {
     /// Mails a password reset link to the address if it belongs to an
@@ -90,36 +78,8 @@ impl Auth {
             .tokens
             .revoke_user_families(&user.id, None, self.now())
             .await?;
+        self.0.tokens.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
-    }
-
-    /// Changes the signed-in user's profile. A new `email` changes nothing
-    /// yet: a confirmation link goes to the new address and a notice to the
-    /// old one; [`confirm_email_change`](Self::confirm_email_change) finishes.
-    pub async fn update_profile(
-        &self,
-        identity: &Identity,
-        change: ProfileChange,
-        client: Client,
-    ) -> Result<User, AuthError> {
-        let mut user = self.me(identity).await?;
-        if let Some(email) = &change.email {
-            self.own_account(identity).await?;
-            self.request_email_change(&user, email, client).await?;
-        }
-        if let Some(name) = change.name {
-            let changes = UserChanges {
-                name: Some(
-                    name.as_deref()
-                        .map(super::account::valid_name)
-                        .transpose()?
-                        .flatten(),
-                ),
-                ..UserChanges::default()
-            };
-            user = self.0.users.update_user(&user.id, changes).await?;
-        }
-        Ok(user)
     }
 
     /// Finishes an email change with the token from the confirmation link;
@@ -133,14 +93,18 @@ impl Auth {
             email_verified: Some(true),
             ..UserChanges::default()
         };
-        self.0
+        let user = self
+            .0
             .users
             .update_user(&spent.user_id, changes)
             .await
             .map_err(|e| match AuthError::from(e) {
                 AuthError::Conflict(_) => AuthError::Conflict("this email address is taken by now"),
                 other => other,
-            })
+            })?;
+        // Links sent to the old address (a reset, say) must not outlive it.
+        self.0.tokens.revoke_one_time_tokens(&user.id).await?;
+        Ok(user)
     }
 
     /// Marks the address verified with the token from the verification link.
@@ -159,6 +123,9 @@ impl Auth {
     /// same whether or not there is one.
     pub async fn resend_verification(&self, email: &str, client: Client) -> Result<(), AuthError> {
         self.throttle_mail(email, client).await?;
+        if self.0.config.mail.email_verification == EmailVerification::Off {
+            return Ok(());
+        }
         let auth = self.clone();
         let email = email.to_owned();
         self.in_background(async move {
@@ -201,32 +168,38 @@ impl Auth {
             .await
     }
 
-    async fn request_email_change(
+    /// Checks a new address before anything is written: throttled, free,
+    /// and a mailer to confirm it with.
+    pub(crate) async fn prepare_email_change(
         &self,
-        user: &User,
         new_email: &str,
         client: Client,
     ) -> Result<(), AuthError> {
-        let new_email = valid_email(new_email)?.to_owned();
-        if email_key(&new_email) == email_key(&user.email) {
-            return Ok(());
-        }
-        if self.0.users.find_user_by_email(&new_email).await?.is_some() {
+        self.throttle_mail(new_email, client).await?;
+        if self.0.users.find_user_by_email(new_email).await?.is_some() {
             return Err(AuthError::Conflict("a user with this email already exists"));
         }
-        self.throttle_mail(&new_email, client).await?;
+        self.mailer_present()
+    }
+
+    /// Mails the confirmation link to the new address and a notice to the old.
+    pub(crate) async fn request_email_change(
+        &self,
+        user: &User,
+        new_email: &str,
+    ) -> Result<(), AuthError> {
         let mail = &self.0.config.mail;
         let token = self
             .issue_one_time(
                 OneTimePurpose::EmailChange,
                 &user.id,
-                &new_email,
+                new_email,
                 mail.email_change_ttl,
             )
             .await?;
         let link = with_token(&self.page(&mail.email_change_path)?, &token);
         let auth = self.clone();
-        let user = user.clone();
+        let (user, new_email) = (user.clone(), new_email.to_owned());
         self.in_background(async move {
             let templates = &auth.0.config.mail.templates;
             let confirmed = auth
@@ -278,18 +251,21 @@ impl Auth {
         let asked = Url::parse(asked).map_err(|_| refused())?;
         let same_page =
             |allowed: &Url| allowed.origin() == asked.origin() && allowed.path() == asked.path();
-        let listed = self
-            .0
-            .config
-            .mail
-            .reset_url_allow_list
-            .iter()
-            .filter_map(|u| Url::parse(u).ok())
-            .any(|allowed| same_page(&allowed));
-        if matches!(asked.scheme(), "http" | "https") && (same_page(&default) || listed) {
-            Ok(asked)
-        } else {
-            Err(refused())
+        let listed = std::iter::once(default)
+            .chain(
+                self.0
+                    .config
+                    .mail
+                    .reset_url_allow_list
+                    .iter()
+                    .filter_map(|u| Url::parse(u).ok()),
+            )
+            .find(|allowed| same_page(allowed));
+        // The link is built on the allowed page itself, never on the
+        // client's string: no smuggled query, fragment or userinfo.
+        match listed {
+            Some(allowed) if matches!(asked.scheme(), "http" | "https") => Ok(allowed),
+            _ => Err(refused()),
         }
     }
 
@@ -376,15 +352,21 @@ impl Auth {
         AuthError::Unavailable
     }
 
+    /// 503 unless a mailer is configured (checked before anything is written).
+    fn mailer_present(&self) -> Result<(), AuthError> {
+        if self.0.mailer.is_none() {
+            tracing::error!(target: "portcullis::mail", "no mailer configured: set one with Auth::builder().mailer(..)");
+            return Err(AuthError::Unavailable);
+        }
+        Ok(())
+    }
+
     /// Runs work after the answer has gone; failures are logged.
     fn in_background(
         &self,
         work: impl Future<Output = Result<(), AuthError>> + Send + 'static,
     ) -> Result<(), AuthError> {
-        if self.0.mailer.is_none() {
-            tracing::error!(target: "portcullis::mail", "no mailer configured: set one with Auth::builder().mailer(..)");
-            return Err(AuthError::Unavailable);
-        }
+        self.mailer_present()?;
         tokio::spawn(async move {
             if let Err(e) = work.await {
                 tracing::error!(target: "portcullis::mail", error = %e, "mail work failed");

@@ -23,6 +23,9 @@ pub struct Credentials {
     /// Opaque to the service: kept with an MFA challenge and handed back when
     /// it completes (a dialect remembers a cookie-mode login this way).
     pub context: Option<String>,
+    /// Whether the client can take a second login step (an `mfaToken`); a
+    /// client that cannot (Directus) gets [`AuthError::InvalidOtp`] instead.
+    pub second_step: bool,
 }
 
 impl Credentials {
@@ -34,6 +37,7 @@ impl Credentials {
             remember: false,
             otp: None,
             context: None,
+            second_step: true,
         }
     }
 }
@@ -75,6 +79,7 @@ impl Auth {
                     .await?;
                 Ok(LoginOutcome::Session(session))
             }
+            None if !credentials.second_step => Err(AuthError::InvalidOtp),
             None => Ok(LoginOutcome::MfaRequired {
                 mfa_token: self.mfa_challenge(&user, &credentials).await?,
             }),

@@ -31,7 +31,6 @@ use crate::token::jwt::AccessTokens;
 
 pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
-pub use email::ProfileChange;
 pub use login::Credentials;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
 
@@ -178,11 +177,11 @@ impl AuthBuilder {
     /// Checks the configuration and builds the service.
     pub fn build(self) -> Result<Auth, ConfigError> {
         self.config.validate()?;
-        if self.config.mail.email_verification == crate::config::EmailVerification::Required
+        if self.config.mail.email_verification != crate::config::EmailVerification::Off
             && self.mailer.is_none()
         {
             return Err(ConfigError(
-                "email verification is required but no mailer is set".into(),
+                "email verification needs a mailer: call .mailer(..)".into(),
             ));
         }
         let missing =

@@ -563,6 +563,35 @@ async fn one_time_tokens<S: UserStore + TokenStore>(store: &S) {
         0,
         "gone"
     );
+
+    let other = store
+        .create_user(NewUser::new(&unique_email(), "user", None, t0()))
+        .await
+        .unwrap();
+    let mine = OneTimeToken {
+        token_hash: opaque::digest(&opaque::generate()),
+        ..token.clone()
+    };
+    let theirs = OneTimeToken {
+        token_hash: opaque::digest(&opaque::generate()),
+        user_id: other.id.clone(),
+        ..token.clone()
+    };
+    store.create_one_time_token(&mine).await.unwrap();
+    store.create_one_time_token(&theirs).await.unwrap();
+    assert_eq!(store.revoke_one_time_tokens(&user.id).await.unwrap(), 1);
+    assert_eq!(
+        store.find_one_time_token(&mine.token_hash).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .find_one_time_token(&theirs.token_hash)
+            .await
+            .unwrap()
+            .is_some(),
+        "only that user's tokens go"
+    );
 }
 
 fn api_token(

@@ -113,6 +113,10 @@ pub trait TokenStore: Send + Sync + 'static {
         token_hash: &str,
     ) -> Result<Option<OneTimeToken>, StoreError>;
 
+    /// Deletes every one-time token of a user (their credentials changed:
+    /// links and challenges made before must not work); returns how many.
+    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError>;
+
     /// Deletes the token, atomically; returns whether this call did (of
     /// concurrent consumers, exactly one gets `true`).
     async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError>;

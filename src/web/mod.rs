@@ -106,7 +106,7 @@ pub(crate) async fn admit(
     method: &http::Method,
     uri: &http::Uri,
     headers: &HeaderMap,
-    peer: Option<IpAddr>,
+    client: Client,
 ) -> Result<AuthState, AuthError> {
     match authenticate(auth, headers) {
         Check::Ready(state, carrier) => {
@@ -115,9 +115,7 @@ pub(crate) async fn admit(
             }
             Ok(state)
         }
-        Check::TokenPair { app, user } => {
-            Ok(authenticate_pair(auth, &app, &user, client(auth, peer, headers)).await)
-        }
+        Check::TokenPair { app, user } => Ok(authenticate_pair(auth, &app, &user, client).await),
     }
 }
 

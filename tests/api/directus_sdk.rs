@@ -40,7 +40,7 @@ async fn the_directus_sdk_works_unchanged() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        report.contains("pass 7"),
-        "all seven SDK tests ran:\n{report}"
+        report.contains("pass 8"),
+        "all eight SDK tests ran:\n{report}"
     );
 }

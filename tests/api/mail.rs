@@ -350,16 +350,35 @@ async fn an_email_change_waits_for_the_new_address_to_confirm() {
     assert_eq!(role.body["field"], "role");
     let active = update(json!({ "isActive": false })).await;
     assert_eq!(active.status, StatusCode::BAD_REQUEST);
+    let unproven = update(json!({ "email": "lovelace@example.com" })).await;
     assert_eq!(
-        update(json!({ "email": "taken@example.com" })).await.status,
+        unproven.status,
+        StatusCode::BAD_REQUEST,
+        "a new address needs the password"
+    );
+    assert_eq!(unproven.body["field"], "currentPassword");
+    let wrong =
+        update(json!({ "email": "lovelace@example.com", "currentPassword": "guess" })).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        update(json!({ "email": "taken@example.com", "currentPassword": PASSWORD }))
+            .await
+            .status,
         StatusCode::CONFLICT
     );
     assert_eq!(
-        update(json!({ "email": "not an address" })).await.status,
+        update(json!({ "email": "not an address", "currentPassword": PASSWORD }))
+            .await
+            .status,
         StatusCode::BAD_REQUEST
     );
 
-    let changed = update(json!({ "name": "Ada L.", "email": "lovelace@example.com" })).await;
+    let changed = update(json!({
+        "name": "Ada L.",
+        "email": "lovelace@example.com",
+        "currentPassword": PASSWORD,
+    }))
+    .await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     assert_eq!(changed.data()["name"], "Ada L.", "the name changes at once");
     assert_eq!(
@@ -420,7 +439,7 @@ async fn a_new_address_taken_meanwhile_is_refused() {
     server
         .request(Method::PUT, "/api/auth/update-user")
         .bearer(&access)
-        .json(json!({ "email": "contested@example.com" }))
+        .json(json!({ "email": "contested@example.com", "currentPassword": PASSWORD }))
         .send()
         .await;
     let confirm = messages(&server, 2)
@@ -634,4 +653,63 @@ async fn a_hanging_mail_server_neither_blocks_requests_nor_fails_silently() {
         "the failure is counted (and logged)"
     );
     drop(silent);
+}
+
+#[tokio::test]
+async fn changing_credentials_voids_links_sent_before() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    let reset = messages(&server, 1).await[0].token();
+    let (access, _) = server.tokens("ada@example.com").await;
+    let changed = server
+        .patch_me(
+            &access,
+            json!({ "password": "a new password", "currentPassword": PASSWORD }),
+        )
+        .send()
+        .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    let stale = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": reset, "password": "an attacker's choice" }),
+        )
+        .await;
+    assert_eq!(
+        stale.status,
+        StatusCode::UNAUTHORIZED,
+        "a password change voids pending links"
+    );
+}
+
+#[tokio::test]
+async fn reset_links_are_built_on_the_allowed_page_not_on_what_the_client_sent() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let asked = request_reset(
+        &server,
+        json!({ "email": "ada@example.com", "resetUrl": "https://other.test/account/reset?token=PLANTED#x" }),
+    )
+    .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let link = messages(&server, 1).await[0].link();
+    assert!(
+        link.starts_with("https://other.test/account/reset?token="),
+        "{link}"
+    );
+    assert!(!link.contains("PLANTED") && !link.contains('#'), "{link}");
+}
+
+#[tokio::test]
+async fn verification_without_a_mailer_is_a_configuration_error() {
+    let mut config = test_config();
+    config.mail.email_verification = portcullis::EmailVerification::Optional;
+    let built = portcullis::Auth::builder(config)
+        .store(portcullis::store::MemoryStore::new())
+        .build();
+    assert!(
+        built.is_err(),
+        "registrations would be created and then fail"
+    );
 }

@@ -110,7 +110,9 @@ test('session mode authenticates by the session cookie alone', async () => {
     .with(authentication('session', { credentials: 'include' }))
     .with(rest({ credentials: 'include' }));
   const login = await client.login({ email: user('session'), password: PASSWORD });
-  assert.deepEqual(Object.keys(login).sort(), ['expires', 'expires_at'].filter((k) => k in login).sort());
+  assert.equal(login.expires, 2000);
+  assert.equal(login.access_token, undefined, 'no token in the body');
+  assert.equal(login.refresh_token, undefined);
   assert.ok(fetch.jar.has('directus_session_token'));
   assert.equal((await client.request(readMe())).email, user('session'));
   const before = fetch.jar.get('directus_session_token');
@@ -120,6 +122,16 @@ test('session mode authenticates by the session cookie alone', async () => {
   await client.logout();
   assert.ok(!fetch.jar.has('directus_session_token'));
   await rejects(client.request(readMe()), 403, 'FORBIDDEN');
+});
+
+test('cookie-setting requests from a foreign origin are refused', async () => {
+  const login = await fetch(`${URL}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', origin: 'https://evil.test' },
+    body: JSON.stringify({ email: user('cookie'), password: PASSWORD, mode: 'session' }),
+  });
+  assert.equal(login.status, 403, 'login CSRF');
+  assert.equal(login.headers.getSetCookie().length, 0);
 });
 
 test('errors are Directus errors with Directus codes', async () => {

@@ -237,6 +237,15 @@ impl TokenStore for SqlStore {
         self.select_one_time_token(token_hash).await
     }
 
+    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
+        let deleted = sqlx::query("DELETE FROM portcullis_one_time_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(deleted.rows_affected())
+    }
+
     async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
         self.delete_one_time_token(token_hash).await
     }

@@ -188,6 +188,13 @@ impl TokenStore for MemoryStore {
         Ok(self.state().one_time_tokens.get(token_hash).cloned())
     }
 
+    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.one_time_tokens.len();
+        state.one_time_tokens.retain(|_, t| t.user_id != user_id);
+        Ok(u64::try_from(before - state.one_time_tokens.len()).unwrap_or(u64::MAX))
+    }
+
     async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
         Ok(self.state().one_time_tokens.remove(token_hash).is_some())
     }

@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use super::{Call, Route};
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileChange, ProfileUpdate, Session};
+use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileUpdate, Session};
 use crate::store::User;
 use crate::web::body::JsonBody;
 use crate::web::{cookies, csrf};
@@ -131,7 +131,10 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::Refresh => refresh(call).await,
         Endpoint::Logout => {
             let body = JsonBody::parse(call.body)?;
-            let (token, _) = refresh_token(call, &body)?;
+            let (token, from_cookie) = refresh_token(call, &body)?;
+            if from_cookie {
+                check_origin(call)?;
+            }
             auth.logout(&token).await?;
             Ok(clear_cookies(call, no_content()))
         }
@@ -140,7 +143,8 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
             let email = body.required_str("email")?;
             let page = body.optional_str("reset_url")?;
             auth.request_password_reset(&email, page.as_deref(), call.client)
-                .await?;
+                .await
+                .map_err(directus_field_names)?;
             Ok(no_content())
         }
         Endpoint::PasswordReset => {
@@ -194,12 +198,17 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
 async fn login(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let body = JsonBody::parse(call.body)?;
     let mode = mode(&body, Mode::Json)?;
+    if mode != Mode::Json {
+        // It sets cookies: refuse foreign origins (login CSRF).
+        check_origin(call)?;
+    }
     let mut credentials =
         Credentials::new(body.required_str("email")?, body.required_str("password")?);
     credentials.otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
+    credentials.second_step = false;
     match call.auth.login(credentials, call.client).await? {
         LoginOutcome::Session(session) => Ok(deliver(call, &session, mode)),
-        // Directus has no second request: the code goes with the password.
+        // Not with `second_step` off: the service answers InvalidOtp instead.
         LoginOutcome::MfaRequired { .. } => Err(AuthError::InvalidOtp),
     }
 }
@@ -213,13 +222,8 @@ async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     };
     let mode = mode(&body, default)?;
     let (token, from_cookie) = refresh_token(call, &body)?;
-    if from_cookie {
-        csrf::check(
-            call.auth.config(),
-            &call.parts.method,
-            &call.parts.uri,
-            &call.parts.headers,
-        )?;
+    if from_cookie || mode != Mode::Json {
+        check_origin(call)?;
     }
     match call.auth.refresh(&token).await {
         Ok(session) => Ok(deliver(call, &session, mode)),
@@ -232,17 +236,21 @@ async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
 
 async fn update_me(call: &Call<'_>, me: &Identity) -> Result<Response<Bytes>, AuthError> {
     let body = JsonBody::parse(call.body)?;
-    if let Some(field) = body
-        .fields()
-        .find(|f| !matches!(*f, "first_name" | "last_name" | "email" | "password"))
-    {
+    let allowed = [
+        "first_name",
+        "last_name",
+        "email",
+        "password",
+        "current_password",
+    ];
+    if let Some(field) = body.fields().find(|f| !allowed.contains(f)) {
         return Err(AuthError::invalid(
             field,
             format!("\"{field}\" cannot be changed here"),
         ));
     }
     let auth = call.auth;
-    let mut change = ProfileChange::default();
+    let mut update = ProfileUpdate::default();
     if body.has("first_name") || body.has("last_name") {
         let current = auth.me(me).await?;
         let (first, last) = split_name(current.name.as_deref());
@@ -261,18 +269,37 @@ async fn update_me(call: &Call<'_>, me: &Identity) -> Result<Response<Bytes>, Au
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        change.name = Some((!joined.trim().is_empty()).then_some(joined));
+        update.name = Some((!joined.trim().is_empty()).then_some(joined));
     }
-    change.email = body.optional_str("email")?;
-    if let Some(password) = body.optional_str("password")? {
-        let update = ProfileUpdate {
-            password: Some(password),
-            ..ProfileUpdate::default()
-        };
-        auth.update_me(me, update, call.client).await?;
-    }
-    let user = auth.update_profile(me, change, call.client).await?;
+    update.email = body.optional_str("email")?;
+    update.password = body.optional_str("password")?;
+    update.current_password = body.optional_str("current_password")?;
+    let user = auth
+        .update_me(me, update, call.client)
+        .await
+        .map_err(directus_field_names)?;
     Ok(data(user_json(&user)))
+}
+
+/// Error messages name fields the way this dialect spells them.
+fn directus_field_names(err: AuthError) -> AuthError {
+    match err {
+        AuthError::Validation {
+            field: Some(field),
+            message,
+        } => {
+            let renamed = match field.as_str() {
+                "currentPassword" => "current_password",
+                "resetUrl" => "reset_url",
+                other => other,
+            };
+            AuthError::Validation {
+                message: message.replace(&field, renamed),
+                field: Some(renamed.to_owned()),
+            }
+        }
+        other => other,
+    }
 }
 
 /// The token a request carries, the Directus way: one of a bearer header,
@@ -296,14 +323,20 @@ fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
         ));
     }
     if from_cookie {
-        csrf::check(
-            call.auth.config(),
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-        )?;
+        check_origin(call)?;
     }
     call.auth.authenticate(&token)
+}
+
+/// Refuses a cookie-carrying or cookie-setting request from a foreign origin.
+fn check_origin(call: &Call<'_>) -> Result<(), AuthError> {
+    let parts = call.parts;
+    csrf::check(
+        call.auth.config(),
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+    )
 }
 
 fn mode(body: &JsonBody, default: Mode) -> Result<Mode, AuthError> {

@@ -14,7 +14,7 @@ use http::{Method, Response};
 
 use crate::error::AuthError;
 use crate::service::{Auth, Client};
-use crate::web::{AuthState, Carrier, Check, authenticate, authenticate_pair, csrf};
+use crate::web::{AuthState, admit};
 
 /// One endpoint of a dialect: method, path (relative to where the dialect is
 /// mounted) and what it does. Framework adapters register these.
@@ -102,22 +102,15 @@ impl Call<'_> {
         if let Some(state) = self.parts.extensions.get::<AuthState>() {
             return Ok(state.clone());
         }
-        match authenticate(self.auth, &self.parts.headers) {
-            Check::Ready(state, carrier) => {
-                if carrier == Carrier::Cookie {
-                    csrf::check(
-                        self.auth.config(),
-                        &self.parts.method,
-                        &self.parts.uri,
-                        &self.parts.headers,
-                    )?;
-                }
-                Ok(state)
-            }
-            Check::TokenPair { app, user } => {
-                Ok(authenticate_pair(self.auth, &app, &user, self.client).await)
-            }
-        }
+        let parts = self.parts;
+        admit(
+            self.auth,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            self.client,
+        )
+        .await
     }
 
     /// A request header's value, trimmed; `None` when absent or blank.

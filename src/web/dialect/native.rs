@@ -32,8 +32,7 @@ use super::{Call, Route, v1};
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::{
-    Credentials, LoginOutcome, MfaProof, NewAccount, ProfileChange, ProfileUpdate, Session,
-    TokenScope,
+    Credentials, LoginOutcome, MfaProof, NewAccount, ProfileUpdate, Session, TokenScope,
 };
 use crate::web::AuthState;
 
@@ -43,7 +42,7 @@ const COOKIE_CONTEXT: &str = "native-cookie";
 
 /// The one answer of mail-sending endpoints, whether or not the address has an account.
 const MAIL_MAYBE_SENT: &str = "If the address belongs to an account, a message is on its way.";
-use crate::store::User;
+use crate::store::{User, email_key};
 use crate::web::body::JsonBody;
 use crate::web::{cookies, csrf};
 
@@ -456,24 +455,25 @@ impl Call<'_> {
 
     async fn update_user(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {
         let body = JsonBody::parse(self.body)?;
-        if let Some(field) = body.fields().find(|f| !matches!(*f, "name" | "email")) {
+        if let Some(field) = body
+            .fields()
+            .find(|f| !matches!(*f, "name" | "email" | "currentPassword"))
+        {
             return Err(AuthError::invalid(
                 field,
                 format!("{field} cannot be changed here"),
             ));
         }
-        let mut change = ProfileChange::default();
+        let mut update = ProfileUpdate::default();
         if body.has("name") {
-            change.name = Some(body.optional_str("name")?);
+            update.name = Some(body.optional_str("name")?);
         }
-        change.email = body.optional_str("email")?;
-        let pending = change.email.is_some();
-        let user = self
-            .auth
-            .update_profile(identity, change, self.client)
-            .await?;
+        update.email = body.optional_str("email")?;
+        update.current_password = body.optional_str("currentPassword")?;
+        let asked = update.email.clone();
+        let user = self.auth.update_me(identity, update, self.client).await?;
         let mut data = self.user_json(&user, true);
-        if pending {
+        if asked.is_some_and(|email| email_key(&email) != email_key(&user.email)) {
             data["emailChangePending"] = json!(true);
         }
         Ok(success(StatusCode::OK, data))
