@@ -121,7 +121,13 @@ impl Auth {
     /// The signed-in user's account; a deleted or deactivated account is
     /// [`AuthError::TokenInvalid`] even while its access token lasts.
     pub async fn me(&self, identity: &Identity) -> Result<User, AuthError> {
-        match self.0.users.find_user(&identity.user_id).await {
+        self.active_user(&identity.user_id).await
+    }
+
+    /// The user a token or challenge names, if it still exists and is
+    /// active; otherwise the token is [`AuthError::TokenInvalid`].
+    pub(crate) async fn active_user(&self, id: &str) -> Result<User, AuthError> {
+        match self.0.users.find_user(id).await {
             Ok(Some(user)) if user.is_active => Ok(user),
             Ok(_) | Err(crate::store::StoreError::InvalidId) => Err(AuthError::TokenInvalid),
             Err(e) => Err(e.into()),

@@ -280,14 +280,6 @@ impl Auth {
         }
     }
 
-    async fn active_user(&self, id: &str) -> Result<User, AuthError> {
-        match self.0.users.find_user(id).await {
-            Ok(Some(user)) if user.is_active => Ok(user),
-            Ok(_) | Err(StoreError::InvalidId) => Err(AuthError::TokenInvalid),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// A token of the scope that the caller made, found by its secret.
     async fn owned_token(
         &self,

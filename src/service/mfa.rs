@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AuthError;
 use crate::identity::{AuthMethod, Identity};
 use crate::mfa;
-use crate::store::{OneTimePurpose, OneTimeToken, StoreError, User, UserChanges};
+use crate::store::{OneTimePurpose, OneTimeToken, User, UserChanges};
 use crate::token::opaque;
 
 use super::{Auth, Client, Credentials, Session};
@@ -314,11 +314,7 @@ impl Auth {
             tokens.consume_one_time_token(&challenge.token_hash).await?;
             return Err(AuthError::TokenExpired);
         }
-        let user = match self.0.users.find_user(&challenge.user_id).await {
-            Ok(Some(user)) if user.is_active => user,
-            Ok(_) | Err(StoreError::InvalidId) => return Err(AuthError::TokenInvalid),
-            Err(e) => return Err(e.into()),
-        };
+        let user = self.active_user(&challenge.user_id).await?;
         Ok((challenge, user))
     }
 

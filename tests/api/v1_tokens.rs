@@ -51,6 +51,13 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
+/// The user token `email` gets with [`PASSWORD`] beside `app`.
+async fn token_of(server: &Server, app: &str, email: &str) -> String {
+    let reply = user_token(server, app, email, PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body["token"].as_str().expect("token").to_owned()
+}
+
 /// A token acting as `user`, made with a bearer access token.
 async fn obo_token(server: &Server, access: &str, user: &str) -> String {
     let reply = server
@@ -260,7 +267,6 @@ async fn expired_patched_and_deleted_tokens_stop_at_once() {
     let server = Server::start().await;
     server.user("admin@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;
-    let token = |reply: Reply| reply.body["token"].as_str().expect("token").to_owned();
     let me = |token: String| {
         let server = &server;
         let app = app.clone();
@@ -273,7 +279,7 @@ async fn expired_patched_and_deleted_tokens_stop_at_once() {
         }
     };
 
-    let patched = token(user_token(&server, &app, "admin@example.com", PASSWORD).await);
+    let patched = token_of(&server, &app, "admin@example.com").await;
     assert_eq!(me(patched.clone()).await, StatusCode::OK);
     let patch = with_pair(
         &server,
@@ -293,7 +299,7 @@ async fn expired_patched_and_deleted_tokens_stop_at_once() {
         "expired by PATCH"
     );
 
-    let deleted = token(user_token(&server, &app, "admin@example.com", PASSWORD).await);
+    let deleted = token_of(&server, &app, "admin@example.com").await;
     let delete = with_pair(
         &server,
         Method::DELETE,
@@ -311,7 +317,7 @@ async fn expired_patched_and_deleted_tokens_stop_at_once() {
         "deleted: refused at once"
     );
 
-    let aging = token(user_token(&server, &app, "admin@example.com", PASSWORD).await);
+    let aging = token_of(&server, &app, "admin@example.com").await;
     server.advance(24 * 3600 + 1);
     let expired = with_pair(&server, Method::GET, "/api/me", &app, &aging)
         .await
@@ -342,18 +348,8 @@ async fn nobody_touches_or_sees_another_users_tokens() {
     server.user("bob@example.com", "user").await;
     server.user("eve@example.com", "user").await;
     let app = app_token(&server, "admin@example.com").await;
-    let bobs = user_token(&server, &app, "bob@example.com", PASSWORD)
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let eves = user_token(&server, &app, "eve@example.com", PASSWORD)
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let bobs = token_of(&server, &app, "bob@example.com").await;
+    let eves = token_of(&server, &app, "eve@example.com").await;
     let path = format!("/api/v1/tokens/{bobs}");
     let patch = with_pair(&server, Method::PATCH, &path, &app, &eves)
         .await
@@ -467,12 +463,7 @@ async fn token_checks_cost_no_password_hash() {
     let server = Server::start_with(config, Backing::Sqlite).await;
     server.user("admin@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;
-    let token = user_token(&server, &app, "admin@example.com", PASSWORD)
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = token_of(&server, &app, "admin@example.com").await;
     let start = Instant::now();
     for _ in 0..5 {
         server.login("admin@example.com", PASSWORD).await;
@@ -579,12 +570,7 @@ async fn expiry_changes_take_form_bodies_and_any_negative_number() {
     let server = Server::start().await;
     server.user("admin@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;
-    let token = user_token(&server, &app, "admin@example.com", PASSWORD)
-        .await
-        .body["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = token_of(&server, &app, "admin@example.com").await;
     let path = format!("/api/v1/tokens/{token}");
     let form = with_pair(&server, Method::PATCH, &path, &app, &token)
         .await

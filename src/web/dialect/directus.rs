@@ -35,7 +35,7 @@ use crate::identity::Identity;
 use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileUpdate, Session};
 use crate::store::User;
 use crate::web::body::JsonBody;
-use crate::web::{cookies, csrf};
+use crate::web::cookies;
 
 /// The cookie that holds the refresh token (cookie and session modes).
 pub const REFRESH_COOKIE: &str = "directus_refresh_token";
@@ -133,7 +133,7 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
             let body = JsonBody::parse(call.body)?;
             let (token, from_cookie) = refresh_token(call, &body)?;
             if from_cookie {
-                check_origin(call)?;
+                call.check_origin()?;
             }
             auth.logout(&token).await?;
             Ok(clear_cookies(call, no_content()))
@@ -200,7 +200,7 @@ async fn login(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let mode = mode(&body, Mode::Json)?;
     if mode != Mode::Json {
         // It sets cookies: refuse foreign origins (login CSRF).
-        check_origin(call)?;
+        call.check_origin()?;
     }
     let mut credentials =
         Credentials::new(body.required_str("email")?, body.required_str("password")?);
@@ -223,7 +223,7 @@ async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let mode = mode(&body, default)?;
     let (token, from_cookie) = refresh_token(call, &body)?;
     if from_cookie || mode != Mode::Json {
-        check_origin(call)?;
+        call.check_origin()?;
     }
     match call.auth.refresh(&token).await {
         Ok(session) => Ok(deliver(call, &session, mode)),
@@ -323,20 +323,9 @@ fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
         ));
     }
     if from_cookie {
-        check_origin(call)?;
+        call.check_origin()?;
     }
     call.auth.authenticate(&token)
-}
-
-/// Refuses a cookie-carrying or cookie-setting request from a foreign origin.
-fn check_origin(call: &Call<'_>) -> Result<(), AuthError> {
-    let parts = call.parts;
-    csrf::check(
-        call.auth.config(),
-        &parts.method,
-        &parts.uri,
-        &parts.headers,
-    )
 }
 
 fn mode(body: &JsonBody, default: Mode) -> Result<Mode, AuthError> {

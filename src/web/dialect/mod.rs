@@ -14,7 +14,7 @@ use http::{Method, Response};
 
 use crate::error::AuthError;
 use crate::service::{Auth, Client};
-use crate::web::{AuthState, admit};
+use crate::web::{AuthState, admit, csrf};
 
 /// One endpoint of a dialect: method, path (relative to where the dialect is
 /// mounted) and what it does. Framework adapters register these.
@@ -111,6 +111,18 @@ impl Call<'_> {
             self.client,
         )
         .await
+    }
+
+    /// Refuses a request from a foreign origin (see [`csrf`]): for requests
+    /// that carry or set auth cookies.
+    pub(crate) fn check_origin(&self) -> Result<(), AuthError> {
+        let parts = self.parts;
+        csrf::check(
+            self.auth.config(),
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+        )
     }
 
     /// A request header's value, trimmed; `None` when absent or blank.

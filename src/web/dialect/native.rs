@@ -44,7 +44,7 @@ const COOKIE_CONTEXT: &str = "native-cookie";
 const MAIL_MAYBE_SENT: &str = "If the address belongs to an account, a message is on its way.";
 use crate::store::{User, email_key};
 use crate::web::body::JsonBody;
-use crate::web::{cookies, csrf};
+use crate::web::cookies;
 
 /// The endpoints of the native dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -351,16 +351,6 @@ impl Call<'_> {
                 json!({ "mfaRequired": true, "mfaToken": mfa_token }),
             )),
         }
-    }
-
-    /// Refuses a request from a foreign origin (see [`csrf`]).
-    fn check_origin(&self) -> Result<(), AuthError> {
-        csrf::check(
-            self.auth.config(),
-            &self.parts.method,
-            &self.parts.uri,
-            &self.parts.headers,
-        )
     }
 
     /// The second step of a cookie-mode login sets cookies: it gets the
