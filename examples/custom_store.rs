@@ -75,6 +75,25 @@ impl<S: UserStore + Clone> UserStore for AuditedStore<S> {
         println!("audit: recovery code of user {user_id} spent: {spent}");
         Ok(spent)
     }
+
+    async fn find_user_by_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError> {
+        self.inner.find_user_by_identity(provider, subject).await
+    }
+
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        self.inner.link_identity(user_id, provider, subject).await?;
+        println!("audit: user {user_id} linked to a {provider} identity");
+        Ok(())
+    }
 }
 
 #[async_trait]

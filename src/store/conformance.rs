@@ -264,6 +264,46 @@ async fn second_factors<S: UserStore>(store: &S, id: &str) {
         "replacing voids old codes"
     );
     assert!(store.spend_recovery_code(id, &fresh[0]).await.unwrap());
+
+    identities(store, id, &other.id).await;
+}
+
+/// External identities: linked once, found by (provider, subject).
+async fn identities<S: UserStore>(store: &S, id: &str, other: &str) {
+    let subject = format!("sub-{}", new_id());
+    assert_eq!(
+        store
+            .find_user_by_identity("google", &subject)
+            .await
+            .unwrap(),
+        None
+    );
+    store.link_identity(id, "google", &subject).await.unwrap();
+    let found = store
+        .find_user_by_identity("google", &subject)
+        .await
+        .unwrap();
+    assert_eq!(found.map(|u| u.id).as_deref(), Some(id));
+    assert_eq!(
+        store
+            .find_user_by_identity("github", &subject)
+            .await
+            .unwrap(),
+        None,
+        "subjects are per provider"
+    );
+    assert!(
+        matches!(
+            store.link_identity(other, "google", &subject).await,
+            Err(StoreError::Conflict)
+        ),
+        "an identity belongs to one account"
+    );
+    store.link_identity(id, "github", &subject).await.unwrap();
+    assert!(matches!(
+        store.link_identity(&new_id(), "google", &new_id()).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 fn family(user_id: &str, created: OffsetDateTime, ttl: Duration) -> RefreshFamily {

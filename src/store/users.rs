@@ -140,4 +140,22 @@ pub trait UserStore: Send + Sync + 'static {
     /// Spends one recovery code, atomically; returns whether it was there.
     async fn spend_recovery_code(&self, user_id: &str, code_hash: &str)
     -> Result<bool, StoreError>;
+
+    /// The account linked to this external identity: `provider` names an
+    /// OAuth provider (`"google"`), `subject` is its stable id for the person.
+    async fn find_user_by_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Links an external identity to an account, so that later logins with
+    /// it find the account. An identity linked to any account already gives
+    /// [`StoreError::Conflict`]; an unknown user gives [`StoreError::NotFound`].
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<(), StoreError>;
 }

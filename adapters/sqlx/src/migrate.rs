@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_api_tokens.sql")),
     (3, include_str!("../migrations/0003_mfa.sql")),
     (4, include_str!("../migrations/0004_email_verification.sql")),
+    (5, include_str!("../migrations/0005_oauth_identities.sql")),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;

@@ -184,4 +184,45 @@ impl UserStore for SqlStore {
         .map_err(unavailable)?;
         Ok(spent.rows_affected() == 1)
     }
+
+    async fn find_user_by_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM portcullis_users WHERE id = \
+             (SELECT user_id FROM portcullis_identities WHERE provider = $1 AND subject = $2)"
+        );
+        let row = sqlx::query(&sql)
+            .bind(provider)
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.as_ref().map(user).transpose()
+    }
+
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        if self.find_user(user_id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO portcullis_identities (provider, subject, user_id, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(provider)
+        .bind(subject)
+        .bind(user_id)
+        .bind(seconds(time::OffsetDateTime::now_utc()))
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
 }

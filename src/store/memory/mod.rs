@@ -33,6 +33,8 @@ struct State {
     tokens: HashMap<String, (String, Option<OffsetDateTime>)>,
     api_tokens: HashMap<String, ApiToken>,
     one_time_tokens: HashMap<String, OneTimeToken>,
+    /// (provider, subject) → user id
+    identities: HashMap<(String, String), String>,
 }
 
 impl MemoryStore {
@@ -178,5 +180,38 @@ impl UserStore for MemoryStore {
             .recovery_codes
             .get_mut(user_id)
             .is_some_and(|codes| codes.remove(code_hash)))
+    }
+
+    async fn find_user_by_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<User>, StoreError> {
+        let state = self.state();
+        let key = (provider.to_owned(), subject.to_owned());
+        Ok(state
+            .identities
+            .get(&key)
+            .and_then(|id| state.users.get(id))
+            .cloned())
+    }
+
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        check_id(user_id)?;
+        let mut state = self.state();
+        if !state.users.contains_key(user_id) {
+            return Err(StoreError::NotFound);
+        }
+        let key = (provider.to_owned(), subject.to_owned());
+        if state.identities.contains_key(&key) {
+            return Err(StoreError::Conflict);
+        }
+        state.identities.insert(key, user_id.to_owned());
+        Ok(())
     }
 }
