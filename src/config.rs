@@ -63,6 +63,8 @@ pub struct AuthConfig {
     pub mfa: MfaConfig,
     /// Mail: links, lifetimes, templates, throttles.
     pub mail: MailConfig,
+    /// Logins through OAuth / OpenID Connect providers.
+    pub oauth: OAuthSettings,
 }
 
 impl AuthConfig {
@@ -98,6 +100,7 @@ impl AuthConfig {
             api_tokens: ApiTokenPolicy::default(),
             mfa: MfaConfig::default(),
             mail: MailConfig::default(),
+            oauth: OAuthSettings::default(),
         }
     }
 
@@ -151,6 +154,20 @@ impl AuthConfig {
             .any(|u| url::Url::parse(u).is_err())
         {
             return fail("mail.reset_url_allow_list holds absolute URLs");
+        }
+        if !self
+            .oauth
+            .redirect_origins
+            .iter()
+            .all(|o| crate::oauth::is_web_url(o))
+        {
+            return fail("oauth.redirect_origins holds absolute http(s) URLs");
+        }
+        if self.oauth.flow_ttl.is_zero()
+            || self.oauth.bridge_ttl.is_zero()
+            || self.oauth.flow_cookie.is_empty()
+        {
+            return fail("oauth: flow_ttl and bridge_ttl must be positive and flow_cookie named");
         }
         if self.cookies.access_name == self.cookies.refresh_name {
             return fail("access and refresh cookies need different names");
@@ -362,6 +379,46 @@ impl Default for CookieConfig {
             path: "/".into(),
             domain: None,
             same_site: cookie::SameSite::Lax,
+        }
+    }
+}
+
+/// Logins through external providers (see [`crate::oauth`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OAuthSettings {
+    /// Origins (`https://app.example.com`) every provider's logins may
+    /// return to (`?redirect=`); each provider may add its own. Anything
+    /// else is refused: no open redirects.
+    pub redirect_origins: Vec<String>,
+    /// How long a started login may take to come back; default 10 minutes.
+    pub flow_ttl: Duration,
+    /// The HttpOnly cookie that binds a login to the browser that started
+    /// it; default `portcullis_oauth`, sent as `__Host-portcullis_oauth`
+    /// when cookies are `Secure`, host-only and on `/` (so that no sibling
+    /// subdomain can plant one).
+    pub flow_cookie: String,
+    /// How long after an external login its tokens may pass the cookie
+    /// bridge (`/auth/set-cookies`); default 2 minutes.
+    pub bridge_ttl: Duration,
+    /// Link a provider identity to the existing account with the same
+    /// address, when both the provider and the account have verified it;
+    /// default `true`. An unverified address never links.
+    pub link_by_email: bool,
+    /// Create an account for a new person with a verified address; default
+    /// `true`.
+    pub create_users: bool,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            redirect_origins: Vec::new(),
+            flow_ttl: Duration::from_secs(10 * 60),
+            flow_cookie: "portcullis_oauth".into(),
+            bridge_ttl: Duration::from_secs(120),
+            link_by_email: true,
+            create_users: true,
         }
     }
 }

@@ -13,6 +13,9 @@ pub enum AuthMethod {
     Otp,
     /// A recovery code.
     Recovery,
+    /// An external provider (OAuth / OpenID Connect); `fed`, not an RFC
+    /// 8176 name, which has none for federated logins.
+    Federated,
 }
 
 impl AuthMethod {
@@ -22,6 +25,7 @@ impl AuthMethod {
             Self::Password => "pwd",
             Self::Otp => "otp",
             Self::Recovery => "recovery",
+            Self::Federated => "fed",
         }
     }
 }

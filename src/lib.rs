@@ -26,6 +26,8 @@
 //!   `auth.layer()`, `auth.require_role(..)` and the [`Identity`] extractor.
 //! - [`web`]: the framework-agnostic layer and the wire formats.
 //! - [`Auth`]: the service that owns every rule.
+//! - [`oauth`]: the [`oauth::OAuthProvider`] trait and the OpenID Connect
+//!   (Google), GitHub and Facebook providers, for logins through them.
 //! - [`store`]: the storage traits and in-memory implementations; SQLite and
 //!   PostgreSQL live in the `portcullis-sqlx` crate.
 
@@ -41,6 +43,7 @@ pub mod error;
 pub mod identity;
 pub mod mail;
 pub mod mfa;
+pub mod oauth;
 pub mod password;
 pub mod service;
 pub mod store;
@@ -50,13 +53,14 @@ pub mod web;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ApiTokenPolicy, AuthConfig, CookieConfig, EmailVerification, MailConfig, MfaConfig,
-    PasswordPolicy, Throttle,
+    OAuthSettings, PasswordPolicy, Throttle,
 };
 pub use error::{AuthError, ConfigError};
 pub use identity::{AuthMethod, Identity};
 pub use service::{
     Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof, NewAccount,
-    ProfileUpdate, SecondFactorLogin, Session, TokenScope,
+    OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart, ProfileUpdate,
+    SecondFactorLogin, Session, TokenScope,
 };
 
 /// The README's Rust examples, compiled as doctests so that they stay true.

@@ -214,31 +214,20 @@ impl Auth {
 
     /// Mails per address and per client IP.
     async fn throttle_mail(&self, email: &str, client: Client) -> Result<(), AuthError> {
-        let now = self.now();
-        let (per_address, per_ip) = (
-            self.0.config.mail.address_throttle,
-            self.0.config.ip_throttle,
-        );
+        let per_address = self.0.config.mail.address_throttle;
         let address = format!("mail:address:{}", opaque::digest(&email_key(email)));
-        let limiter = &self.0.limiter;
         limited(
-            limiter
+            self.0
+                .limiter
                 .hit(
                     &address,
                     per_address.limit,
                     Window::Fixed(per_address.window),
-                    now,
+                    self.now(),
                 )
                 .await?,
         )?;
-        if let Some(key) = client.ip_key("mail") {
-            limited(
-                limiter
-                    .hit(&key, per_ip.limit, Window::Fixed(per_ip.window), now)
-                    .await?,
-            )?;
-        }
-        Ok(())
+        self.charge_ip(client, "mail").await
     }
 
     /// The page a reset link opens: the default one, or an allowed `reset_url`.

@@ -98,15 +98,7 @@ impl Auth {
             return Err(AuthError::Forbidden("registration is closed"));
         }
         account.role = self.0.config.default_role.clone();
-        if let Some(key) = client.ip_key("register") {
-            let budget = self.0.config.ip_throttle;
-            limited(
-                self.0
-                    .limiter
-                    .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())
-                    .await?,
-            )?;
-        }
+        self.charge_ip(client, "register").await?;
         account.email_verified = false;
         let user = self.create_user(account).await?;
         self.after_registration(&user)?;
@@ -134,18 +126,8 @@ impl Auth {
         client: Client,
     ) -> Result<User, AuthError> {
         let inner = &self.0;
-        let now = inner.clock.now();
-        let per_ip = inner.config.ip_throttle;
         let ip_key = client.ip_key("login");
-
-        if let Some(key) = &ip_key {
-            limited(
-                inner
-                    .limiter
-                    .hit(key, per_ip.limit, Window::Fixed(per_ip.window), now)
-                    .await?,
-            )?;
-        }
+        self.charge_ip(client, "login").await?;
         self.charge_account(email).await?;
 
         let user = inner.users.find_user_by_email(email).await?;
@@ -170,6 +152,21 @@ impl Auth {
 }
 
 impl Auth {
+    /// Counts one attempt by the client's IP under `purpose` against the
+    /// `ip_throttle` budget (nothing without a known IP).
+    pub(crate) async fn charge_ip(&self, client: Client, purpose: &str) -> Result<(), AuthError> {
+        let Some(key) = client.ip_key(purpose) else {
+            return Ok(());
+        };
+        let budget = self.0.config.ip_throttle;
+        let decision = self
+            .0
+            .limiter
+            .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())
+            .await?;
+        limited(decision)
+    }
+
     /// Counts one attempt at proving an account (a password or a code)
     /// against its budget of consecutive failures.
     pub(crate) async fn charge_account(&self, email: &str) -> Result<(), AuthError> {

@@ -74,6 +74,9 @@ pub enum MfaProof {
 struct Challenge {
     remember: bool,
     context: Option<String>,
+    /// The first factor was an external provider, not a password.
+    #[serde(default)]
+    federated: bool,
 }
 
 impl Auth {
@@ -284,17 +287,36 @@ impl Auth {
         user: &User,
         credentials: &Credentials,
     ) -> Result<String, AuthError> {
-        let secret = opaque::generate();
         let data = Challenge {
             remember: credentials.remember,
             context: credentials.context.clone(),
+            federated: false,
         };
+        self.issue_challenge(user, &data).await
+    }
+
+    /// A challenge after a login through an external provider.
+    pub(crate) async fn federated_mfa_challenge(
+        &self,
+        user: &User,
+        context: Option<String>,
+    ) -> Result<String, AuthError> {
+        let data = Challenge {
+            remember: false,
+            context,
+            federated: true,
+        };
+        self.issue_challenge(user, &data).await
+    }
+
+    async fn issue_challenge(&self, user: &User, data: &Challenge) -> Result<String, AuthError> {
+        let secret = opaque::generate();
         let now = self.now();
         let token = OneTimeToken {
             token_hash: opaque::digest(&secret),
             purpose: OneTimePurpose::MfaChallenge,
             user_id: user.id.clone(),
-            data: serde_json::to_string(&data).map_err(|_| AuthError::Unavailable)?,
+            data: serde_json::to_string(data).map_err(|_| AuthError::Unavailable)?,
             failures: 0,
             created_at: now,
             expires_at: now + self.0.config.mfa.challenge_ttl,
@@ -346,8 +368,13 @@ impl Auth {
         }
         let data: Challenge =
             serde_json::from_str(&challenge.data).map_err(|_| AuthError::TokenInvalid)?;
+        let first = if data.federated {
+            AuthMethod::Federated
+        } else {
+            AuthMethod::Password
+        };
         let session = self
-            .open_session(user, &[AuthMethod::Password, second], data.remember)
+            .open_session(user, &[first, second], data.remember)
             .await?;
         Ok(SecondFactorLogin {
             session,

@@ -10,6 +10,7 @@ mod api_tokens;
 mod email;
 mod login;
 mod mfa;
+mod oauth;
 mod session;
 
 use std::net::IpAddr;
@@ -25,6 +26,7 @@ use crate::config::AuthConfig;
 use crate::error::ConfigError;
 use crate::mail::Mailer;
 use crate::mfa::SecretBox;
+use crate::oauth::OAuthProvider;
 use crate::password::PasswordHasher;
 use crate::store::{MemoryRateLimiter, RateLimiter, TokenStore, User, UserStore};
 use crate::token::jwt::AccessTokens;
@@ -33,6 +35,7 @@ pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
 pub use login::Credentials;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
+pub use oauth::{OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart};
 
 /// The authentication service. Cheap to clone: clones share one state.
 ///
@@ -59,6 +62,7 @@ struct Inner {
     secrets: SecretBox,
     mailer: Option<Arc<dyn Mailer>>,
     mail_failures: AtomicU64,
+    oauth: Vec<Arc<dyn OAuthProvider>>,
 }
 
 /// Who is calling, as far as throttling needs to know.
@@ -112,6 +116,7 @@ impl Auth {
             limiter: None,
             clock: None,
             mailer: None,
+            oauth: Vec::new(),
         }
     }
 
@@ -135,9 +140,16 @@ pub struct AuthBuilder {
     limiter: Option<Arc<dyn RateLimiter>>,
     clock: Option<Arc<dyn Clock>>,
     mailer: Option<Arc<dyn Mailer>>,
+    oauth: Vec<Arc<dyn OAuthProvider>>,
 }
 
 impl AuthBuilder {
+    /// Adds a login provider (see [`crate::oauth`]); its name must be unique.
+    pub fn oauth_provider(mut self, provider: impl OAuthProvider) -> Self {
+        self.oauth.push(Arc::new(provider));
+        self
+    }
+
     /// How mail goes out (password resets, email changes, verification);
     /// without one, those requests answer 503.
     pub fn mailer(mut self, mailer: impl Mailer) -> Self {
@@ -184,6 +196,19 @@ impl AuthBuilder {
                 "email verification needs a mailer: call .mailer(..)".into(),
             ));
         }
+        for (i, provider) in self.oauth.iter().enumerate() {
+            let config = provider.config();
+            config.validate()?;
+            if self.oauth[..i]
+                .iter()
+                .any(|p| p.config().name == config.name)
+            {
+                return Err(ConfigError(format!(
+                    "two oauth providers are named {:?}",
+                    config.name
+                )));
+            }
+        }
         let missing =
             |what: &str| ConfigError(format!("no {what}: call .{what}(..) or .store(..)"));
         let users = self.users.ok_or_else(|| missing("users"))?;
@@ -217,6 +242,7 @@ impl AuthBuilder {
             secrets,
             mailer: self.mailer,
             mail_failures: AtomicU64::new(0),
+            oauth: self.oauth,
             config: self.config,
         })))
     }

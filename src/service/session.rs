@@ -57,6 +57,44 @@ impl Auth {
         self.session(user, &family, next)
     }
 
+    /// Takes over a session from a pair of its tokens (the OAuth cookie
+    /// bridge): the access token must be valid and of the same session as
+    /// the refresh token, a session opened by an external login no longer
+    /// than `oauth.bridge_ttl` ago. The refresh token is then rotated like
+    /// any refresh, so the pair works once; presented again, it is reuse and
+    /// ends the session.
+    ///
+    /// The limits narrow login CSRF (someone sending a victim a link with
+    /// their own tokens) to fresh external logins; a URL that carries the
+    /// tokens cannot be bound to the browser any further.
+    pub async fn bridge_session(
+        &self,
+        access_token: &str,
+        refresh_token: &str,
+    ) -> Result<Session, AuthError> {
+        let identity = self.authenticate(access_token)?;
+        let token = self
+            .0
+            .tokens
+            .find_refresh_token(&opaque::digest(refresh_token))
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
+        let family = &token.family;
+        let federated = family
+            .amr
+            .iter()
+            .any(|m| m == AuthMethod::Federated.as_str());
+        let fresh = family.created_at + self.0.config.oauth.bridge_ttl > self.now();
+        if identity.session_id.as_deref() != Some(family.id.as_str())
+            || identity.actor.is_some()
+            || !federated
+            || !fresh
+        {
+            return Err(AuthError::TokenInvalid);
+        }
+        self.refresh(refresh_token).await
+    }
+
     /// Ends the session a refresh token belongs to. Unknown or already
     /// revoked tokens are accepted silently: logging out is idempotent.
     pub async fn logout(&self, refresh_token: &str) -> Result<(), AuthError> {
