@@ -22,6 +22,8 @@ mod input;
 mod mail;
 #[path = "api/mfa.rs"]
 mod mfa;
+#[path = "api/oauth.rs"]
+mod oauth;
 #[path = "api/security.rs"]
 mod security;
 #[path = "api/sessions.rs"]

@@ -35,6 +35,22 @@ pub(crate) fn clear(config: &CookieConfig, name: &str) -> HeaderValue {
     build(config, name, "", time::Duration::ZERO)
 }
 
+/// A `Set-Cookie` value for an OAuth flow: `SameSite=Lax` whatever the
+/// configuration says, since the browser must send it back on the
+/// provider's cross-site redirect to the callback.
+pub(crate) fn flow(
+    config: &CookieConfig,
+    name: &str,
+    value: &str,
+    max_age: Duration,
+) -> HeaderValue {
+    let lax = CookieConfig {
+        same_site: cookie::SameSite::Lax,
+        ..config.clone()
+    };
+    set(&lax, name, value, max_age)
+}
+
 fn build(config: &CookieConfig, name: &str, value: &str, max_age: time::Duration) -> HeaderValue {
     let mut cookie = Cookie::build((name.to_owned(), value.to_owned()))
         .http_only(true)

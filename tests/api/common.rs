@@ -8,7 +8,7 @@ use axum::Router;
 use axum::routing::get;
 use portcullis::mail::{OutboxMailer, SmtpMailer};
 use portcullis::store::MemoryStore;
-use portcullis::{Auth, AuthConfig, Identity, ManualClock, NewAccount};
+use portcullis::{Auth, AuthBuilder, AuthConfig, Identity, ManualClock, NewAccount};
 use portcullis_sqlx::SqlStore;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -163,10 +163,21 @@ impl Server {
     }
 
     pub async fn start_full(config: AuthConfig, backing: Backing, mail: Mail) -> Self {
+        Self::start_custom(config, backing, mail, |builder| builder).await
+    }
+
+    /// Like [`start_full`](Self::start_full), with the builder finished by `more`
+    /// (to add OAuth providers, say).
+    pub async fn start_custom(
+        config: AuthConfig,
+        backing: Backing,
+        mail: Mail,
+        more: impl FnOnce(AuthBuilder) -> AuthBuilder,
+    ) -> Self {
         let clock = ManualClock::new();
         let outbox =
             std::env::temp_dir().join(format!("portcullis-outbox-{}", portcullis::token::new_id()));
-        let builder = Auth::builder(config).clock(clock.clone());
+        let builder = more(Auth::builder(config).clock(clock.clone()));
         let builder = match mail {
             Mail::Outbox => builder.mailer(OutboxMailer::new(&outbox)),
             Mail::Nothing => builder,

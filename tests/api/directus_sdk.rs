@@ -4,14 +4,30 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::common::{Backing, PASSWORD, Server, test_config};
+use portcullis::Clock;
+use portcullis::oauth::{OidcProvider, ProviderConfig};
+
+use crate::common::{Backing, Mail, PASSWORD, Server, test_config};
 
 #[tokio::test]
 async fn the_directus_sdk_works_unchanged() {
     let mut config = test_config();
     config.access_token_ttl = Duration::from_secs(2);
     config.account_throttle.limit = 100;
-    let server = Server::start_with(config, Backing::Memory).await;
+    // A provider to list: discovery is lazy, so it is never contacted here
+    // (`tests/api/oauth.rs` drives real logins).
+    let mut keycloak = ProviderConfig::new(
+        "keycloak",
+        "portcullis",
+        "secret",
+        "http://127.0.0.1:9/directus/auth/login/keycloak/callback",
+    );
+    keycloak.label = "Keycloak".into();
+    let keycloak = OidcProvider::new(keycloak, "http://127.0.0.1:9/realms/main").expect("oidc");
+    let server = Server::start_custom(config, Backing::Memory, Mail::Outbox, |b| {
+        b.oauth_provider(keycloak)
+    })
+    .await;
     let prefix = format!(".{}", &portcullis::token::new_id()[..8]);
     for name in ["json", "cookie", "session", "profile", "reset", "tfa"] {
         server
@@ -20,6 +36,8 @@ async fn the_directus_sdk_works_unchanged() {
     }
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/directus");
     let (url, outbox) = (format!("{}/directus", server.base), server.outbox.clone());
+    // The server's clock stands still; TOTP codes are made for its time.
+    let server_time = server.clock.now().unix_timestamp().to_string();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .args(["--test", "--test-reporter=spec", "sdk.test.mjs"])
@@ -28,6 +46,7 @@ async fn the_directus_sdk_works_unchanged() {
             .env("PORTCULLIS_OUTBOX", outbox)
             .env("PORTCULLIS_EMAIL_PREFIX", prefix)
             .env("PORTCULLIS_PASSWORD", PASSWORD)
+            .env("PORTCULLIS_SERVER_TIME", server_time)
             .output()
             .expect("node runs (scripts/test installs the SDK)")
     })

@@ -16,6 +16,7 @@ mod guards;
 mod input;
 mod mail;
 mod mfa;
+mod oauth;
 mod security;
 mod sessions;
 mod throttling;

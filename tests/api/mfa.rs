@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::common::{Backing, PASSWORD, Reply, Server, test_config};
 
 /// The code pyotp computes for `secret` at `unix_time`.
-fn code_at(secret: &str, unix_time: i64) -> String {
+pub(crate) fn code_at(secret: &str, unix_time: i64) -> String {
     let output = Command::new("python3")
         .args([
             "-c",
@@ -51,7 +51,7 @@ fn read_qr(png: &[u8]) -> String {
         .to_owned()
 }
 
-fn now(server: &Server) -> i64 {
+pub(crate) fn now(server: &Server) -> i64 {
     portcullis::Clock::now(&server.clock).unix_timestamp()
 }
 
@@ -73,7 +73,7 @@ async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>)
     (access, secret, codes)
 }
 
-async fn enable(server: &Server, access: &str) -> Reply {
+pub(crate) async fn enable(server: &Server, access: &str) -> Reply {
     server
         .request(Method::POST, "/api/auth/enable-mfa")
         .bearer(access)
@@ -81,7 +81,7 @@ async fn enable(server: &Server, access: &str) -> Reply {
         .await
 }
 
-async fn verify(server: &Server, access: &str, code: &str) -> Reply {
+pub(crate) async fn verify(server: &Server, access: &str, code: &str) -> Reply {
     server
         .request(Method::POST, "/api/auth/verify-mfa")
         .bearer(access)
@@ -113,7 +113,7 @@ async fn second_step(server: &Server, mfa_token: &str, code: &str) -> Reply {
         .await
 }
 
-fn amr(access: &str) -> Value {
+pub(crate) fn amr(access: &str) -> Value {
     let payload = access.split('.').nth(1).expect("payload");
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)

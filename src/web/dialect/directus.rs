@@ -16,6 +16,7 @@
 //! | POST | `/users/me/tfa/generate` | `{password}` → `{secret, otpauth_url}` |
 //! | POST | `/users/me/tfa/enable` | `{secret, otp}` → 204 (a bad code is `INVALID_PAYLOAD`) |
 //! | POST | `/users/me/tfa/disable` | `{otp}` → 204 |
+//! | GET | `/auth/login/{provider}` | `?redirect=…` → 302 to the provider; back at the callback, the session cookies and 302 to `redirect` (or `redirect?reason=<CODE>`) |
 //!
 //! `expires` is in milliseconds. Requests authenticate as Directus does:
 //! `Authorization: Bearer`, the `directus_session_token` cookie, or
@@ -29,7 +30,7 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER, SET_COOKIE};
 use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Call, Route};
+use super::{Call, Route, oauth};
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileUpdate, Session};
@@ -70,6 +71,10 @@ pub enum Endpoint {
     TfaEnable,
     /// `POST /users/me/tfa/disable`
     TfaDisable,
+    /// `GET /auth/login/{provider}?redirect=…`: off to the provider
+    OAuthStart,
+    /// `GET /auth/login/{provider}/callback`: back from the provider
+    OAuthCallback,
 }
 
 /// Every route of the Directus dialect.
@@ -98,6 +103,12 @@ pub const ROUTES: &[Route] = &[
     ),
     route(Method::POST, "/users/me/tfa/enable", Endpoint::TfaEnable),
     route(Method::POST, "/users/me/tfa/disable", Endpoint::TfaDisable),
+    route(Method::GET, "/auth/login/{provider}", Endpoint::OAuthStart),
+    route(
+        Method::GET,
+        "/auth/login/{provider}/callback",
+        Endpoint::OAuthCallback,
+    ),
 ];
 
 const fn route(method: Method, path: &'static str, endpoint: Endpoint) -> Route {
@@ -110,7 +121,7 @@ const fn route(method: Method, path: &'static str, endpoint: Endpoint) -> Route 
 
 /// How tokens are handed over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     Json,
     Cookie,
     Session,
@@ -156,11 +167,30 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
             .await?;
             Ok(no_content())
         }
-        Endpoint::Providers => Ok(respond(
+        Endpoint::Providers => {
+            let providers: Vec<Value> = auth
+                .oauth_providers()
+                .map(|p| {
+                    let config = p.config();
+                    json!({
+                        "name": config.name,
+                        "driver": p.driver(),
+                        "label": config.label,
+                        "icon": config.name,
+                    })
+                })
+                .collect();
+            Ok(respond(
+                StatusCode::OK,
+                &json!({ "data": providers, "disableDefault": false }),
+            ))
+        }
+        Endpoint::OAuthProviders => Ok(respond(
             StatusCode::OK,
-            &json!({ "data": [], "disableDefault": false }),
+            &json!({ "data": auth.oauth_provider_names() }),
         )),
-        Endpoint::OAuthProviders => Ok(respond(StatusCode::OK, &json!({ "data": [] }))),
+        Endpoint::OAuthStart => oauth::start(call, oauth::Flavor::Directus).await,
+        Endpoint::OAuthCallback => Ok(oauth::callback(call, oauth::Flavor::Directus).await),
         Endpoint::Me => {
             let user = auth.me(&identity(call)?).await?;
             Ok(data(user_json(&user)))
@@ -359,7 +389,7 @@ fn refresh_token(call: &Call<'_>, body: &JsonBody) -> Result<(String, bool), Aut
         })
 }
 
-fn deliver(call: &Call<'_>, session: &Session, mode: Mode) -> Response<Bytes> {
+pub(super) fn deliver(call: &Call<'_>, session: &Session, mode: Mode) -> Response<Bytes> {
     let expires = u64::try_from(session.expires_in.as_millis()).unwrap_or(u64::MAX);
     let config = &call.auth.config().cookies;
     let refresh_cookie = || {

@@ -4,6 +4,7 @@
 
 pub mod directus;
 pub mod native;
+mod oauth;
 pub mod v1;
 
 use std::net::IpAddr;
@@ -123,6 +124,18 @@ impl Call<'_> {
             &parts.uri,
             &parts.headers,
         )
+    }
+
+    /// A path parameter: the non-empty segment `back` places before the
+    /// last (0: the last), wherever the dialect is mounted.
+    pub(crate) fn path_segment(&self, back: usize) -> Result<&str, AuthError> {
+        self.parts
+            .uri
+            .path()
+            .rsplit('/')
+            .filter(|segment| !segment.is_empty())
+            .nth(back)
+            .ok_or(AuthError::NotFound)
     }
 
     /// A request header's value, trimmed; `None` when absent or blank.

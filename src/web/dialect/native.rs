@@ -15,6 +15,10 @@
 //! | POST | `/auth/verify-mfa` | signed in, `{code}` → MFA on, `{recoveryCodes}`; or `{mfaToken, code}` → the login's tokens |
 //! | POST | `/auth/recover-mfa` | `{mfaToken, recoveryCode}` → MFA off, the login's tokens |
 //! | POST | `/auth/disable-mfa` | signed in, `{code}` or `{password}` → MFA off |
+//! | GET | `/auth/providers`, `/auth/oauth` | the login providers' names |
+//! | GET | `/auth/{provider}` | `?redirect=…&cookieBridgePrefix=…` → 302 to the provider |
+//! | GET | `/auth/{provider}/callback` | 302 to the cookie bridge, the app callback, or `redirect?error=` |
+//! | GET | `/auth/set-cookies` | the cookie bridge: sets the cookies, 302 to `redirect` |
 //!
 //! A user with MFA who logs in gets `{mfaRequired: true, mfaToken}` and no
 //! tokens, unless the login body carries `otp` too.
@@ -28,7 +32,7 @@ use http::{HeaderValue, Method, Response, StatusCode};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 
-use super::{Call, Route, v1};
+use super::{Call, Route, oauth, v1};
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::{
@@ -38,7 +42,7 @@ use crate::web::AuthState;
 
 /// The login context that marks a cookie-mode login, so that its second
 /// step answers with cookies too.
-const COOKIE_CONTEXT: &str = "native-cookie";
+pub(super) const COOKIE_CONTEXT: &str = "native-cookie";
 
 /// The one answer of mail-sending endpoints, whether or not the address has an account.
 const MAIL_MAYBE_SENT: &str = "If the address belongs to an account, a message is on its way.";
@@ -87,6 +91,14 @@ pub enum Endpoint {
     VerifyEmail,
     /// `POST /auth/resend-verification`
     ResendVerification,
+    /// `GET /auth/providers`, `GET /auth/oauth`: the login providers' names
+    Providers,
+    /// `GET /auth/{provider}?redirect=…&cookieBridgePrefix=…`: off to the provider
+    OAuthStart,
+    /// `GET /auth/{provider}/callback`: back from the provider
+    OAuthCallback,
+    /// `GET /auth/set-cookies`: the cookie bridge
+    SetCookies,
     /// The v1 token API, mounted with the native dialect.
     V1(v1::Endpoint),
 }
@@ -136,6 +148,15 @@ pub const ROUTES: &[Route] = &[
         Method::POST,
         "/auth/resend-verification",
         Endpoint::ResendVerification,
+    ),
+    route(Method::GET, "/auth/providers", Endpoint::Providers),
+    route(Method::GET, "/auth/oauth", Endpoint::Providers),
+    route(Method::GET, "/auth/set-cookies", Endpoint::SetCookies),
+    route(Method::GET, "/auth/{provider}", Endpoint::OAuthStart),
+    route(
+        Method::GET,
+        "/auth/{provider}/callback",
+        Endpoint::OAuthCallback,
     ),
     route(
         Method::POST,
@@ -278,6 +299,13 @@ impl Call<'_> {
         }
         let state = self.state().await?;
         match endpoint {
+            Endpoint::Providers => Ok(success(
+                StatusCode::OK,
+                json!(self.auth.oauth_provider_names()),
+            )),
+            Endpoint::OAuthStart => oauth::start(self, oauth::Flavor::Native).await,
+            Endpoint::OAuthCallback => Ok(oauth::callback(self, oauth::Flavor::Native).await),
+            Endpoint::SetCookies => oauth::set_cookies(self).await,
             Endpoint::V1(endpoint) => Ok(v1::answer(self, &state, endpoint).await),
             Endpoint::Login => self.login(false).await,
             Endpoint::CookieLogin => self.login(true).await,
@@ -568,7 +596,7 @@ impl Call<'_> {
         value
     }
 
-    fn with_session_cookies(
+    pub(super) fn with_session_cookies(
         &self,
         mut response: Response<Bytes>,
         session: &Session,

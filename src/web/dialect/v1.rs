@@ -105,13 +105,13 @@ async fn run(
                     AuthError::invalid("seconds_until_expire", "This field is required.")
                 })?;
             let token = auth
-                .set_api_token_expiry(caller, scope, path_token(call)?, seconds)
+                .set_api_token_expiry(caller, scope, call.path_segment(0)?, seconds)
                 .await?;
             Ok(envelope(StatusCode::OK, &describe(&token)))
         }
         Endpoint::Delete(scope) => {
             let caller = state.identity()?;
-            auth.delete_api_token(caller, scope, path_token(call)?)
+            auth.delete_api_token(caller, scope, call.path_segment(0)?)
                 .await?;
             let mut response = Response::new(Bytes::new());
             *response.status_mut() = StatusCode::NO_CONTENT;
@@ -133,16 +133,6 @@ fn body(call: &Call<'_>) -> Result<JsonBody, AuthError> {
     } else {
         JsonBody::parse(call.body)
     }
-}
-
-/// The `{token}` of the path: its last non-empty segment.
-fn path_token<'a>(call: &'a Call<'_>) -> Result<&'a str, AuthError> {
-    call.parts
-        .uri
-        .path()
-        .rsplit('/')
-        .find(|segment| !segment.is_empty())
-        .ok_or(AuthError::NotFound)
 }
 
 fn list_key(scope: TokenScope) -> &'static str {

@@ -1,0 +1,288 @@
+//! The OAuth endpoints both dialects share: starting a login, the
+//! provider's callback, and the cookie bridge. Each login remembers which
+//! dialect started it (its context), so either callback path can finish it.
+//!
+//! Every answer here is a redirect (302) to the provider or back to the
+//! app, except when there is nowhere safe to send the browser: a bad
+//! `redirect`, an unknown provider, a callback without this browser's
+//! login. Those get an error in the dialect's wire format.
+
+use bytes::Bytes;
+use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+use http::{HeaderValue, Response, StatusCode};
+use url::Url;
+
+use super::{Call, directus, native};
+use crate::config::AuthConfig;
+use crate::error::AuthError;
+use crate::service::{
+    LoginOutcome, OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart,
+};
+use crate::web::cookies;
+
+/// Contexts of a login: who started it, and how it ends. A bridged native
+/// login is a cookie-mode login: its MFA step answers with cookies too.
+const NATIVE_BRIDGE: &str = native::COOKIE_CONTEXT;
+const NATIVE_CALLBACK: &str = "native";
+const DIRECTUS: &str = "directus";
+
+/// The cookie bridge's prefix when the app gives none.
+const DEFAULT_BRIDGE_PREFIX: &str = "/api";
+
+/// Which dialect's conventions a login follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    Native,
+    Directus,
+}
+
+/// `GET /auth/{provider}` (native), `GET /auth/login/{provider}` (Directus).
+pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<Bytes>, AuthError> {
+    let provider = call.path_segment(0)?;
+    let redirect = query(call, "redirect")
+        .ok_or_else(|| AuthError::invalid("redirect", "redirect is required"))?;
+    let auto_cookies = call
+        .auth
+        .oauth_provider(provider)
+        .is_some_and(|p| p.config().auto_set_cookies);
+    let mut request = OAuthRequest::new(redirect);
+    request.context = Some(
+        match (flavor, auto_cookies) {
+            (Flavor::Directus, _) => DIRECTUS,
+            (Flavor::Native, true) => NATIVE_BRIDGE,
+            (Flavor::Native, false) => NATIVE_CALLBACK,
+        }
+        .to_owned(),
+    );
+    match flavor {
+        Flavor::Native => request.bridge_prefix = query(call, "cookieBridgePrefix"),
+        // As Directus: a user with MFA gives the code when the login starts.
+        Flavor::Directus => request.otp = query(call, "otp"),
+    }
+    match call
+        .auth
+        .begin_oauth(provider, request, call.client)
+        .await?
+    {
+        OAuthStart::Provider { location, flow } => {
+            let mut response = found(location.as_str());
+            let config = call.auth.config();
+            response.headers_mut().append(
+                SET_COOKIE,
+                cookies::flow(
+                    &config.cookies,
+                    &flow_cookie(config, provider),
+                    &flow,
+                    config.oauth.flow_ttl,
+                ),
+            );
+            Ok(response)
+        }
+        OAuthStart::Failed { redirect, failure } => {
+            Ok(found(failed(redirect, failure, flavor).as_str()))
+        }
+    }
+}
+
+/// `GET /auth/{provider}/callback`, `GET /auth/login/{provider}/callback`.
+/// The flow cookie is cleared whatever the outcome; errors are in the wire
+/// format of the path's dialect.
+pub(super) async fn callback(call: &Call<'_>, flavor: Flavor) -> Response<Bytes> {
+    let config = call.auth.config();
+    // The router matched `{provider}`, so the segment is there.
+    let provider = call.path_segment(1).unwrap_or_default();
+    let name = flow_cookie(config, provider);
+    let mut response = match land(call, provider, &name).await {
+        Ok(response) => response,
+        Err(err) if flavor == Flavor::Directus => directus::error(&err),
+        Err(err) => native::error(&err),
+    };
+    response
+        .headers_mut()
+        .append(SET_COOKIE, cookies::clear(&config.cookies, &name));
+    response
+}
+
+async fn land(
+    call: &Call<'_>,
+    provider: &str,
+    flow_cookie: &str,
+) -> Result<Response<Bytes>, AuthError> {
+    let callback = OAuthCallback {
+        state: query(call, "state"),
+        code: query(call, "code"),
+        error: query(call, "error"),
+        flow: cookies::read(&call.parts.headers, flow_cookie),
+    };
+    let landing = call
+        .auth
+        .finish_oauth(provider, callback, call.client)
+        .await?;
+    match landing.context.as_deref() {
+        Some(DIRECTUS) => Ok(directus_landing(call, landing)),
+        _ => native_landing(call, landing),
+    }
+}
+
+/// The flow cookie of logins with `provider` (one per provider, so that
+/// logins with two providers at once do not clash): `__Host-`-prefixed
+/// where its attributes allow (`Secure`, no `Domain`, `Path=/`), so that no
+/// other host can set it.
+fn flow_cookie(config: &AuthConfig, provider: &str) -> String {
+    let cookies = &config.cookies;
+    let name = format!("{}_{provider}", config.oauth.flow_cookie);
+    if cookies.secure && cookies.domain.is_none() && cookies.path == "/" {
+        format!("__Host-{name}")
+    } else {
+        name
+    }
+}
+
+/// `GET /auth/set-cookies?accessToken&refreshToken&expTime&loginProvider&redirect`:
+/// sets the auth cookies on this origin (the app's, through its proxy) and
+/// goes on to `redirect`. The tokens must be a live pair of one session
+/// that an external login opened moments ago (see
+/// [`Auth::bridge_session`](crate::Auth::bridge_session)); the refresh
+/// token is rotated, so the URL works once.
+pub(super) async fn set_cookies(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
+    let provider = query(call, "loginProvider");
+    let redirect = query(call, "redirect")
+        .ok_or_else(|| AuthError::invalid("redirect", "redirect is required"))?;
+    let redirect = call.auth.check_redirect(provider.as_deref(), &redirect)?;
+    let (Some(access), Some(refresh)) = (query(call, "accessToken"), query(call, "refreshToken"))
+    else {
+        return Ok(found(
+            with_pair(redirect, "error", "invalid_token").as_str(),
+        ));
+    };
+    match call.auth.bridge_session(&access, &refresh).await {
+        Ok(session) => Ok(call.with_session_cookies(found(redirect.as_str()), &session)),
+        Err(AuthError::Unavailable) => Err(AuthError::Unavailable),
+        Err(_) => Ok(found(
+            with_pair(redirect, "error", "invalid_token").as_str(),
+        )),
+    }
+}
+
+fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Bytes>, AuthError> {
+    let bridge = landing.context.as_deref() == Some(NATIVE_BRIDGE);
+    let app_callback = call
+        .auth
+        .oauth_provider(&landing.provider)
+        .and_then(|p| p.config().app_callback_url.as_deref())
+        .and_then(|u| Url::parse(u).ok());
+    let provider = landing.provider.as_str();
+    let location = match (landing.outcome, bridge, app_callback) {
+        (Err(failure), _, _) => failed(landing.redirect, failure, Flavor::Native),
+        (Ok(LoginOutcome::Session(session)), true, _) => {
+            let prefix = landing
+                .bridge_prefix
+                .as_deref()
+                .unwrap_or(DEFAULT_BRIDGE_PREFIX);
+            let mut bridge = landing.redirect.clone();
+            bridge.set_path(&format!("{prefix}/auth/set-cookies"));
+            bridge.set_query(None);
+            bridge.set_fragment(None);
+            with_tokens(bridge, &session, provider, &landing.redirect)
+        }
+        (Ok(LoginOutcome::Session(session)), false, Some(target)) => {
+            with_tokens(target, &session, provider, &landing.redirect)
+        }
+        (Ok(LoginOutcome::MfaRequired { mfa_token }), bridge, target) => {
+            let mut target = if bridge { None } else { target }.unwrap_or(landing.redirect.clone());
+            target
+                .query_pairs_mut()
+                .append_pair("mfaToken", &mfa_token)
+                .append_pair("loginProvider", provider);
+            if !bridge {
+                target
+                    .query_pairs_mut()
+                    .append_pair("redirect", landing.redirect.as_str());
+            }
+            target
+        }
+        // The provider was validated with an app callback URL; it is gone only
+        // if the provider list changed under a running login.
+        (Ok(LoginOutcome::Session(_)), false, None) => return Err(AuthError::NotFound),
+    };
+    Ok(found(location.as_str()))
+}
+
+fn directus_landing(call: &Call<'_>, landing: OAuthLanding) -> Response<Bytes> {
+    match landing.outcome {
+        Ok(LoginOutcome::Session(session)) => {
+            let cookies = directus::deliver(call, &session, directus::Mode::Session);
+            let mut response = found(landing.redirect.as_str());
+            for cookie in cookies.headers().get_all(SET_COOKIE) {
+                response.headers_mut().append(SET_COOKIE, cookie.clone());
+            }
+            response
+        }
+        // Directus has no second step after a provider: a user with MFA
+        // starts the login with `?otp=`.
+        Ok(LoginOutcome::MfaRequired { .. }) => {
+            found(failed(landing.redirect, OAuthFailure::InvalidOtp, Flavor::Directus).as_str())
+        }
+        Err(failure) => found(failed(landing.redirect, failure, Flavor::Directus).as_str()),
+    }
+}
+
+/// The app page with why the login failed: `?error=<code>` added to its
+/// query (native), or, as Directus does, its query replaced by
+/// `?reason=<CODE>`.
+fn failed(mut redirect: Url, failure: OAuthFailure, flavor: Flavor) -> Url {
+    let reason = match (flavor, failure) {
+        (Flavor::Native, failure) => return with_pair(redirect, "error", failure.code()),
+        (Flavor::Directus, OAuthFailure::ProviderError | OAuthFailure::ProviderUnavailable) => {
+            "SERVICE_UNAVAILABLE"
+        }
+        (Flavor::Directus, OAuthFailure::InvalidState) => "INVALID_TOKEN",
+        (Flavor::Directus, OAuthFailure::InvalidOtp) => "INVALID_OTP",
+        (Flavor::Directus, _) => "INVALID_CREDENTIALS",
+    };
+    redirect.set_query(None);
+    redirect.set_fragment(None);
+    with_pair(redirect, "reason", reason)
+}
+
+fn with_tokens(
+    mut target: Url,
+    session: &crate::service::Session,
+    provider: &str,
+    redirect: &Url,
+) -> Url {
+    target
+        .query_pairs_mut()
+        .append_pair("accessToken", &session.access_token)
+        .append_pair("refreshToken", &session.refresh_token)
+        .append_pair("expTime", &session.expires_in.as_secs().to_string())
+        .append_pair("loginProvider", provider)
+        .append_pair("redirect", redirect.as_str());
+    target
+}
+
+fn with_pair(mut url: Url, key: &str, value: &str) -> Url {
+    url.query_pairs_mut().append_pair(key, value);
+    url
+}
+
+/// A 302 that no cache keeps (it may carry tokens).
+fn found(location: &str) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::FOUND;
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        headers.insert(LOCATION, value);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The first value of a query parameter, if not blank.
+fn query(call: &Call<'_>, name: &str) -> Option<String> {
+    let query = call.parts.uri.query()?;
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
