@@ -25,6 +25,16 @@
 //! - `PORTCULLIS_MAIL_FROM`: the `From` of mail (default `portcullis <no-reply@localhost>`).
 //! - `PORTCULLIS_RESET_URL_ALLOW_LIST`: comma-separated reset pages (full
 //!   URLs) clients may ask links to point at, besides `/reset-password` here.
+//! - `PORTCULLIS_OAUTH_<NAME>_CLIENT_ID` and `PORTCULLIS_OAUTH_<NAME>_CLIENT_SECRET`
+//!   enable login through a provider at `/api/auth/<name>`: `<NAME>` is
+//!   GOOGLE, GITHUB, FACEBOOK, or any name with `PORTCULLIS_OAUTH_<NAME>_ISSUER`
+//!   (an OpenID Connect issuer URL). The callback to register with the
+//!   provider is `{PUBLIC_URL}/api/auth/<name>/callback` (or
+//!   `_REDIRECT_URI`); `_SCOPES` and `_APP_CALLBACK_URL` (tokens go there
+//!   instead of through the cookie bridge, unless `_AUTO_SET_COOKIES=true`)
+//!   are optional. A misspelt variable stops the start-up.
+//! - `PORTCULLIS_REDIRECT_ALLOW_LIST`: comma-separated origins a login may
+//!   return to (`?redirect=`), besides `PORTCULLIS_PUBLIC_URL`'s.
 
 use std::error::Error;
 use std::net::SocketAddr;

@@ -2,12 +2,14 @@
 //! the `PORTCULLIS_*` environment (see `examples/quickstart.rs`), the first
 //! admin, logging, and the shutdown signal.
 
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use portcullis::mail::{OutboxMailer, SmtpMailer};
-use portcullis::{Auth, AuthConfig, NewAccount};
+use portcullis::oauth::{FacebookProvider, GitHubProvider, OidcProvider, ProviderConfig};
+use portcullis::{Auth, AuthBuilder, AuthConfig, NewAccount};
 use portcullis_sqlx::SqlStore;
 use tracing_subscriber::EnvFilter;
 
@@ -51,9 +53,19 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
     if let Ok(pages) = std::env::var("PORTCULLIS_RESET_URL_ALLOW_LIST") {
         config.mail.reset_url_allow_list = pages.split(',').map(|p| p.trim().to_owned()).collect();
     }
+    config.oauth.redirect_origins = vec![public_url.trim_end_matches('/').to_owned()];
+    if let Ok(origins) = std::env::var("PORTCULLIS_REDIRECT_ALLOW_LIST") {
+        config.oauth.redirect_origins.extend(
+            origins
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned),
+        );
+    }
 
     let store = SqlStore::connect(&database_url).await?;
-    let builder = Auth::builder(config).store(store);
+    let builder = with_oauth(Auth::builder(config).store(store), &public_url)?;
     let auth = match std::env::var("PORTCULLIS_SMTP_URL") {
         Ok(url) => builder.mailer(SmtpMailer::from_url(&url, Duration::from_secs(10))?),
         Err(_) => {
@@ -80,6 +92,89 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
         addr,
         public_url,
     })
+}
+
+/// What a provider's `PORTCULLIS_OAUTH_<NAME>_*` variables may set.
+const OAUTH_FIELDS: &[&str] = &[
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "ISSUER",
+    "REDIRECT_URI",
+    "SCOPES",
+    "APP_CALLBACK_URL",
+    "AUTO_SET_COOKIES",
+];
+
+/// The login providers the environment enables: every `<NAME>` with
+/// `PORTCULLIS_OAUTH_<NAME>_CLIENT_ID` and `_CLIENT_SECRET`. GOOGLE, GITHUB
+/// and FACEBOOK are presets; any other name is an OpenID Connect provider
+/// and needs `_ISSUER`. Optional: `_REDIRECT_URI` (default
+/// `{PUBLIC_URL}/api/auth/<name>/callback`), `_SCOPES`, `_APP_CALLBACK_URL`
+/// (tokens go there instead of through the cookie bridge, unless
+/// `_AUTO_SET_COOKIES=true`). A variable that names no known setting, or a
+/// provider missing its id or secret, stops the start-up.
+fn with_oauth(mut builder: AuthBuilder, public_url: &str) -> Result<AuthBuilder, Box<dyn Error>> {
+    let mut providers: BTreeMap<String, BTreeMap<&str, String>> = BTreeMap::new();
+    for (key, value) in std::env::vars() {
+        let Some(rest) = key.strip_prefix("PORTCULLIS_OAUTH_") else {
+            continue;
+        };
+        let setting = OAUTH_FIELDS.iter().find_map(|field| {
+            let name = rest.strip_suffix(field)?.strip_suffix('_')?;
+            Some((name.to_owned(), *field))
+        });
+        let Some((name, field)) = setting else {
+            return Err(format!(
+                "{key} is not a provider setting: PORTCULLIS_OAUTH_<NAME>_ and one of {}",
+                OAUTH_FIELDS.join(", ")
+            )
+            .into());
+        };
+        providers.entry(name).or_default().insert(field, value);
+    }
+    for (upper, mut settings) in providers {
+        let mut take = |field: &str| settings.remove(field).filter(|v| !v.is_empty());
+        let missing = |field: &str| format!("PORTCULLIS_OAUTH_{upper}_{field} is not set");
+        let id = take("CLIENT_ID").ok_or_else(|| missing("CLIENT_ID"))?;
+        let secret = take("CLIENT_SECRET").ok_or_else(|| missing("CLIENT_SECRET"))?;
+        let name = upper.to_ascii_lowercase();
+        let callback = format!(
+            "{}/api/auth/{name}/callback",
+            public_url.trim_end_matches('/')
+        );
+        let mut config =
+            ProviderConfig::new(&name, id, secret, take("REDIRECT_URI").unwrap_or(callback));
+        if let Some(scopes) = take("SCOPES") {
+            config.scopes = scopes
+                .split([',', ' '])
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        config.app_callback_url = take("APP_CALLBACK_URL");
+        config.auto_set_cookies = match take("AUTO_SET_COOKIES").as_deref() {
+            None => config.app_callback_url.is_none(),
+            Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(format!(
+                    "PORTCULLIS_OAUTH_{upper}_AUTO_SET_COOKIES is true or false, not {other:?}"
+                )
+                .into());
+            }
+        };
+        builder = match (name.as_str(), take("ISSUER")) {
+            (_, Some(issuer)) => builder.oauth_provider(OidcProvider::new(config, issuer)?),
+            ("google", None) => builder.oauth_provider(OidcProvider::google(config)?),
+            ("github", None) => builder.oauth_provider(GitHubProvider::new(config)?),
+            ("facebook", None) => builder.oauth_provider(FacebookProvider::new(config)?),
+            (_, None) => {
+                return Err(missing("ISSUER").into());
+            }
+        };
+        tracing::info!(provider = %name, "OAuth login enabled");
+    }
+    Ok(builder)
 }
 
 fn env_or(name: &str, default: &str) -> String {
