@@ -200,6 +200,15 @@ impl<'a> Browser<'a> {
         self.get(back.location()).await
     }
 
+    /// Follows a landing through the cookie bridge and returns the user
+    /// that `https://app.test/api/me` then answers with.
+    async fn me_after(&mut self, landed: &Visit) -> Value {
+        self.get(landed.location()).await;
+        let me = self.get("https://app.test/api/me").await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+        me.body["data"].clone()
+    }
+
     fn cookie(&self, origin: &str, name: &str) -> Option<&String> {
         self.jars.get(origin)?.get(name)
     }
@@ -590,9 +599,8 @@ async fn an_id_token_without_email_is_completed_from_userinfo() {
         "{}",
         landed.location()
     );
-    browser.get(landed.location()).await;
-    let me = browser.get("https://app.test/api/me").await;
-    assert_eq!(me.body["data"]["email"], "info@example.com", "{}", me.body);
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["email"], "info@example.com");
 }
 
 #[tokio::test]
@@ -646,9 +654,8 @@ async fn accounts_link_only_through_verified_addresses() {
     let landed = browser
         .login(START, &[("email", "ada@example.com"), ("sub", "ada")])
         .await;
-    browser.get(landed.location()).await;
-    let me = browser.get("https://app.test/api/me").await;
-    assert_eq!(me.body["data"]["id"], json!(id));
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["id"], json!(id));
 
     // A deactivated account stays out.
     server
@@ -757,9 +764,8 @@ async fn github_trusts_only_the_verified_primary_address_and_facebook_its_email(
             &[("email", "gh@example.com"), ("sub", "77")],
         )
         .await;
-    browser.get(landed.location()).await;
-    let me = browser.get("https://app.test/api/me").await;
-    assert_eq!(me.body["data"]["email"], "gh@example.com", "{}", me.body);
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["email"], "gh@example.com");
 
     let mut browser = Browser::new(&server);
     let landed = browser
@@ -768,9 +774,8 @@ async fn github_trusts_only_the_verified_primary_address_and_facebook_its_email(
             &[("email", "fb@example.com"), ("sub", "1001")],
         )
         .await;
-    browser.get(landed.location()).await;
-    let me = browser.get("https://app.test/api/me").await;
-    assert_eq!(me.body["data"]["email"], "fb@example.com", "{}", me.body);
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["email"], "fb@example.com");
     let no_email = Browser::new(&server)
         .login(
             &start("facebook"),
@@ -997,11 +1002,6 @@ async fn an_application_can_bring_its_own_provider() {
             &[],
         )
         .await;
-    browser.get(landed.location()).await;
-    let me = browser.get("https://app.test/api/me").await;
-    assert_eq!(
-        me.body["data"]["email"], "employee@corp.example",
-        "{}",
-        me.body
-    );
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["email"], "employee@corp.example");
 }
