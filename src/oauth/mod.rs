@@ -49,6 +49,8 @@ mod github;
 mod oidc;
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -57,10 +59,10 @@ use oauth2::basic::{
     BasicTokenType,
 };
 use oauth2::{
-    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
-    EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
-    TokenUrl,
+    AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken,
+    StandardTokenResponse, TokenResponse, TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -472,15 +474,13 @@ impl CodeFlow {
             .client
             .exchange_code(AuthorizationCode::new(exchange.code.clone()))
             .set_pkce_verifier(PkceCodeVerifier::new(exchange.pkce_verifier.clone()))
-            .request_async(&self.http)
+            .request_async(&CappedHttp(self.http.clone()))
             .await
             .map_err(|err| match err {
                 RequestTokenError::ServerResponse(body) => {
                     OAuthError::Provider(body.error().to_string())
                 }
-                RequestTokenError::Request(oauth2::HttpClientError::Reqwest(e)) => {
-                    OAuthError::from_http(&e)
-                }
+                RequestTokenError::Request(err) => err,
                 other => OAuthError::Provider(other.to_string()),
             })?;
         Ok((
@@ -543,6 +543,36 @@ impl PlainOAuth {
     }
 }
 
+/// The HTTP client handed to the `oauth2` crate (for the token request): the
+/// provider client, with its answer read under the same cap as every other.
+struct CappedHttp(reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for CappedHttp {
+    type Error = OAuthError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, OAuthError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let request =
+                reqwest::Request::try_from(request).map_err(|e| OAuthError::from_http(&e))?;
+            let url = request.url().to_string();
+            let response = self
+                .0
+                .execute(request)
+                .await
+                .map_err(|e| OAuthError::from_http(&e))?;
+            let mut answer = http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                answer = answer.header(name, value);
+            }
+            let body = read_capped(response, &url).await?;
+            answer
+                .body(body)
+                .map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
+        })
+    }
+}
+
 /// A GET for JSON; a non-2xx answer is the provider's error.
 async fn get_json(
     http: &reqwest::Client,
@@ -555,7 +585,7 @@ async fn get_json(
     if let Some(token) = bearer {
         request = request.bearer_auth(token);
     }
-    let mut response = request
+    let response = request
         .send()
         .await
         .map_err(|e| OAuthError::from_http(&e))?;
@@ -563,6 +593,12 @@ async fn get_json(
     if !status.is_success() {
         return Err(OAuthError::Provider(format!("{url} answered {status}")));
     }
+    let body = read_capped(response, url).await?;
+    serde_json::from_slice(&body).map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
+}
+
+/// A provider answer's body, refused past [`MAX_ANSWER`] bytes.
+async fn read_capped(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, OAuthError> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
@@ -576,10 +612,10 @@ async fn get_json(
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body).map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
+    Ok(body)
 }
 
-/// The largest provider answer read (discovery, key set, user APIs): a
+/// The largest provider answer read (token, discovery, key set, user APIs): a
 /// broken or hostile provider cannot make us buffer without end.
 const MAX_ANSWER: usize = 1024 * 1024;
 

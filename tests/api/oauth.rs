@@ -703,6 +703,14 @@ async fn provider_refusals_and_outages_come_back_as_redirects() {
         .login(START, &[("scenario", "token_error")])
         .await;
     assert_eq!(refused.error().as_deref(), Some("provider_error"));
+    let flooded = Browser::new(&server)
+        .login(START, &[("scenario", "huge_answer")])
+        .await;
+    assert_eq!(
+        flooded.error().as_deref(),
+        Some("provider_error"),
+        "a token answer over 1 MiB is refused, not buffered"
+    );
 
     let mut browser = Browser::new(&server);
     for name in ["down", "closed"] {

@@ -77,6 +77,7 @@ server.service.on('beforeResponse', (response, req) => {
     response.body = { error: 'invalid_grant', error_description: 'the code is not valid' };
   }
   if (who?.scenario === 'no_id_token') delete response.body.id_token;
+  if (who?.scenario === 'huge_answer') response.body.padding = 'x'.repeat(2 * 1024 * 1024);
   if (who?.scenario === 'bad_signature') {
     // Another person's claims under this token's signature.
     const [header, payload, signature] = response.body.id_token.split('.');
