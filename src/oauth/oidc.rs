@@ -1,5 +1,6 @@
 //! Any OpenID Connect provider, by its issuer URL.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 use url::Url;
 
 use super::{
@@ -43,14 +44,18 @@ const LEEWAY: i64 = 60;
 /// forged tokens cannot make us hammer the provider.
 const JWKS_REFETCH: Duration = Duration::from_secs(60);
 
-/// How long a fetched key set is trusted: keys the provider withdrew stop
-/// working within a day.
-const JWKS_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+/// How long a fetched key set or discovery document is used: keys the
+/// provider withdrew stop working, and moved endpoints are found, within a day.
+const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// After a failed fetch, how long logins that need the document fail at
+/// once rather than each waiting on the provider in turn.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// An OpenID Connect provider: endpoints from its discovery document
-/// (fetched on first use, and again after a failure), ID tokens checked
-/// against its key set (cached; fetched again when a token names a key
-/// not in the cache).
+/// (fetched on first use, then daily), ID tokens checked against its key set
+/// (cached; fetched again when a token names a key not in the cache). After
+/// a failed fetch, logins fail fast for ten seconds instead of queueing.
 ///
 /// The profile comes from the ID token's claims (`sub`, `email`,
 /// `email_verified`, `name`, `picture`), completed from the userinfo
@@ -62,8 +67,65 @@ pub struct OidcProvider {
     accepted_issuers: Vec<String>,
     scopes: Vec<String>,
     http: reqwest::Client,
-    discovered: OnceCell<Arc<Discovered>>,
-    jwks: Mutex<Option<(JwkSet, Instant)>>,
+    discovered: Fetched<Discovered>,
+    jwks: Fetched<JwkSet>,
+}
+
+/// A document fetched from the provider (discovery, key set): one fetch at
+/// a time, the result reused while it is usable, and after a failure no new
+/// fetch for [`RETRY_AFTER`].
+struct Fetched<T>(Mutex<FetchState<T>>);
+
+struct FetchState<T> {
+    /// The last document fetched, and when.
+    last: Option<(Arc<T>, Instant)>,
+    /// When the last fetch failed.
+    failed: Option<Instant>,
+}
+
+impl<T> Fetched<T> {
+    fn new() -> Self {
+        Self(Mutex::new(FetchState {
+            last: None,
+            failed: None,
+        }))
+    }
+
+    /// The cached document if `usable(document, age)`, else a new one.
+    async fn get<F>(
+        &self,
+        usable: impl Fn(&T, Duration) -> bool,
+        fetch: F,
+    ) -> Result<Arc<T>, OAuthError>
+    where
+        F: Future<Output = Result<T, OAuthError>>,
+    {
+        // Held across the fetch: of concurrent logins, one fetches and the
+        // others use what it fetched.
+        let mut state = self.0.lock().await;
+        if let Some((document, at)) = &state.last
+            && usable(document, at.elapsed())
+        {
+            return Ok(Arc::clone(document));
+        }
+        if state.failed.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+            return Err(OAuthError::Unreachable(
+                "the provider failed moments ago; not asked again yet".into(),
+            ));
+        }
+        match fetch.await {
+            Ok(document) => {
+                let document = Arc::new(document);
+                state.last = Some((Arc::clone(&document), Instant::now()));
+                state.failed = None;
+                Ok(document)
+            }
+            Err(err) => {
+                state.failed = Some(Instant::now());
+                Err(err)
+            }
+        }
+    }
 }
 
 /// What discovery tells us.
@@ -102,8 +164,8 @@ impl OidcProvider {
             accepted_issuers: vec![issuer.clone()],
             issuer,
             scopes,
-            discovered: OnceCell::new(),
-            jwks: Mutex::new(None),
+            discovered: Fetched::new(),
+            jwks: Fetched::new(),
         })
     }
 
@@ -126,78 +188,73 @@ impl OidcProvider {
 
     async fn discovered(&self) -> Result<Arc<Discovered>, OAuthError> {
         self.discovered
-            .get_or_try_init(|| async {
-                let url = format!(
-                    "{}/.well-known/openid-configuration",
-                    self.issuer.trim_end_matches('/')
-                );
-                let doc: DiscoveryDocument =
-                    serde_json::from_value(get_json(&self.http, &url, None).await?)
-                        .map_err(|e| OAuthError::Provider(format!("discovery document: {e}")))?;
-                // OpenID Connect Discovery §4.3: the document speaks for this issuer exactly.
-                if doc.issuer != self.issuer {
-                    return Err(OAuthError::Provider(format!(
-                        "discovery names issuer {:?}, not {:?}",
-                        doc.issuer, self.issuer
-                    )));
-                }
-                let insecure = [Some(&doc.jwks_uri), doc.userinfo_endpoint.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .find(|url| !super::is_secure_url(url));
-                if let Some(url) = insecure {
-                    return Err(OAuthError::Provider(format!(
-                        "discovery names an insecure endpoint: {url}"
-                    )));
-                }
-                let flow = CodeFlow::new(
-                    &self.config,
-                    &doc.authorization_endpoint,
-                    &doc.token_endpoint,
-                    AuthType::BasicAuth,
-                )
-                .map_err(|e| OAuthError::Provider(e.to_string()))?;
-                let algorithms = if doc.id_token_signing_alg_values_supported.is_empty() {
-                    vec![Algorithm::RS256]
-                } else {
-                    doc.id_token_signing_alg_values_supported
-                        .iter()
-                        .filter_map(|a| a.parse::<Algorithm>().ok())
-                        .filter(|a| SIGNING_ALGORITHMS.contains(a))
-                        .collect()
-                };
-                Ok(Arc::new(Discovered {
-                    flow,
-                    jwks_uri: doc.jwks_uri,
-                    userinfo_endpoint: doc.userinfo_endpoint,
-                    algorithms,
-                }))
-            })
+            .get(|_, age| age < MAX_AGE, self.discover())
             .await
-            .cloned()
     }
 
-    /// The key that signed a token: from the cache, or from a fresh key set
-    /// when the cache does not have it (and was not just fetched).
-    async fn key(&self, discovered: &Discovered, kid: Option<&str>) -> Result<Jwk, OAuthError> {
-        let unknown = || OAuthError::InvalidIdToken("unknown signing key".into());
-        // Held across the fetch: of concurrent logins, one fetches and the
-        // others use what it fetched.
-        let mut cache = self.jwks.lock().await;
-        if let Some((set, at)) = cache.as_ref().filter(|(_, at)| at.elapsed() < JWKS_MAX_AGE) {
-            if let Some(key) = pick(set, kid) {
-                return Ok(key);
-            }
-            if at.elapsed() < JWKS_REFETCH {
-                return Err(unknown());
-            }
+    /// Fetches and checks the discovery document.
+    async fn discover(&self) -> Result<Discovered, OAuthError> {
+        let url = format!(
+            "{}/.well-known/openid-configuration",
+            self.issuer.trim_end_matches('/')
+        );
+        let doc: DiscoveryDocument =
+            serde_json::from_value(get_json(&self.http, &url, None).await?)
+                .map_err(|e| OAuthError::Provider(format!("discovery document: {e}")))?;
+        // OpenID Connect Discovery §4.3: the document speaks for this issuer exactly.
+        if doc.issuer != self.issuer {
+            return Err(OAuthError::Provider(format!(
+                "discovery names issuer {:?}, not {:?}",
+                doc.issuer, self.issuer
+            )));
         }
-        let set: JwkSet =
-            serde_json::from_value(get_json(&self.http, &discovered.jwks_uri, None).await?)
-                .map_err(|e| OAuthError::Provider(format!("key set: {e}")))?;
-        let key = pick(&set, kid);
-        *cache = Some((set, Instant::now()));
-        key.ok_or_else(unknown)
+        let insecure = [Some(&doc.jwks_uri), doc.userinfo_endpoint.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|url| !super::is_secure_url(url));
+        if let Some(url) = insecure {
+            return Err(OAuthError::Provider(format!(
+                "discovery names an insecure endpoint: {url}"
+            )));
+        }
+        let flow = CodeFlow::new(
+            &self.config,
+            &doc.authorization_endpoint,
+            &doc.token_endpoint,
+            AuthType::BasicAuth,
+        )
+        .map_err(|e| OAuthError::Provider(e.to_string()))?;
+        let algorithms = if doc.id_token_signing_alg_values_supported.is_empty() {
+            vec![Algorithm::RS256]
+        } else {
+            doc.id_token_signing_alg_values_supported
+                .iter()
+                .filter_map(|a| a.parse::<Algorithm>().ok())
+                .filter(|a| SIGNING_ALGORITHMS.contains(a))
+                .collect()
+        };
+        Ok(Discovered {
+            flow,
+            jwks_uri: doc.jwks_uri,
+            userinfo_endpoint: doc.userinfo_endpoint,
+            algorithms,
+        })
+    }
+
+    /// The key that signed a token: from the cached key set, or from a new
+    /// one when the cache does not have it (and was not just fetched).
+    async fn key(&self, discovered: &Discovered, kid: Option<&str>) -> Result<Jwk, OAuthError> {
+        let fetch = async {
+            serde_json::from_value::<JwkSet>(
+                get_json(&self.http, &discovered.jwks_uri, None).await?,
+            )
+            .map_err(|e| OAuthError::Provider(format!("key set: {e}")))
+        };
+        let usable = |set: &JwkSet, age: Duration| {
+            age < MAX_AGE && (age < JWKS_REFETCH || pick(set, kid).is_some())
+        };
+        let set = self.jwks.get(usable, fetch).await?;
+        pick(&set, kid).ok_or_else(|| OAuthError::InvalidIdToken("unknown signing key".into()))
     }
 
     /// Checks an ID token (OpenID Connect Core §3.1.3.7) and returns its claims.
@@ -335,6 +392,8 @@ impl OAuthProvider for OidcProvider {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use jsonwebtoken::{EncodingKey, Header};
     use serde_json::json;
 
@@ -383,6 +442,36 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, OAuthError::InvalidIdToken(_)), "{err}");
         }
+    }
+
+    #[tokio::test]
+    async fn after_a_failed_fetch_logins_fail_fast_instead_of_asking_again() {
+        // A provider that accepts connections and closes them unanswered.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&connections);
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            }
+        });
+        let (_, mut discovered) = unreachable_provider();
+        discovered.jwks_uri = format!("{base}/jwks");
+        let config = ProviderConfig::new("t", "client", "secret", "http://127.0.0.1:9/cb");
+        let provider = OidcProvider::new(config, base).unwrap();
+
+        assert!(provider.discovered().await.is_err());
+        assert!(provider.key(&discovered, Some("k")).await.is_err());
+        assert_eq!(connections.load(Ordering::SeqCst), 2, "one try each");
+        for _ in 0..3 {
+            let err = provider.discovered().await.err().unwrap();
+            assert!(matches!(err, OAuthError::Unreachable(_)), "{err}");
+            let err = provider.key(&discovered, Some("k")).await.unwrap_err();
+            assert!(matches!(err, OAuthError::Unreachable(_)), "{err}");
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 2, "no new tries yet");
     }
 
     #[test]
