@@ -345,15 +345,6 @@ pub enum OAuthError {
 }
 
 impl OAuthError {
-    /// The code sent back to the app in `?error=`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::Provider(_) => "provider_error",
-            Self::Unreachable(_) => "provider_unavailable",
-            Self::InvalidIdToken(_) => "invalid_id_token",
-        }
-    }
-
     fn from_http(err: &reqwest::Error) -> Self {
         if err.is_timeout() || err.is_connect() || err.is_request() {
             Self::Unreachable(err.to_string())

@@ -277,7 +277,9 @@ impl Auth {
 
     /// The time step of a code for a sealed secret, or [`AuthError::InvalidOtp`].
     async fn code_step(&self, user: &User, sealed: &str, code: &str) -> Result<i64, AuthError> {
-        let secret = self.0.secrets.open(sealed, &user.id)?;
+        let secret = self.0.secrets.open(sealed, &user.id).inspect_err(|_| {
+            tracing::error!(user = %user.id, "the stored TOTP secret does not open: a missing key or damaged data");
+        })?;
         let totp = mfa::totp(secret, &self.0.config.mfa.issuer, &user.email)?;
         mfa::matching_step(&totp, code, self.now().unix_timestamp()).ok_or(AuthError::InvalidOtp)
     }

@@ -18,6 +18,7 @@ use crate::oauth::{AuthorizationRequest, CodeExchange, OAuthError, OAuthProvider
 use crate::store::{Decision, NewUser, StoreError, User, UserChanges, Window};
 use crate::token::opaque;
 
+use super::account::{valid_email, valid_name};
 use super::{Auth, Client, LoginOutcome};
 
 /// The associated data of sealed flows: a sealed TOTP secret cannot pass as one.
@@ -136,6 +137,8 @@ pub enum OAuthFailure {
     SignupClosed,
     /// The TOTP code given with the login is wrong.
     InvalidOtp,
+    /// Too many wrong codes for the account: it is cooling down.
+    TooManyAttempts,
 }
 
 impl OAuthFailure {
@@ -153,6 +156,7 @@ impl OAuthFailure {
             Self::AccountDisabled => "account_disabled",
             Self::SignupClosed => "signup_closed",
             Self::InvalidOtp => "invalid_otp",
+            Self::TooManyAttempts => "too_many_attempts",
         }
     }
 }
@@ -166,6 +170,9 @@ impl From<&OAuthError> for OAuthFailure {
         }
     }
 }
+
+/// The longest `otp` a login may carry (TOTP codes have 6 to 8 digits).
+const MAX_OTP_LENGTH: usize = 10;
 
 /// What the sealed cookie holds.
 #[derive(Serialize, Deserialize)]
@@ -250,6 +257,15 @@ impl Auth {
         let redirect = self.check_redirect(Some(provider), &request.redirect)?;
         if let Some(prefix) = &request.bridge_prefix {
             check_prefix(prefix)?;
+        }
+        // It rides in the flow cookie: a long one would push that past what
+        // browsers keep, and no TOTP code is longer.
+        if request
+            .otp
+            .as_ref()
+            .is_some_and(|otp| otp.len() > MAX_OTP_LENGTH)
+        {
+            return Err(AuthError::invalid("otp", "otp is not a TOTP code"));
         }
         let flow = Flow {
             state: opaque::generate(),
@@ -385,6 +401,9 @@ impl Auth {
             (Some(_), Some(code)) => match self.check_totp(&user, code).await {
                 Ok(()) => &[AuthMethod::Federated, AuthMethod::Otp],
                 Err(AuthError::InvalidOtp) => return Ok(Err(OAuthFailure::InvalidOtp)),
+                Err(AuthError::RateLimited { .. }) => {
+                    return Ok(Err(OAuthFailure::TooManyAttempts));
+                }
                 Err(err) => return Err(err),
             },
         };
@@ -415,9 +434,19 @@ impl Auth {
         {
             return Ok(usable(user));
         }
-        let Some(email) = profile.email.as_deref() else {
+        // The provider's word is checked like anyone's: a malformed
+        // address counts as none, and an overlong or blank name is dropped.
+        let Some(email) = profile
+            .email
+            .as_deref()
+            .and_then(|email| valid_email(email).ok())
+        else {
             return Ok(Err(OAuthFailure::EmailMissing));
         };
+        let name = profile
+            .name
+            .as_deref()
+            .and_then(|name| valid_name(name).ok().flatten());
         if !profile.email_verified {
             return Ok(Err(OAuthFailure::EmailNotVerified));
         }
@@ -434,7 +463,7 @@ impl Auth {
                 None => {
                     let mut account =
                         NewUser::new(email, &self.0.config.default_role, None, self.now());
-                    account.name = profile.name.clone();
+                    account.name = name.clone();
                     account.email_verified = true;
                     match users.create_user(account).await {
                         Ok(user) => break user,
@@ -465,9 +494,9 @@ impl Auth {
             }
             Err(err) => return Err(err.into()),
         }
-        if user.name.is_none() && profile.name.is_some() {
+        if user.name.is_none() && name.is_some() {
             let changes = UserChanges {
-                name: Some(profile.name.clone()),
+                name: Some(name),
                 ..UserChanges::default()
             };
             return Ok(Ok(users.update_user(&user.id, changes).await?));

@@ -35,20 +35,17 @@ pub(crate) fn clear(config: &CookieConfig, name: &str) -> HeaderValue {
     build(config, name, "", time::Duration::ZERO)
 }
 
-/// A `Set-Cookie` value for an OAuth flow: `SameSite=Lax` whatever the
-/// configuration says, since the browser must send it back on the
-/// provider's cross-site redirect to the callback.
-pub(crate) fn flow(
-    config: &CookieConfig,
-    name: &str,
-    value: &str,
-    max_age: Duration,
-) -> HeaderValue {
-    let lax = CookieConfig {
+/// The attributes of an OAuth flow cookie, whatever the configuration
+/// says: `SameSite=Lax`, since the browser must send it back on the
+/// provider's cross-site redirect to the callback; and host-only on `/`,
+/// so that no sibling host under a configured `Domain` receives or plants it.
+pub(crate) fn flow_attributes(config: &CookieConfig) -> CookieConfig {
+    CookieConfig {
         same_site: cookie::SameSite::Lax,
+        domain: None,
+        path: "/".into(),
         ..config.clone()
-    };
-    set(&lax, name, value, max_age)
+    }
 }
 
 fn build(config: &CookieConfig, name: &str, value: &str, max_age: time::Duration) -> HeaderValue {

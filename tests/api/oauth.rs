@@ -909,6 +909,68 @@ async fn starts_are_throttled_per_ip_but_finished_logins_take_their_charge_back(
     assert_eq!(limited.body["code"], "RATE_LIMITED");
 }
 
+#[tokio::test]
+async fn the_flow_cookie_stays_on_its_host_whatever_the_cookie_domain() {
+    let provider = provider().await;
+    let mut settings = config();
+    settings.cookies.secure = true;
+    settings.cookies.domain = Some("api.test".into());
+    settings.cookies.path = "/api".into();
+    let server = server_with(&provider, settings).await;
+    let mut browser = Browser::new(&server);
+
+    let started = browser.get(START).await;
+    let flow = &started.set_cookies[0];
+    assert!(flow.starts_with("__Host-portcullis_oauth_oidc="), "{flow}");
+    assert!(
+        flow.contains("Secure") && flow.contains("Path=/;") && !flow.contains("Domain"),
+        "no sibling host receives or plants it: {flow}"
+    );
+    let back = browser.get(started.location()).await;
+    let landed = browser.get(back.location()).await;
+    assert!(
+        landed.location().contains("/auth/set-cookies?"),
+        "{}",
+        landed.location()
+    );
+    let cleared = landed
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-portcullis_oauth_oidc="))
+        .expect("the flow cookie is cleared");
+    assert!(
+        cleared.contains("Max-Age=0") && !cleared.contains("Domain"),
+        "{cleared}"
+    );
+}
+
+#[tokio::test]
+async fn provider_profiles_are_checked_like_anyone_elses() {
+    let provider = provider().await;
+    let server = server_with(&provider, config()).await;
+
+    let malformed = Browser::new(&server)
+        .login(START, &[("email", "not an address"), ("sub", "odd")])
+        .await;
+    assert_eq!(malformed.error().as_deref(), Some("email_missing"));
+
+    let long_name = "N".repeat(1000);
+    let mut browser = Browser::new(&server);
+    let landed = browser
+        .login(
+            START,
+            &[
+                ("email", "named@example.com"),
+                ("sub", "named"),
+                ("name", &long_name),
+            ],
+        )
+        .await;
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["email"], "named@example.com");
+    assert_eq!(me["name"], Value::Null, "an overlong name is dropped");
+}
+
 const DIRECTUS_START: &str =
     "http://api.test/directus/auth/login/oidc?redirect=https%3A%2F%2Fapp.test%2Fadmin%3Ftab%3D1";
 
@@ -944,13 +1006,44 @@ async fn directus_logins_take_the_code_up_front_and_answer_in_directus_terms() {
         .expect("session cookie");
     assert_eq!(amr(session), json!(["fed", "otp"]));
 
-    let bad = Browser::new(&server)
-        .get("http://api.test/directus/auth/login/oidc?redirect=https%3A%2F%2Fevil.test")
+    for bad in [
+        "http://api.test/directus/auth/login/oidc?redirect=https%3A%2F%2Fevil.test".to_owned(),
+        format!("{DIRECTUS_START}&otp={}", "1".repeat(5000)),
+    ] {
+        let refused = Browser::new(&server).get(&bad).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refused.body["errors"][0]["extensions"]["code"],
+            "INVALID_PAYLOAD"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_codes_up_front_lock_the_account_like_any_other_guess() {
+    let provider = provider().await;
+    let mut settings = config();
+    settings.account_throttle.limit = 2;
+    let server = server_with(&provider, settings).await;
+    mfa_user(&server, "guessed@example.com").await;
+    let who = [("email", "guessed@example.com"), ("sub", "guessed")];
+
+    for _ in 0..2 {
+        let wrong = Browser::new(&server)
+            .login(&format!("{DIRECTUS_START}&otp=000000"), &who)
+            .await;
+        assert_eq!(
+            wrong.location(),
+            "https://app.test/admin?reason=INVALID_OTP"
+        );
+    }
+    let locked = Browser::new(&server)
+        .login(&format!("{DIRECTUS_START}&otp=000000"), &who)
         .await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        bad.body["errors"][0]["extensions"]["code"],
-        "INVALID_PAYLOAD"
+        locked.location(),
+        "https://app.test/admin?reason=REQUESTS_EXCEEDED",
+        "a redirect back, not an error page on the API's origin"
     );
 }
 

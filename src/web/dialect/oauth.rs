@@ -69,8 +69,8 @@ pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<By
             let config = call.auth.config();
             response.headers_mut().append(
                 SET_COOKIE,
-                cookies::flow(
-                    &config.cookies,
+                cookies::set(
+                    &cookies::flow_attributes(&config.cookies),
                     &flow_cookie(config, provider),
                     &flow,
                     config.oauth.flow_ttl,
@@ -97,9 +97,10 @@ pub(super) async fn callback(call: &Call<'_>, flavor: Flavor) -> Response<Bytes>
         Err(err) if flavor == Flavor::Directus => directus::error(&err),
         Err(err) => native::error(&err),
     };
-    response
-        .headers_mut()
-        .append(SET_COOKIE, cookies::clear(&config.cookies, &name));
+    response.headers_mut().append(
+        SET_COOKIE,
+        cookies::clear(&cookies::flow_attributes(&config.cookies), &name),
+    );
     response
 }
 
@@ -126,12 +127,11 @@ async fn land(
 
 /// The flow cookie of logins with `provider` (one per provider, so that
 /// logins with two providers at once do not clash): `__Host-`-prefixed
-/// where its attributes allow (`Secure`, no `Domain`, `Path=/`), so that no
+/// whenever it is `Secure` (it is always host-only on `/`), so that no
 /// other host can set it.
 fn flow_cookie(config: &AuthConfig, provider: &str) -> String {
-    let cookies = &config.cookies;
     let name = format!("{}_{provider}", config.oauth.flow_cookie);
-    if cookies.secure && cookies.domain.is_none() && cookies.path == "/" {
+    if config.cookies.secure {
         format!("__Host-{name}")
     } else {
         name
@@ -238,6 +238,7 @@ fn failed(mut redirect: Url, failure: OAuthFailure, flavor: Flavor) -> Url {
         }
         (Flavor::Directus, OAuthFailure::InvalidState) => "INVALID_TOKEN",
         (Flavor::Directus, OAuthFailure::InvalidOtp) => "INVALID_OTP",
+        (Flavor::Directus, OAuthFailure::TooManyAttempts) => "REQUESTS_EXCEEDED",
         (Flavor::Directus, _) => "INVALID_CREDENTIALS",
     };
     redirect.set_query(None);
