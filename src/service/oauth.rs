@@ -43,6 +43,10 @@ pub struct OAuthRequest {
     /// then signs in in one step, and a wrong code is
     /// [`OAuthFailure::InvalidOtp`].
     pub otp: Option<String>,
+    /// The login has no second step (Directus): a user with MFA who gave no
+    /// `otp` fails with [`OAuthFailure::InvalidOtp`] instead of getting an
+    /// MFA challenge.
+    pub one_step: bool,
 }
 
 impl OAuthRequest {
@@ -53,6 +57,7 @@ impl OAuthRequest {
             bridge_prefix: None,
             context: None,
             otp: None,
+            one_step: false,
         }
     }
 }
@@ -184,6 +189,8 @@ struct Flow {
     context: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     otp: Option<String>,
+    #[serde(default)]
+    one_step: bool,
     verifier: String,
     nonce: String,
     expires: i64,
@@ -274,6 +281,7 @@ impl Auth {
             bridge_prefix: request.bridge_prefix,
             context: request.context,
             otp: request.otp,
+            one_step: request.one_step,
             verifier: opaque::generate(),
             nonce: opaque::generate(),
             expires: (self.now() + self.0.config.oauth.flow_ttl).unix_timestamp(),
@@ -392,6 +400,7 @@ impl Auth {
         };
         let methods: &[AuthMethod] = match (&user.totp_secret, &flow.otp) {
             (None, _) => &[AuthMethod::Federated],
+            (Some(_), None) if flow.one_step => return Ok(Err(OAuthFailure::InvalidOtp)),
             (Some(_), None) => {
                 let mfa_token = self
                     .federated_mfa_challenge(&user, flow.context.clone())

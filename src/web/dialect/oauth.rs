@@ -57,7 +57,10 @@ pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<By
     match flavor {
         Flavor::Native => request.bridge_prefix = query(call, "cookieBridgePrefix"),
         // As Directus: a user with MFA gives the code when the login starts.
-        Flavor::Directus => request.otp = query(call, "otp"),
+        Flavor::Directus => {
+            request.otp = query(call, "otp");
+            request.one_step = true;
+        }
     }
     match call
         .auth
@@ -218,8 +221,7 @@ fn directus_landing(call: &Call<'_>, landing: OAuthLanding) -> Response<Bytes> {
             }
             response
         }
-        // Directus has no second step after a provider: a user with MFA
-        // starts the login with `?otp=`.
+        // A Directus login is one step (`one_step`): no MFA challenge comes.
         Ok(LoginOutcome::MfaRequired { .. }) => {
             found(failed(landing.redirect, OAuthFailure::InvalidOtp, Flavor::Directus).as_str())
         }
