@@ -410,13 +410,13 @@ struct CodeFlow {
 }
 
 impl CodeFlow {
+    /// The flow at these endpoints, over the provider's HTTP client.
     fn new(
         config: &ProviderConfig,
-        auth_url: &str,
-        token_url: &str,
+        [auth_url, token_url]: [&str; 2],
         auth_type: AuthType,
+        http: reqwest::Client,
     ) -> Result<Self, ConfigError> {
-        config.validate()?;
         secure_endpoint(config, "authorization endpoint", auth_url)?;
         secure_endpoint(config, "token endpoint", token_url)?;
         let bad = |what: &str| ConfigError(format!("oauth provider {:?}: {what}", config.name));
@@ -431,10 +431,7 @@ impl CodeFlow {
                 RedirectUrl::new(config.redirect_uri.clone())
                     .map_err(|_| bad("bad redirect_uri"))?,
             );
-        Ok(Self {
-            client,
-            http: http_client(config.timeout)?,
-        })
+        Ok(Self { client, http })
     }
 
     fn authorization_url(
@@ -513,7 +510,13 @@ impl PlainOAuth {
         if config.label == config.name {
             config.label = label.into();
         }
-        let flow = CodeFlow::new(&config, authorize_url, token_url, AuthType::RequestBody)?;
+        config.validate()?;
+        let flow = CodeFlow::new(
+            &config,
+            [authorize_url, token_url],
+            AuthType::RequestBody,
+            http_client(config.timeout)?,
+        )?;
         secure_endpoint(&config, "user API URL", api_url)?;
         Ok(Self {
             scopes: config.scopes_or(default_scopes),

@@ -219,9 +219,9 @@ impl OidcProvider {
         }
         let flow = CodeFlow::new(
             &self.config,
-            &doc.authorization_endpoint,
-            &doc.token_endpoint,
+            [&doc.authorization_endpoint, &doc.token_endpoint],
             AuthType::BasicAuth,
+            self.http.clone(),
         )
         .map_err(|e| OAuthError::Provider(e.to_string()))?;
         let algorithms = if doc.id_token_signing_alg_values_supported.is_empty() {
@@ -405,9 +405,9 @@ mod tests {
         let provider = OidcProvider::new(config.clone(), "http://127.0.0.1:9").unwrap();
         let flow = CodeFlow::new(
             &config,
-            "http://127.0.0.1:9/authorize",
-            "http://127.0.0.1:9/token",
+            ["http://127.0.0.1:9/authorize", "http://127.0.0.1:9/token"],
             AuthType::BasicAuth,
+            provider.http.clone(),
         )
         .unwrap();
         let discovered = Discovered {
