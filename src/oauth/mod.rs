@@ -85,6 +85,9 @@ pub struct ProviderConfig {
     /// How login pages show it (Directus's `GET /auth`); default: the name,
     /// which the presets replace with "Google", "GitHub" or "Facebook".
     pub label: String,
+    /// The icon login pages show (Directus's `GET /auth` lists it when set,
+    /// as Directus does with `AUTH_<PROVIDER>_ICON`).
+    pub icon: Option<String>,
     /// The OAuth client id.
     pub client_id: String,
     /// The OAuth client secret.
@@ -123,6 +126,7 @@ impl ProviderConfig {
         let name = name.into();
         Self {
             label: name.clone(),
+            icon: None,
             name,
             client_id: client_id.into(),
             client_secret: client_secret.into(),

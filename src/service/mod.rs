@@ -31,6 +31,7 @@ use crate::password::PasswordHasher;
 use crate::store::{MemoryRateLimiter, RateLimiter, TokenStore, User, UserStore};
 use crate::token::jwt::AccessTokens;
 
+pub(crate) use account::valid_email;
 pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
 pub use login::Credentials;

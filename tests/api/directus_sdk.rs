@@ -23,6 +23,7 @@ async fn the_directus_sdk_works_unchanged() {
         "http://127.0.0.1:9/directus/auth/login/keycloak/callback",
     );
     keycloak.label = "Keycloak".into();
+    keycloak.icon = Some("key".into());
     let keycloak = OidcProvider::new(keycloak, "http://127.0.0.1:9/realms/main").expect("oidc");
     let server = Server::start_custom(config, Backing::Memory, Mail::Outbox, |b| {
         b.oauth_provider(keycloak)

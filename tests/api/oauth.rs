@@ -842,7 +842,7 @@ async fn the_directus_dialect_signs_in_with_its_session_cookie() {
         .await;
     assert_eq!(
         listed.body["data"],
-        json!([{ "name": "oidc", "driver": "openid", "label": "oidc", "icon": "oidc" }])
+        json!([{ "name": "oidc", "driver": "openid", "label": "oidc" }])
     );
     let names = server
         .request(reqwest::Method::GET, "/directus/auth/oauth")

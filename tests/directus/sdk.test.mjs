@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   authentication, createDirectus, disableTwoFactor, enableTwoFactor, generateTwoFactorSecret,
-  isDirectusError, passwordRequest, passwordReset, readMe, readProviders, rest, updateMe,
+  isDirectusError, passwordRequest, passwordReset, readMe, readProviders, rest, staticToken, updateMe,
 } from '@directus/sdk';
 
 const URL = process.env.PORTCULLIS_DIRECTUS_URL;
@@ -77,7 +77,7 @@ test('json mode: login, readMe, auto-refresh, refresh, logout', async () => {
   const refreshed = await client.refresh();
   assert.ok(refreshed.refresh_token && refreshed.refresh_token !== login.refresh_token, 'rotated');
   await client.logout();
-  await rejects(client.request(readMe()), 403, 'FORBIDDEN');
+  await rejects(client.request(readMe()), 401, 'INVALID_CREDENTIALS');
   const stale = createDirectus(URL).with(authentication('json')).with(rest());
   await stale.setToken(null);
   await rejects(
@@ -85,7 +85,7 @@ test('json mode: login, readMe, auto-refresh, refresh, logout', async () => {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ refresh_token: refreshed.refresh_token, mode: 'json' }),
     }).then(async (r) => { const body = await r.json(); if (!r.ok) throw Object.assign(body, { response: r }); }),
-    403, 'INVALID_TOKEN',
+    401, 'INVALID_CREDENTIALS',
   );
 });
 
@@ -123,7 +123,7 @@ test('session mode authenticates by the session cookie alone', async () => {
   assert.equal((await client.request(readMe())).email, user('session'));
   await client.logout();
   assert.ok(!fetch.jar.has('directus_session_token'));
-  await rejects(client.request(readMe()), 403, 'FORBIDDEN');
+  await rejects(client.request(readMe()), 401, 'INVALID_CREDENTIALS');
 });
 
 test('cookie-setting requests from a foreign origin are refused', async () => {
@@ -141,6 +141,16 @@ test('errors are Directus errors with Directus codes', async () => {
   await rejects(client.login({ email: user('json'), password: 'wrong password' }), 401, 'INVALID_CREDENTIALS');
   await rejects(client.login({ email: 'nobody@example.com', password: 'wrong password' }), 401, 'INVALID_CREDENTIALS');
   await rejects(client.request(passwordRequest(user('json'), 'https://evil.test/reset')), 400, 'INVALID_PAYLOAD');
+  // Shapes as a Directus 11 server answers them (compared with one).
+  const notAnEmail = await rejects(client.login({ email: 'abc', password: 'x' }), 400, 'INVALID_PAYLOAD');
+  assert.equal(notAnEmail.errors[0].extensions.reason, '"email" must be a valid email');
+  await rejects(client.request(readMe()), 401, 'INVALID_CREDENTIALS');
+  const opaque = createDirectus(URL).with(staticToken('not-a-jwt')).with(rest());
+  await rejects(opaque.request(readMe()), 401, 'INVALID_CREDENTIALS');
+  const login = await client.login({ email: user('json'), password: PASSWORD });
+  const [head, body] = login.access_token.split('.');
+  const forged = createDirectus(URL).with(staticToken(`${head}.${body}.AAAA`)).with(rest());
+  await rejects(forged.request(readMe()), 403, 'INVALID_TOKEN');
   const both = await fetch(`${URL}/users/me?access_token=x`, { headers: { authorization: 'Bearer y' } });
   assert.equal(both.status, 400, 'more than one way of sending a token');
 });
@@ -148,7 +158,7 @@ test('errors are Directus errors with Directus codes', async () => {
 test('readProviders, updateMe and ?access_token=', async () => {
   const client = createDirectus(URL).with(authentication('json')).with(rest());
   assert.deepEqual(await client.request(readProviders()), [
-    { name: 'keycloak', driver: 'openid', label: 'Keycloak', icon: 'keycloak' },
+    { name: 'keycloak', driver: 'openid', label: 'Keycloak', icon: 'key' },
   ]);
   const login = await client.login({ email: user('profile'), password: PASSWORD });
   const updated = await client.request(updateMe({ first_name: 'Ada', last_name: 'Lovelace' }));
@@ -189,6 +199,8 @@ test('two-factor: generate, enable, login with otp, disable', async () => {
   // Codes for the server's clock, which the test holds still: the steps
   // before, at and after it are all accepted, once each and in order.
   const now = SERVER_TIME;
+  const notEnabled = await rejects(client.request(disableTwoFactor('000000')), 400, 'INVALID_PAYLOAD');
+  assert.match(notEnabled.errors[0].extensions.reason, /doesn't have TFA enabled/);
   await rejects(client.request(enableTwoFactor(secret, '000000')), 400, 'INVALID_PAYLOAD');
   await client.request(enableTwoFactor(secret, totp(secret, now - 30)));
   await rejects(client.login({ email: user('tfa'), password: PASSWORD }), 401, 'INVALID_OTP');

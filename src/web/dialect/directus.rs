@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use super::{Call, Route, oauth};
 use crate::error::AuthError;
 use crate::identity::Identity;
-use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileUpdate, Session};
+use crate::service::{Credentials, LoginOutcome, MfaProof, ProfileUpdate, Session, valid_email};
 use crate::store::User;
 use crate::web::body::JsonBody;
 use crate::web::cookies;
@@ -172,12 +172,15 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
                 .oauth_providers()
                 .map(|p| {
                     let config = p.config();
-                    json!({
+                    let mut entry = json!({
                         "name": config.name,
                         "driver": p.driver(),
                         "label": config.label,
-                        "icon": config.name,
-                    })
+                    });
+                    if let Some(icon) = &config.icon {
+                        entry["icon"] = json!(icon);
+                    }
+                    entry
                 })
                 .collect();
             Ok(respond(
@@ -218,6 +221,12 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::TfaDisable => {
             let me = identity(call)?;
             let otp = JsonBody::parse(call.body)?.required_str("otp")?;
+            if auth.me(&me).await?.totp_secret.is_none() {
+                return Err(AuthError::invalid(
+                    "otp",
+                    format!("User \"{}\" doesn't have TFA enabled", me.user_id),
+                ));
+            }
             auth.disable_mfa(&me, MfaProof::Code(otp), call.client)
                 .await?;
             Ok(no_content())
@@ -232,8 +241,11 @@ async fn login(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
         // It sets cookies: refuse foreign origins (login CSRF).
         call.check_origin()?;
     }
-    let mut credentials =
-        Credentials::new(body.required_str("email")?, body.required_str("password")?);
+    let email = body.required_str("email")?;
+    // Directus checks the shape first: 400, not a login failure.
+    valid_email(&email)
+        .map_err(|_| AuthError::invalid("email", "\"email\" must be a valid email"))?;
+    let mut credentials = Credentials::new(email, body.required_str("password")?);
     credentials.otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
     credentials.second_step = false;
     match call.auth.login(credentials, call.client).await? {
@@ -257,8 +269,15 @@ async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     }
     match call.auth.refresh(&token).await {
         Ok(session) => Ok(deliver(call, &session, mode)),
-        Err(err @ (AuthError::TokenInvalid | AuthError::TokenExpired)) if from_cookie => {
-            Ok(clear_cookies(call, error(&err)))
+        // As Directus: a refresh token it does not know (unknown, spent or
+        // expired) is 401 INVALID_CREDENTIALS.
+        Err(AuthError::TokenInvalid | AuthError::TokenExpired) => {
+            let refused = error(&AuthError::InvalidCredentials);
+            Ok(if from_cookie {
+                clear_cookies(call, refused)
+            } else {
+                refused
+            })
         }
         Err(err) => Err(err),
     }
@@ -345,15 +364,21 @@ fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
     });
     let from_cookie = cookie.is_some();
     let mut presented = [bearer, cookie, query].into_iter().flatten();
-    let token = presented.next().ok_or(AuthError::Unauthenticated)?;
+    // As Directus: no token, or one that is not a JWT (Directus would look
+    // it up as a static user token), is 401 INVALID_CREDENTIALS; a JWT that
+    // fails its checks is INVALID_TOKEN or TOKEN_EXPIRED.
+    let token = presented.next().ok_or(AuthError::InvalidCredentials)?;
     if presented.next().is_some() {
         return Err(AuthError::invalid(
             "access_token",
-            "The request uses more than one method of including an access token",
+            "The request uses more than one method for including an access token",
         ));
     }
     if from_cookie {
         call.check_origin()?;
+    }
+    if token.split('.').count() != 3 {
+        return Err(AuthError::InvalidCredentials);
     }
     call.auth.authenticate(&token)
 }
@@ -508,9 +533,14 @@ pub fn error(err: &AuthError) -> Response<Bytes> {
         ),
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut extensions = json!({ "code": code });
+    if let AuthError::Validation { message, .. } = err {
+        // Directus repeats the cause of a bad payload on its own.
+        extensions["reason"] = json!(message);
+    }
     let mut response = respond(
         status,
-        &json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+        &json!({ "errors": [{ "message": message, "extensions": extensions }] }),
     );
     if let Some(secs) = err.retry_after_secs() {
         response
