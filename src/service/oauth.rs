@@ -32,8 +32,9 @@ const MAX_REDIRECT: usize = 2048;
 #[non_exhaustive]
 pub struct OAuthRequest {
     /// Where the browser returns after the login: an absolute http(s) URL on
-    /// an allowed origin.
-    pub redirect: String,
+    /// an allowed origin. Without one (Directus's form), the callback
+    /// answers with the tokens, or the error, itself.
+    pub redirect: Option<String>,
     /// The app's proxy prefix for the cookie bridge (`/enfyra`), if any.
     pub bridge_prefix: Option<String>,
     /// Opaque to the service: handed back with the landing (a dialect
@@ -50,10 +51,11 @@ pub struct OAuthRequest {
 }
 
 impl OAuthRequest {
-    /// A login that returns to `redirect`.
-    pub fn new(redirect: impl Into<String>) -> Self {
+    /// A login that returns to `redirect`, or, without one, whose callback
+    /// answers with the tokens itself.
+    pub fn new(redirect: Option<String>) -> Self {
         Self {
-            redirect: redirect.into(),
+            redirect,
             bridge_prefix: None,
             context: None,
             otp: None,
@@ -77,8 +79,8 @@ pub enum OAuthStart {
     /// The provider failed before the login could start (unreachable, or
     /// its discovery document unusable): send the browser back to the app.
     Failed {
-        /// The app's page.
-        redirect: Url,
+        /// The app's page, if the login has one.
+        redirect: Option<Url>,
         /// Why.
         failure: OAuthFailure,
     },
@@ -104,8 +106,9 @@ pub struct OAuthCallback {
 pub struct OAuthLanding {
     /// The provider's name.
     pub provider: String,
-    /// The app page the login started from (allowed when it started).
-    pub redirect: Url,
+    /// The app page the login started from (allowed when it started), if
+    /// it gave one.
+    pub redirect: Option<Url>,
     /// The cookie bridge's proxy prefix, if the app gave one.
     pub bridge_prefix: Option<String>,
     /// The request's context.
@@ -184,7 +187,8 @@ const MAX_OTP_LENGTH: usize = 10;
 struct Flow {
     state: String,
     provider: String,
-    redirect: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect: Option<String>,
     bridge_prefix: Option<String>,
     context: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,7 +265,11 @@ impl Auth {
     ) -> Result<OAuthStart, AuthError> {
         let handler = self.oauth_provider(provider).ok_or(AuthError::NotFound)?;
         self.charge_ip(client, "oauth").await?;
-        let redirect = self.check_redirect(Some(provider), &request.redirect)?;
+        let redirect = request
+            .redirect
+            .as_deref()
+            .map(|redirect| self.check_redirect(Some(provider), redirect))
+            .transpose()?;
         if let Some(prefix) = &request.bridge_prefix {
             check_prefix(prefix)?;
         }
@@ -277,7 +285,7 @@ impl Auth {
         let flow = Flow {
             state: opaque::generate(),
             provider: provider.to_owned(),
-            redirect: redirect.to_string(),
+            redirect: redirect.as_ref().map(Url::to_string),
             bridge_prefix: request.bridge_prefix,
             context: request.context,
             otp: request.otp,
@@ -337,7 +345,12 @@ impl Auth {
         if flow.provider != provider {
             return Err(lost());
         }
-        let redirect = Url::parse(&flow.redirect).map_err(|_| lost())?;
+        let redirect = flow
+            .redirect
+            .as_deref()
+            .map(Url::parse)
+            .transpose()
+            .map_err(|_| lost())?;
         let state = callback.state.as_deref().unwrap_or("");
         let outcome = if bool::from(state.as_bytes().ct_eq(flow.state.as_bytes())) {
             self.land(handler, &flow, &callback).await?

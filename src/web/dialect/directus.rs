@@ -560,6 +560,14 @@ fn no_content() -> Response<Bytes> {
     response
 }
 
+/// An error in Directus's shape, for answers that are no [`AuthError`].
+pub(super) fn error_response(status: StatusCode, code: &str, message: &str) -> Response<Bytes> {
+    respond(
+        status,
+        &json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }),
+    )
+}
+
 fn respond(status: StatusCode, body: &Value) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(body.to_string()));
     *response.status_mut() = status;

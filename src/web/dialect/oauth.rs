@@ -39,8 +39,12 @@ pub(super) enum Flavor {
 /// `GET /auth/{provider}` (native), `GET /auth/login/{provider}` (Directus).
 pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<Bytes>, AuthError> {
     let provider = call.path_segment(0)?;
-    let redirect = query(call, "redirect")
-        .ok_or_else(|| AuthError::invalid("redirect", "redirect is required"))?;
+    let redirect = query(call, "redirect");
+    // Directus answers a login without `redirect` at the callback, in JSON;
+    // the native contract always returns to a page.
+    if redirect.is_none() && flavor == Flavor::Native {
+        return Err(AuthError::invalid("redirect", "redirect is required"));
+    }
     let auto_cookies = call
         .auth
         .oauth_provider(provider)
@@ -81,9 +85,14 @@ pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<By
             );
             Ok(response)
         }
-        OAuthStart::Failed { redirect, failure } => {
-            Ok(found(failed(redirect, failure, flavor).as_str()))
-        }
+        OAuthStart::Failed {
+            redirect: Some(redirect),
+            failure,
+        } => Ok(found(failed(redirect, failure, flavor).as_str())),
+        OAuthStart::Failed {
+            redirect: None,
+            failure,
+        } => Ok(directus_failure(failure)),
     }
 }
 
@@ -97,6 +106,10 @@ pub(super) async fn callback(call: &Call<'_>, flavor: Flavor) -> Response<Bytes>
     let name = flow_cookie(config, provider);
     let mut response = match land(call, provider, &name).await {
         Ok(response) => response,
+        // As Directus: a callback without this browser's login is 401.
+        Err(AuthError::Validation { .. }) if flavor == Flavor::Directus => {
+            directus::error(&AuthError::InvalidCredentials)
+        }
         Err(err) if flavor == Flavor::Directus => directus::error(&err),
         Err(err) => native::error(&err),
     };
@@ -168,6 +181,10 @@ pub(super) async fn set_cookies(call: &Call<'_>) -> Result<Response<Bytes>, Auth
 }
 
 fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Bytes>, AuthError> {
+    // A native start always gives one.
+    let redirect = landing
+        .redirect
+        .ok_or_else(|| AuthError::invalid("redirect", "redirect is required"))?;
     let bridge = landing.context.as_deref() == Some(NATIVE_BRIDGE);
     let app_callback = call
         .auth
@@ -176,23 +193,23 @@ fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Byt
         .and_then(|u| Url::parse(u).ok());
     let provider = landing.provider.as_str();
     let location = match (landing.outcome, bridge, app_callback) {
-        (Err(failure), _, _) => failed(landing.redirect, failure, Flavor::Native),
+        (Err(failure), _, _) => failed(redirect, failure, Flavor::Native),
         (Ok(LoginOutcome::Session(session)), true, _) => {
             let prefix = landing
                 .bridge_prefix
                 .as_deref()
                 .unwrap_or(DEFAULT_BRIDGE_PREFIX);
-            let mut bridge = landing.redirect.clone();
+            let mut bridge = redirect.clone();
             bridge.set_path(&format!("{prefix}/auth/set-cookies"));
             bridge.set_query(None);
             bridge.set_fragment(None);
-            with_tokens(bridge, &session, provider, &landing.redirect)
+            with_tokens(bridge, &session, provider, &redirect)
         }
         (Ok(LoginOutcome::Session(session)), false, Some(target)) => {
-            with_tokens(target, &session, provider, &landing.redirect)
+            with_tokens(target, &session, provider, &redirect)
         }
         (Ok(LoginOutcome::MfaRequired { mfa_token }), bridge, target) => {
-            let mut target = if bridge { None } else { target }.unwrap_or(landing.redirect.clone());
+            let mut target = if bridge { None } else { target }.unwrap_or(redirect.clone());
             target
                 .query_pairs_mut()
                 .append_pair("mfaToken", &mfa_token)
@@ -200,7 +217,7 @@ fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Byt
             if !bridge {
                 target
                     .query_pairs_mut()
-                    .append_pair("redirect", landing.redirect.as_str());
+                    .append_pair("redirect", redirect.as_str());
             }
             target
         }
@@ -211,38 +228,83 @@ fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Byt
     Ok(found(location.as_str()))
 }
 
+/// A Directus login lands as Directus's does: with the session cookie on
+/// `redirect`, or, when the login gave none, with the tokens in JSON.
 fn directus_landing(call: &Call<'_>, landing: OAuthLanding) -> Response<Bytes> {
-    match landing.outcome {
-        Ok(LoginOutcome::Session(session)) => {
+    let outcome = match landing.outcome {
+        Ok(LoginOutcome::Session(session)) => Ok(session),
+        // A Directus login is one step (`one_step`): no MFA challenge comes.
+        Ok(LoginOutcome::MfaRequired { .. }) => Err(OAuthFailure::InvalidOtp),
+        Err(failure) => Err(failure),
+    };
+    match (outcome, landing.redirect) {
+        (Ok(session), Some(redirect)) => {
             let cookies = directus::deliver(call, &session, directus::Mode::Session);
-            let mut response = found(landing.redirect.as_str());
+            let mut response = found(redirect.as_str());
             for cookie in cookies.headers().get_all(SET_COOKIE) {
                 response.headers_mut().append(SET_COOKIE, cookie.clone());
             }
             response
         }
-        // A Directus login is one step (`one_step`): no MFA challenge comes.
-        Ok(LoginOutcome::MfaRequired { .. }) => {
-            found(failed(landing.redirect, OAuthFailure::InvalidOtp, Flavor::Directus).as_str())
+        (Ok(session), None) => {
+            let mut response = directus::deliver(call, &session, directus::Mode::Json);
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
         }
-        Err(failure) => found(failed(landing.redirect, failure, Flavor::Directus).as_str()),
+        (Err(failure), Some(redirect)) => {
+            found(failed(redirect, failure, Flavor::Directus).as_str())
+        }
+        (Err(failure), None) => directus_failure(failure),
     }
+}
+
+/// How Directus names an external login's failure: its code (the
+/// `?reason=`, or the JSON error's), status and message.
+fn directus_terms(failure: OAuthFailure) -> (&'static str, StatusCode, &'static str) {
+    match failure {
+        OAuthFailure::ProviderError | OAuthFailure::ProviderUnavailable => (
+            "SERVICE_UNAVAILABLE",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service is unavailable.",
+        ),
+        OAuthFailure::InvalidState => ("INVALID_TOKEN", StatusCode::FORBIDDEN, "Invalid token."),
+        OAuthFailure::InvalidOtp => ("INVALID_OTP", StatusCode::UNAUTHORIZED, "Invalid user OTP."),
+        OAuthFailure::TooManyAttempts => (
+            "REQUESTS_EXCEEDED",
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests.",
+        ),
+        // Directus refuses a provider login into an account of another
+        // provider this way.
+        OAuthFailure::AccountNotLinked => (
+            "INVALID_PROVIDER",
+            StatusCode::FORBIDDEN,
+            "Invalid provider.",
+        ),
+        _ => (
+            "INVALID_CREDENTIALS",
+            StatusCode::UNAUTHORIZED,
+            "Invalid user credentials.",
+        ),
+    }
+}
+
+/// A Directus login without `redirect` that failed: the error in JSON.
+fn directus_failure(failure: OAuthFailure) -> Response<Bytes> {
+    let (code, status, message) = directus_terms(failure);
+    directus::error_response(status, code, message)
 }
 
 /// The app page with why the login failed: `?error=<code>` added to its
 /// query (native), or, as Directus does, its query replaced by
 /// `?reason=<CODE>`.
 fn failed(mut redirect: Url, failure: OAuthFailure, flavor: Flavor) -> Url {
-    let reason = match (flavor, failure) {
-        (Flavor::Native, failure) => return with_pair(redirect, "error", failure.code()),
-        (Flavor::Directus, OAuthFailure::ProviderError | OAuthFailure::ProviderUnavailable) => {
-            "SERVICE_UNAVAILABLE"
-        }
-        (Flavor::Directus, OAuthFailure::InvalidState) => "INVALID_TOKEN",
-        (Flavor::Directus, OAuthFailure::InvalidOtp) => "INVALID_OTP",
-        (Flavor::Directus, OAuthFailure::TooManyAttempts) => "REQUESTS_EXCEEDED",
-        (Flavor::Directus, _) => "INVALID_CREDENTIALS",
-    };
+    if flavor == Flavor::Native {
+        return with_pair(redirect, "error", failure.code());
+    }
+    let (reason, _, _) = directus_terms(failure);
     redirect.set_query(None);
     redirect.set_fragment(None);
     with_pair(redirect, "reason", reason)
