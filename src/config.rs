@@ -394,9 +394,10 @@ pub struct OAuthSettings {
     /// How long a started login may take to come back; default 10 minutes.
     pub flow_ttl: Duration,
     /// The HttpOnly cookie that binds a login to the browser that started
-    /// it; default `portcullis_oauth`, sent as `__Host-portcullis_oauth`
-    /// when cookies are `Secure`, host-only and on `/` (so that no sibling
-    /// subdomain can plant one).
+    /// it, one per provider (`{flow_cookie}_{provider}`); default
+    /// `portcullis_oauth`. It is always host-only on `/`, and
+    /// `__Host-`-prefixed when cookies are `Secure`, so that no sibling
+    /// subdomain receives or plants one.
     pub flow_cookie: String,
     /// How long after an external login its tokens may pass the cookie
     /// bridge (`/auth/set-cookies`); default 2 minutes.

@@ -32,8 +32,9 @@ const MAX_REDIRECT: usize = 2048;
 #[non_exhaustive]
 pub struct OAuthRequest {
     /// Where the browser returns after the login: an absolute http(s) URL on
-    /// an allowed origin. Without one (Directus's form), the callback
-    /// answers with the tokens, or the error, itself.
+    /// an allowed origin. Only a [`one_step`](Self::one_step) login may
+    /// have none (Directus's form: the callback answers with the tokens, or
+    /// the error, itself).
     pub redirect: Option<String>,
     /// The app's proxy prefix for the cookie bridge (`/enfyra`), if any.
     pub bridge_prefix: Option<String>,
@@ -51,15 +52,24 @@ pub struct OAuthRequest {
 }
 
 impl OAuthRequest {
-    /// A login that returns to `redirect`, or, without one, whose callback
-    /// answers with the tokens itself.
-    pub fn new(redirect: Option<String>) -> Self {
+    /// A login that returns to `redirect`.
+    pub fn new(redirect: impl Into<String>) -> Self {
         Self {
-            redirect,
+            redirect: Some(redirect.into()),
+            one_step: false,
+            ..Self::without_redirect()
+        }
+    }
+
+    /// A one-step login with no page to return to: its callback answers
+    /// with the tokens, or the error, itself (Directus without `redirect`).
+    pub fn without_redirect() -> Self {
+        Self {
+            redirect: None,
             bridge_prefix: None,
             context: None,
             otp: None,
-            one_step: false,
+            one_step: true,
         }
     }
 }
@@ -265,11 +275,11 @@ impl Auth {
     ) -> Result<OAuthStart, AuthError> {
         let handler = self.oauth_provider(provider).ok_or(AuthError::NotFound)?;
         self.charge_ip(client, "oauth").await?;
-        let redirect = request
-            .redirect
-            .as_deref()
-            .map(|redirect| self.check_redirect(Some(provider), redirect))
-            .transpose()?;
+        let redirect = match request.redirect.as_deref() {
+            Some(redirect) => Some(self.check_redirect(Some(provider), redirect)?),
+            None if request.one_step => None,
+            None => return Err(AuthError::invalid("redirect", "redirect is required")),
+        };
         if let Some(prefix) = &request.bridge_prefix {
             check_prefix(prefix)?;
         }

@@ -1057,8 +1057,18 @@ async fn directus_logins_take_the_code_up_front_and_answer_in_directus_terms() {
     let secret = mfa_user(&server, "dxmfa@example.com").await;
     let who = [("email", "dxmfa@example.com"), ("sub", "dxmfa")];
 
-    // No code: Directus has no second step, and says why (its query replaced).
+    // No code: Directus has no second step, and says why (its query
+    // replaced); no MFA challenge is left in the store.
+    let challenge_ttl = config().mfa.challenge_ttl + Duration::from_secs(1);
+    server.clock.advance(challenge_ttl);
+    server.auth.purge_expired().await.expect("purge");
     let without = Browser::new(&server).login(DIRECTUS_START, &who).await;
+    server.clock.advance(challenge_ttl);
+    assert_eq!(
+        server.auth.purge_expired().await.expect("purge"),
+        0,
+        "a one-step login writes no MFA challenge"
+    );
     assert_eq!(
         without.location(),
         "https://app.test/admin?reason=INVALID_OTP"
@@ -1120,6 +1130,18 @@ async fn wrong_codes_up_front_lock_the_account_like_any_other_guess() {
         locked.location(),
         "https://app.test/admin?reason=REQUESTS_EXCEEDED",
         "a redirect back, not an error page on the API's origin"
+    );
+    let in_json = Browser::new(&server)
+        .login("http://api.test/directus/auth/login/oidc?otp=000000", &who)
+        .await;
+    assert_eq!(in_json.status, StatusCode::TOO_MANY_REQUESTS);
+    let error = &in_json.body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "REQUESTS_EXCEEDED");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("retry after")),
+        "{error}"
     );
 }
 

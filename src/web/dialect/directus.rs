@@ -221,7 +221,7 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::TfaDisable => {
             let me = identity(call)?;
             let otp = JsonBody::parse(call.body)?.required_str("otp")?;
-            if auth.me(&me).await?.totp_secret.is_none() {
+            if auth.own_account(&me).await?.totp_secret.is_none() {
                 return Err(AuthError::invalid(
                     "otp",
                     format!("User \"{}\" doesn't have TFA enabled", me.user_id),
@@ -488,7 +488,33 @@ fn split_name(name: Option<&str>) -> (Option<String>, Option<String>) {
 
 /// The Directus error response: `{"errors": [{"message", "extensions": {"code"}}]}`.
 pub fn error(err: &AuthError) -> Response<Bytes> {
-    let (status, code, message) = match err {
+    let (status, code, message) = terms(err);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut extensions = json!({ "code": code });
+    if let AuthError::Validation { message, .. } = err {
+        // Directus repeats the cause of a bad payload on its own.
+        extensions["reason"] = json!(message);
+    }
+    let mut response = respond(
+        status,
+        &json!({ "errors": [{ "message": message, "extensions": extensions }] }),
+    );
+    if let Some(secs) = err.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
+/// The Directus error code of an error (`INVALID_CREDENTIALS`).
+pub(super) fn code(err: &AuthError) -> &'static str {
+    terms(err).1
+}
+
+/// An error's status, Directus code and message.
+fn terms(err: &AuthError) -> (u16, &'static str, String) {
+    match err {
         AuthError::InvalidCredentials => (
             401,
             "INVALID_CREDENTIALS",
@@ -531,23 +557,7 @@ pub fn error(err: &AuthError) -> Response<Bytes> {
             "SERVICE_UNAVAILABLE",
             "Service is unavailable.".to_owned(),
         ),
-    };
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut extensions = json!({ "code": code });
-    if let AuthError::Validation { message, .. } = err {
-        // Directus repeats the cause of a bad payload on its own.
-        extensions["reason"] = json!(message);
     }
-    let mut response = respond(
-        status,
-        &json!({ "errors": [{ "message": message, "extensions": extensions }] }),
-    );
-    if let Some(secs) = err.retry_after_secs() {
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(secs));
-    }
-    response
 }
 
 fn data(value: Value) -> Response<Bytes> {

@@ -3,9 +3,11 @@
 //! dialect started it (its context), so either callback path can finish it.
 //!
 //! Every answer here is a redirect (302) to the provider or back to the
-//! app, except when there is nowhere safe to send the browser: a bad
+//! app, except when there is nowhere safe to send the browser (a bad
 //! `redirect`, an unknown provider, a callback without this browser's
-//! login. Those get an error in the dialect's wire format.
+//! login), which gets an error in the dialect's wire format, and except a
+//! Directus login started without `redirect`, whose callback answers in
+//! JSON as Directus does.
 
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
@@ -39,17 +41,12 @@ pub(super) enum Flavor {
 /// `GET /auth/{provider}` (native), `GET /auth/login/{provider}` (Directus).
 pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<Bytes>, AuthError> {
     let provider = call.path_segment(0)?;
-    let redirect = query(call, "redirect");
-    // Directus answers a login without `redirect` at the callback, in JSON;
-    // the native contract always returns to a page.
-    if redirect.is_none() && flavor == Flavor::Native {
-        return Err(AuthError::invalid("redirect", "redirect is required"));
-    }
     let auto_cookies = call
         .auth
         .oauth_provider(provider)
         .is_some_and(|p| p.config().auto_set_cookies);
-    let mut request = OAuthRequest::new(redirect);
+    let mut request =
+        query(call, "redirect").map_or_else(OAuthRequest::without_redirect, OAuthRequest::new);
     request.context = Some(
         match (flavor, auto_cookies) {
             (Flavor::Directus, _) => DIRECTUS,
@@ -59,8 +56,14 @@ pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<By
         .to_owned(),
     );
     match flavor {
-        Flavor::Native => request.bridge_prefix = query(call, "cookieBridgePrefix"),
-        // As Directus: a user with MFA gives the code when the login starts.
+        // Two steps (an `mfaToken` goes back to the page), so the service
+        // refuses a native login without `redirect`.
+        Flavor::Native => {
+            request.one_step = false;
+            request.bridge_prefix = query(call, "cookieBridgePrefix");
+        }
+        // As Directus: a user with MFA gives the code when the login
+        // starts, and without `redirect` the callback answers in JSON.
         Flavor::Directus => {
             request.otp = query(call, "otp");
             request.one_step = true;
@@ -88,11 +91,13 @@ pub(super) async fn start(call: &Call<'_>, flavor: Flavor) -> Result<Response<By
         OAuthStart::Failed {
             redirect: Some(redirect),
             failure,
-        } => Ok(found(failed(redirect, failure, flavor).as_str())),
+        } => Ok(found(
+            failed(call.auth.config(), redirect, failure, flavor).as_str(),
+        )),
         OAuthStart::Failed {
             redirect: None,
             failure,
-        } => Ok(directus_failure(failure)),
+        } => Ok(directus_failure(call.auth.config(), failure)),
     }
 }
 
@@ -193,7 +198,7 @@ fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Byt
         .and_then(|u| Url::parse(u).ok());
     let provider = landing.provider.as_str();
     let location = match (landing.outcome, bridge, app_callback) {
-        (Err(failure), _, _) => failed(redirect, failure, Flavor::Native),
+        (Err(failure), _, _) => failed(call.auth.config(), redirect, failure, Flavor::Native),
         (Ok(LoginOutcome::Session(session)), true, _) => {
             let prefix = landing
                 .bridge_prefix
@@ -233,7 +238,8 @@ fn native_landing(call: &Call<'_>, landing: OAuthLanding) -> Result<Response<Byt
 fn directus_landing(call: &Call<'_>, landing: OAuthLanding) -> Response<Bytes> {
     let outcome = match landing.outcome {
         Ok(LoginOutcome::Session(session)) => Ok(session),
-        // A Directus login is one step (`one_step`): no MFA challenge comes.
+        // A Directus login is one step (`one_step`), so no MFA challenge
+        // comes, except for a flow sealed before that field existed.
         Ok(LoginOutcome::MfaRequired { .. }) => Err(OAuthFailure::InvalidOtp),
         Err(failure) => Err(failure),
     };
@@ -254,57 +260,52 @@ fn directus_landing(call: &Call<'_>, landing: OAuthLanding) -> Response<Bytes> {
             response
         }
         (Err(failure), Some(redirect)) => {
-            found(failed(redirect, failure, Flavor::Directus).as_str())
+            found(failed(call.auth.config(), redirect, failure, Flavor::Directus).as_str())
         }
-        (Err(failure), None) => directus_failure(failure),
+        (Err(failure), None) => directus_failure(call.auth.config(), failure),
     }
 }
 
-/// How Directus names an external login's failure: its code (the
-/// `?reason=`, or the JSON error's), status and message.
-fn directus_terms(failure: OAuthFailure) -> (&'static str, StatusCode, &'static str) {
-    match failure {
-        OAuthFailure::ProviderError | OAuthFailure::ProviderUnavailable => (
-            "SERVICE_UNAVAILABLE",
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Service is unavailable.",
-        ),
-        OAuthFailure::InvalidState => ("INVALID_TOKEN", StatusCode::FORBIDDEN, "Invalid token."),
-        OAuthFailure::InvalidOtp => ("INVALID_OTP", StatusCode::UNAUTHORIZED, "Invalid user OTP."),
-        OAuthFailure::TooManyAttempts => (
-            "REQUESTS_EXCEEDED",
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests.",
-        ),
-        // Directus refuses a provider login into an account of another
-        // provider this way.
-        OAuthFailure::AccountNotLinked => (
-            "INVALID_PROVIDER",
-            StatusCode::FORBIDDEN,
-            "Invalid provider.",
-        ),
-        _ => (
-            "INVALID_CREDENTIALS",
-            StatusCode::UNAUTHORIZED,
-            "Invalid user credentials.",
-        ),
-    }
+/// Directus's code for a login into an account that may not be linked (a
+/// login into another provider's account, in Directus); portcullis has no
+/// error of its own for it.
+const INVALID_PROVIDER: &str = "INVALID_PROVIDER";
+
+/// A failed login as the Directus dialect reports it, or `None` for
+/// [`INVALID_PROVIDER`].
+fn directus_error(config: &AuthConfig, failure: OAuthFailure) -> Option<AuthError> {
+    Some(match failure {
+        OAuthFailure::ProviderError | OAuthFailure::ProviderUnavailable => AuthError::Unavailable,
+        OAuthFailure::InvalidState => AuthError::TokenInvalid,
+        OAuthFailure::InvalidOtp => AuthError::InvalidOtp,
+        // The account cools down for at most its throttle window.
+        OAuthFailure::TooManyAttempts => AuthError::RateLimited {
+            retry_after: config.account_throttle.window,
+        },
+        OAuthFailure::AccountNotLinked => return None,
+        _ => AuthError::InvalidCredentials,
+    })
 }
 
 /// A Directus login without `redirect` that failed: the error in JSON.
-fn directus_failure(failure: OAuthFailure) -> Response<Bytes> {
-    let (code, status, message) = directus_terms(failure);
-    directus::error_response(status, code, message)
+fn directus_failure(config: &AuthConfig, failure: OAuthFailure) -> Response<Bytes> {
+    match directus_error(config, failure) {
+        Some(err) => directus::error(&err),
+        None => {
+            directus::error_response(StatusCode::FORBIDDEN, INVALID_PROVIDER, "Invalid provider.")
+        }
+    }
 }
 
 /// The app page with why the login failed: `?error=<code>` added to its
 /// query (native), or, as Directus does, its query replaced by
 /// `?reason=<CODE>`.
-fn failed(mut redirect: Url, failure: OAuthFailure, flavor: Flavor) -> Url {
+fn failed(config: &AuthConfig, mut redirect: Url, failure: OAuthFailure, flavor: Flavor) -> Url {
     if flavor == Flavor::Native {
         return with_pair(redirect, "error", failure.code());
     }
-    let (reason, _, _) = directus_terms(failure);
+    let reason =
+        directus_error(config, failure).map_or(INVALID_PROVIDER, |err| directus::code(&err));
     redirect.set_query(None);
     redirect.set_fragment(None);
     with_pair(redirect, "reason", reason)
