@@ -91,9 +91,11 @@ impl<T> Fetched<T> {
         }))
     }
 
-    /// The cached document if `usable(document, age)`, else a new one.
+    /// The cached document if `usable(document, its age at now)`, else a
+    /// new one from `fetch` (awaited only then).
     async fn get<F>(
         &self,
+        now: Instant,
         usable: impl Fn(&T, Duration) -> bool,
         fetch: F,
     ) -> Result<Arc<T>, OAuthError>
@@ -104,11 +106,14 @@ impl<T> Fetched<T> {
         // others use what it fetched.
         let mut state = self.0.lock().await;
         if let Some((document, at)) = &state.last
-            && usable(document, at.elapsed())
+            && usable(document, now.saturating_duration_since(*at))
         {
             return Ok(Arc::clone(document));
         }
-        if state.failed.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+        if state
+            .failed
+            .is_some_and(|at| now.saturating_duration_since(at) < RETRY_AFTER)
+        {
             return Err(OAuthError::Unreachable(
                 "the provider failed moments ago; not asked again yet".into(),
             ));
@@ -116,12 +121,12 @@ impl<T> Fetched<T> {
         match fetch.await {
             Ok(document) => {
                 let document = Arc::new(document);
-                state.last = Some((Arc::clone(&document), Instant::now()));
+                state.last = Some((Arc::clone(&document), now));
                 state.failed = None;
                 Ok(document)
             }
             Err(err) => {
-                state.failed = Some(Instant::now());
+                state.failed = Some(now);
                 Err(err)
             }
         }
@@ -188,7 +193,7 @@ impl OidcProvider {
 
     async fn discovered(&self) -> Result<Arc<Discovered>, OAuthError> {
         self.discovered
-            .get(|_, age| age < MAX_AGE, self.discover())
+            .get(Instant::now(), |_, age| age < MAX_AGE, self.discover())
             .await
     }
 
@@ -250,10 +255,22 @@ impl OidcProvider {
             )
             .map_err(|e| OAuthError::Provider(format!("key set: {e}")))
         };
+        self.key_at(kid, Instant::now(), fetch).await
+    }
+
+    /// [`key`](Self::key) at `now`, with the key set from `fetch` when a
+    /// new one is needed: the cached set serves for a day, and a `kid` it
+    /// lacks makes a new fetch only if the set is a minute old.
+    async fn key_at(
+        &self,
+        kid: Option<&str>,
+        now: Instant,
+        fetch: impl Future<Output = Result<JwkSet, OAuthError>>,
+    ) -> Result<Jwk, OAuthError> {
         let usable = |set: &JwkSet, age: Duration| {
             age < MAX_AGE && (age < JWKS_REFETCH || pick(set, kid).is_some())
         };
-        let set = self.jwks.get(usable, fetch).await?;
+        let set = self.jwks.get(now, usable, fetch).await?;
         pick(&set, kid).ok_or_else(|| OAuthError::InvalidIdToken("unknown signing key".into()))
     }
 
@@ -442,6 +459,66 @@ mod tests {
                 .unwrap_err();
             assert!(matches!(err, OAuthError::InvalidIdToken(_)), "{err}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_new_key_is_fetched_at_most_once_a_minute_and_a_key_set_kept_a_day() {
+        let (provider, _) = unreachable_provider();
+        let fetches = AtomicUsize::new(0);
+        let serving = |kids: &'static [&'static str]| {
+            let fetches = &fetches;
+            async move {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                let keys: Vec<Value> = kids
+                    .iter()
+                    .map(|kid| json!({ "kty": "oct", "k": "c2VjcmV0", "kid": kid }))
+                    .collect();
+                Ok(serde_json::from_value::<JwkSet>(json!({ "keys": keys })).unwrap())
+            }
+        };
+        let start = Instant::now();
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        let fetched = || fetches.load(Ordering::SeqCst);
+
+        assert!(
+            provider
+                .key_at(Some("a"), at(0), serving(&["a"]))
+                .await
+                .is_ok()
+        );
+        assert!(
+            provider
+                .key_at(Some("a"), at(30), serving(&["a"]))
+                .await
+                .is_ok()
+        );
+        assert_eq!(fetched(), 1, "a known key comes from the cache");
+
+        // A key the set lacks: refused without a fetch within the minute…
+        let err = provider
+            .key_at(Some("b"), at(30), serving(&["a", "b"]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, OAuthError::InvalidIdToken(_)), "{err}");
+        assert_eq!(fetched(), 1);
+        // …and fetched after it (the provider rotated its keys).
+        assert!(
+            provider
+                .key_at(Some("b"), at(61), serving(&["a", "b"]))
+                .await
+                .is_ok()
+        );
+        assert_eq!(fetched(), 2);
+
+        // A day on, even a known key needs a fresh set: "a" was withdrawn.
+        let day = MAX_AGE.as_secs();
+        assert!(
+            provider
+                .key_at(Some("a"), at(61 + day), serving(&["b"]))
+                .await
+                .is_err()
+        );
+        assert_eq!(fetched(), 3);
     }
 
     #[tokio::test]
