@@ -19,7 +19,7 @@ fn sessions(c: &mut Criterion) {
         .expect("runtime");
     let path = std::env::temp_dir().join(format!(
         "portcullis-bench-{}.db",
-        portcullis::token::new_id()
+        portcullis::store::new_id()
     ));
     let mut config = AuthConfig::new(vec![7; 32]);
     config.account_throttle.limit = u32::MAX;

@@ -1,237 +1,99 @@
-//! Keeping users and sessions in a store of your own: implement
-//! `UserStore` and `TokenStore`, then prove the implementation with the
-//! conformance suite (feature `testing`) before trusting it.
-//!
-//! This store wraps another one and writes an audit line for every change,
-//! a common reason to write a store. Run it to see the suite pass:
-//!
-//! ```sh
-//! cargo run --example custom_store --features testing
-//! ```
+//! An app's own `members` table (its columns, integer ids) behind the four methods of
+//! `UserStore`; `SqlStore` keeps every other seam, keyed by member number. Both are
+//! proven with the conformance kit, then a member signs in (`cargo test` runs it too).
 
 use async_trait::async_trait;
-use portcullis::store::{
-    ApiToken, ApiTokenKind, MemoryStore, NewUser, OneTimeToken, RefreshFamily, RefreshToken,
-    StoreError, TokenStore, User, UserChanges, UserStore, conformance,
-};
-use time::OffsetDateTime;
+use portcullis::store::{NewUser, StoreError, User, UserChanges, UserStore, conformance as kit};
+use portcullis::{Auth, AuthConfig, Client, Credentials, NewAccount};
+use portcullis_sqlx::SqlStore;
+use sqlx::{Row, SqlitePool, query::Query, sqlite::SqliteArguments};
 
-/// Any store, with an audit trail of every write.
-#[derive(Clone)]
-struct AuditedStore<S> {
-    inner: S,
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS members (member_no INTEGER PRIMARY KEY, \
+    mail TEXT NOT NULL UNIQUE COLLATE NOCASE, full_name TEXT, password_phc TEXT, \
+    kind TEXT NOT NULL, blocked BOOLEAN NOT NULL, mail_ok BOOLEAN NOT NULL, joined TEXT NOT NULL)";
+const INSERT: &str = "INSERT INTO members VALUES (NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING *";
+const UPDATE: &str = "UPDATE members SET full_name = IIF(?1, ?2, full_name), password_phc = \
+    COALESCE(?3, password_phc), blocked = COALESCE(?4, blocked), mail = COALESCE(?5, mail), \
+    mail_ok = COALESCE(?6, mail_ok) WHERE member_no = ?7 RETURNING *";
+
+struct Members(SqlitePool);
+type Statement<'q> = Query<'q, sqlx::Sqlite, SqliteArguments<'q>>;
+
+impl Members {
+    async fn one(&self, q: Statement<'_>) -> Result<Option<User>, StoreError> {
+        let fail = |e: sqlx::Error| match e {
+            sqlx::Error::Database(e) if e.is_unique_violation() => StoreError::Conflict,
+            e => StoreError::Unavailable(e.into()),
+        };
+        let Some(row) = q.fetch_optional(&self.0).await.map_err(fail)? else {
+            return Ok(None);
+        };
+        let member_no: i64 = row.try_get("member_no").map_err(fail)?;
+        Ok(Some(User {
+            id: member_no.to_string(),
+            email: row.try_get("mail").map_err(fail)?,
+            name: row.try_get("full_name").map_err(fail)?,
+            role: row.try_get("kind").map_err(fail)?,
+            is_active: !row.try_get::<bool, _>("blocked").map_err(fail)?,
+            email_verified: row.try_get("mail_ok").map_err(fail)?,
+            password_hash: row.try_get("password_phc").map_err(fail)?,
+            created_at: row.try_get("joined").map_err(fail)?,
+        }))
+    }
 }
 
 #[async_trait]
-impl<S: UserStore + Clone> UserStore for AuditedStore<S> {
-    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
-        let created = self.inner.create_user(user).await?;
-        println!("audit: created user {}", created.id);
-        Ok(created)
+impl UserStore for Members {
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let q = sqlx::query(INSERT).bind(new.email.trim().to_owned());
+        let q = q.bind(new.name).bind(new.password_hash).bind(new.role);
+        let q = q.bind(!new.is_active).bind(new.email_verified);
+        let created = self.one(q.bind(new.created_at)).await?;
+        created.ok_or(StoreError::NotFound)
     }
 
     async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
-        self.inner.find_user(id).await
+        let no: i64 = id.parse().map_err(|_| StoreError::InvalidId)?;
+        let q = sqlx::query("SELECT * FROM members WHERE member_no = ?");
+        self.one(q.bind(no)).await
     }
 
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        self.inner.find_user_by_email(email).await
+        let q = sqlx::query("SELECT * FROM members WHERE mail = ?");
+        self.one(q.bind(email.trim().to_owned())).await
     }
 
-    async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError> {
-        let user = self.inner.update_user(id, changes).await?;
-        println!("audit: updated user {id}");
-        Ok(user)
-    }
-
-    async fn confirm_totp(&self, user_id: &str, pending: &str) -> Result<bool, StoreError> {
-        let confirmed = self.inner.confirm_totp(user_id, pending).await?;
-        println!("audit: MFA of user {user_id} confirmed: {confirmed}");
-        Ok(confirmed)
-    }
-
-    async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
-        self.inner.record_totp_step(user_id, step).await
-    }
-
-    async fn replace_recovery_codes(
-        &self,
-        user_id: &str,
-        code_hashes: &[String],
-    ) -> Result<(), StoreError> {
-        self.inner
-            .replace_recovery_codes(user_id, code_hashes)
-            .await?;
-        println!("audit: new recovery codes for user {user_id}");
-        Ok(())
-    }
-
-    async fn spend_recovery_code(
-        &self,
-        user_id: &str,
-        code_hash: &str,
-    ) -> Result<bool, StoreError> {
-        let spent = self.inner.spend_recovery_code(user_id, code_hash).await?;
-        println!("audit: recovery code of user {user_id} spent: {spent}");
-        Ok(spent)
-    }
-
-    async fn find_user_by_identity(
-        &self,
-        provider: &str,
-        subject: &str,
-    ) -> Result<Option<User>, StoreError> {
-        self.inner.find_user_by_identity(provider, subject).await
-    }
-
-    async fn link_identity(
-        &self,
-        user_id: &str,
-        provider: &str,
-        subject: &str,
-    ) -> Result<(), StoreError> {
-        self.inner.link_identity(user_id, provider, subject).await?;
-        println!("audit: user {user_id} linked to a {provider} identity");
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl<S: TokenStore + Clone> TokenStore for AuditedStore<S> {
-    async fn create_family(
-        &self,
-        family: &RefreshFamily,
-        token_hash: &str,
-    ) -> Result<(), StoreError> {
-        self.inner.create_family(family, token_hash).await?;
-        println!(
-            "audit: user {} signed in (session {})",
-            family.user_id, family.id
-        );
-        Ok(())
-    }
-
-    async fn find_refresh_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<RefreshToken>, StoreError> {
-        self.inner.find_refresh_token(token_hash).await
-    }
-
-    async fn rotate_refresh_token(
-        &self,
-        spent: &str,
-        next: &str,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.inner.rotate_refresh_token(spent, next, now).await
-    }
-
-    async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
-        self.inner.revoke_family(family_id, now).await?;
-        println!("audit: session {family_id} revoked");
-        Ok(())
-    }
-
-    async fn revoke_user_families(
-        &self,
-        user_id: &str,
-        keep: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        let revoked = self.inner.revoke_user_families(user_id, keep, now).await?;
-        println!("audit: {revoked} sessions of user {user_id} revoked");
-        Ok(revoked)
-    }
-
-    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError> {
-        self.inner.create_api_token(token).await?;
-        println!(
-            "audit: {} token made for user {}",
-            token.kind.as_str(),
-            token.user_id
-        );
-        Ok(())
-    }
-
-    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        self.inner.find_api_token(token_hash).await
-    }
-
-    async fn set_api_token_expiry(
-        &self,
-        token_hash: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.inner
-            .set_api_token_expiry(token_hash, expires_at)
-            .await
-    }
-
-    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let deleted = self.inner.delete_api_token(token_hash).await?;
-        println!("audit: api token deleted: {deleted}");
-        Ok(deleted)
-    }
-
-    async fn list_api_tokens(
-        &self,
-        owner_id: &str,
-        kinds: &[ApiTokenKind],
-    ) -> Result<Vec<ApiToken>, StoreError> {
-        self.inner.list_api_tokens(owner_id, kinds).await
-    }
-
-    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
-        let purged = self.inner.purge_expired(now).await?;
-        println!("audit: {purged} expired records purged");
-        Ok(purged)
-    }
-
-    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
-        self.inner.create_one_time_token(token).await
-    }
-
-    async fn find_one_time_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<OneTimeToken>, StoreError> {
-        self.inner.find_one_time_token(token_hash).await
-    }
-
-    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
-        self.inner.revoke_one_time_tokens(user_id).await
-    }
-
-    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
-        self.inner.consume_one_time_token(token_hash).await
-    }
-
-    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError> {
-        self.inner.count_one_time_token_failure(token_hash).await
-    }
-
-    async fn list_families(
-        &self,
-        user_id: &str,
-        now: OffsetDateTime,
-    ) -> Result<Vec<RefreshFamily>, StoreError> {
-        self.inner.list_families(user_id, now).await
+    async fn update_user(&self, id: &str, c: UserChanges) -> Result<User, StoreError> {
+        let no: i64 = id.parse().map_err(|_| StoreError::InvalidId)?;
+        let q = sqlx::query(UPDATE).bind(c.name.is_some());
+        let q = q.bind(c.name.flatten()).bind(c.password_hash);
+        let q = q.bind(c.is_active.map(|active| !active));
+        let q = q.bind(c.email.map(|e| e.trim().to_owned()));
+        let updated = self.one(q.bind(c.email_verified).bind(no));
+        updated.await?.ok_or(StoreError::NotFound)
     }
 }
 
 #[tokio::main]
-async fn main() {
-    let store = AuditedStore {
-        inner: MemoryStore::new(),
-    };
-    conformance::user_store(&store).await;
-    conformance::token_store(&store).await;
-    println!("AuditedStore keeps every promise of UserStore and TokenStore");
-
-    // And it plugs in like any store:
-    let auth = portcullis::Auth::builder(portcullis::AuthConfig::new(vec![42; 32]))
-        .store(store)
-        .build();
-    assert!(auth.is_ok());
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let db = std::env::temp_dir().join(format!("members-{}.db", portcullis::store::new_id()));
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let members = Members(SqlitePool::connect(&url).await?);
+    sqlx::query(SCHEMA).execute(&members.0).await?;
+    let sql = SqlStore::connect(&url).await?;
+    let (m, s) = (&members, &sql);
+    kit::user_store(m).await.assert_passed();
+    kit::session_store(s, m).await.assert_passed();
+    kit::one_time_token_store(s, m).await.assert_passed();
+    kit::api_token_store(s, m).await.assert_passed();
+    kit::second_factor_store(s, m).await.assert_passed();
+    kit::identity_store(s, m).await.assert_passed();
+    let config = AuthConfig::new(b"an example secret of at least 32 bytes".to_vec());
+    let auth = Auth::builder(config).users(members).store(sql).build()?;
+    let ada = NewAccount::new("ada@example.com", "correct horse battery", "user");
+    auth.create_user(ada).await?;
+    let ada = Credentials::new("ada@example.com", "correct horse battery");
+    let session = auth.login(ada, Client::default()).await?.session();
+    println!("member {:?} signed in", session.map(|s| s.user.id));
+    Ok(())
 }

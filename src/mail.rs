@@ -80,7 +80,7 @@ impl Mailer for OutboxMailer {
             .map_err(|e| MailError(format!("outbox {}: {e}", self.dir.display())))?;
         // Written under a temporary name and renamed, so that readers never
         // see half a message.
-        let id = crate::token::new_id();
+        let id = crate::store::new_id();
         let partial = self.dir.join(format!(".{id}.eml.part"));
         let done = self.dir.join(format!("{id}.eml"));
         tokio::fs::write(&partial, message.formatted())

@@ -100,7 +100,7 @@ impl Auth {
         let user = self.0.users.update_user(user_id, changes).await?;
         if !active {
             self.0
-                .tokens
+                .sessions
                 .revoke_user_families(user_id, None, self.0.clock.now())
                 .await?;
         }
@@ -205,10 +205,10 @@ impl Auth {
         let user = inner.users.update_user(&user.id, changes).await?;
         if password_changed {
             inner
-                .tokens
+                .sessions
                 .revoke_user_families(&user.id, identity.session_id.as_deref(), inner.clock.now())
                 .await?;
-            inner.tokens.revoke_one_time_tokens(&user.id).await?;
+            inner.one_time.revoke_one_time_tokens(&user.id).await?;
         }
         if let Some(email) = new_email {
             self.request_email_change(&user, &email).await?;

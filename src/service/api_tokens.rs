@@ -57,7 +57,7 @@ impl Auth {
             .await?;
         let user = self.check_password(email, password, client).await?;
         self.may_sign_in(&user)?;
-        if user.totp_secret.is_some() {
+        if self.mfa_enabled(&user.id).await? {
             self.check_totp(&user, otp.ok_or(AuthError::InvalidOtp)?)
                 .await?;
         }
@@ -141,7 +141,7 @@ impl Auth {
     ) -> Result<Vec<ApiToken>, AuthError> {
         Ok(self
             .0
-            .tokens
+            .api_tokens
             .list_api_tokens(&caller.user_id, scope.kinds())
             .await?)
     }
@@ -170,7 +170,7 @@ impl Auth {
         found.expires_at = self.expiry(Some(seconds), Duration::ZERO, false)?;
         if !self
             .0
-            .tokens
+            .api_tokens
             .set_api_token_expiry(&found.token_hash, found.expires_at)
             .await?
         {
@@ -187,7 +187,12 @@ impl Auth {
         token: &str,
     ) -> Result<(), AuthError> {
         let found = self.owned_token(caller, scope, token).await?;
-        if self.0.tokens.delete_api_token(&found.token_hash).await? {
+        if self
+            .0
+            .api_tokens
+            .delete_api_token(&found.token_hash)
+            .await?
+        {
             Ok(())
         } else {
             Err(AuthError::NotFound)
@@ -287,7 +292,12 @@ impl Auth {
         scope: TokenScope,
         token: &str,
     ) -> Result<ApiToken, AuthError> {
-        match self.0.tokens.find_api_token(&opaque::digest(token)).await? {
+        match self
+            .0
+            .api_tokens
+            .find_api_token(&opaque::digest(token))
+            .await?
+        {
             Some(found)
                 if found.owner_id == caller.user_id && scope.kinds().contains(&found.kind) =>
             {
@@ -310,7 +320,7 @@ impl Auth {
         }
         let found = self
             .0
-            .tokens
+            .api_tokens
             .find_api_token(&opaque::digest(secret))
             .await?;
         let verdict = match found {
@@ -387,7 +397,7 @@ impl Auth {
             created_at: self.now(),
             expires_at,
         };
-        self.0.tokens.create_api_token(&token).await?;
+        self.0.api_tokens.create_api_token(&token).await?;
         Ok(secret)
     }
 }

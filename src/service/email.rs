@@ -75,10 +75,10 @@ impl Auth {
         };
         let user = self.0.users.update_user(&spent.user_id, changes).await?;
         self.0
-            .tokens
+            .sessions
             .revoke_user_families(&user.id, None, self.now())
             .await?;
-        self.0.tokens.revoke_one_time_tokens(&user.id).await?;
+        self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
     }
 
@@ -103,7 +103,7 @@ impl Auth {
                 other => other,
             })?;
         // Links sent to the old address (a reset, say) must not outlive it.
-        self.0.tokens.revoke_one_time_tokens(&user.id).await?;
+        self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         Ok(user)
     }
 
@@ -286,7 +286,7 @@ impl Auth {
             created_at: now,
             expires_at: now + ttl,
         };
-        self.0.tokens.create_one_time_token(&token).await?;
+        self.0.one_time.create_one_time_token(&token).await?;
         Ok(secret)
     }
 
@@ -297,7 +297,7 @@ impl Auth {
         secret: &str,
         purpose: OneTimePurpose,
     ) -> Result<OneTimeToken, AuthError> {
-        let tokens = &self.0.tokens;
+        let tokens = &self.0.one_time;
         let token = tokens
             .find_one_time_token(&opaque::digest(secret))
             .await?

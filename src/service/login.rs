@@ -60,11 +60,11 @@ impl Auth {
         credentials: Credentials,
         client: Client,
     ) -> Result<LoginOutcome, AuthError> {
-        let user = self
-            .check_password(&credentials.email, &credentials.password, client)
+        let (user, mfa) = self
+            .prove_password(&credentials.email, &credentials.password, client)
             .await?;
         self.may_sign_in(&user)?;
-        if user.totp_secret.is_none() {
+        if !mfa {
             let session = self
                 .open_session(user, &[AuthMethod::Password], credentials.remember)
                 .await?;
@@ -125,6 +125,17 @@ impl Auth {
         password: &str,
         client: Client,
     ) -> Result<User, AuthError> {
+        Ok(self.prove_password(email, password, client).await?.0)
+    }
+
+    /// [`check_password`](Self::check_password), and whether the account
+    /// has MFA on.
+    async fn prove_password(
+        &self,
+        email: &str,
+        password: &str,
+        client: Client,
+    ) -> Result<(User, bool), AuthError> {
         let inner = &self.0;
         let ip_key = client.ip_key("login");
         self.charge_ip(client, "login").await?;
@@ -138,13 +149,14 @@ impl Auth {
                 // With MFA, only the second factor proves the account: a
                 // password alone must not wipe out failed codes, or new
                 // challenges would allow endless guessing.
-                if user.totp_secret.is_none() {
+                let mfa = self.mfa_enabled(&user.id).await?;
+                if !mfa {
                     self.clear_account(email).await?;
                 }
                 if let Some(key) = &ip_key {
                     inner.limiter.forgive(key).await?;
                 }
-                Ok(user)
+                Ok((user, mfa))
             }
             _ => Err(AuthError::InvalidCredentials),
         }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::AuthError;
 use crate::identity::{AuthMethod, Identity};
 use crate::mfa;
-use crate::store::{OneTimePurpose, OneTimeToken, User, UserChanges};
+use crate::store::{OneTimePurpose, OneTimeToken, User};
 use crate::token::opaque;
 
 use super::{Auth, Client, Credentials, Session};
@@ -88,7 +88,7 @@ impl Auth {
         identity: &Identity,
     ) -> Result<MfaEnrolment, AuthError> {
         let user = self.own_account(identity).await?;
-        if user.totp_secret.is_some() && !identity.has_second_factor() {
+        if self.mfa_enabled(&user.id).await? && !identity.has_second_factor() {
             // Replacing a second factor takes one: otherwise a stolen
             // password-only session could move MFA to another device.
             return Err(AuthError::Forbidden(
@@ -101,11 +101,11 @@ impl Auth {
             tracing::error!(error = %e, "drawing the QR code failed");
             AuthError::Unavailable
         })?;
-        let changes = UserChanges {
-            totp_pending: Some(Some(self.0.secrets.seal(&secret, &user.id)?)),
-            ..UserChanges::default()
-        };
-        self.0.users.update_user(&user.id, changes).await?;
+        let sealed = self.0.secrets.seal(&secret, &user.id)?;
+        self.0
+            .factors
+            .set_pending_totp(&user.id, Some(&sealed))
+            .await?;
         Ok(MfaEnrolment {
             secret: totp.get_secret_base32(),
             otpauth_url: totp.get_url(),
@@ -122,30 +122,36 @@ impl Auth {
         code: &str,
     ) -> Result<Vec<String>, AuthError> {
         let user = self.own_account(identity).await?;
-        let pending = user.totp_pending.clone().ok_or_else(|| {
-            AuthError::invalid("code", "no MFA enrolment is pending: start one first")
-        })?;
+        let pending = self
+            .0
+            .factors
+            .totp(&user.id)
+            .await?
+            .pending
+            .ok_or_else(|| {
+                AuthError::invalid("code", "no MFA enrolment is pending: start one first")
+            })?;
         self.charge_account(&user.email).await?;
         let step = self.code_step(&user, &pending, code).await?;
         // Of two concurrent confirmations only one promotes the secret, and
         // only that one hands out recovery codes.
-        if !self.0.users.confirm_totp(&user.id, &pending).await? {
+        if !self.0.factors.confirm_totp(&user.id, &pending).await? {
             return Err(AuthError::Conflict(
                 "this enrolment was confirmed or replaced meanwhile",
             ));
         }
         self.clear_account(&user.email).await?;
         // The confirming code must not serve again at the next login.
-        self.0.users.record_totp_step(&user.id, step).await?;
+        self.0.factors.record_totp_step(&user.id, step).await?;
         let codes = mfa::recovery_codes(self.0.config.mfa.recovery_codes);
         let digests: Vec<String> = codes.iter().map(|c| mfa::recovery_code_digest(c)).collect();
         self.0
-            .users
+            .factors
             .replace_recovery_codes(&user.id, &digests)
             .await?;
         // Sessions that began without the second factor end here.
         self.0
-            .tokens
+            .sessions
             .revoke_user_families(&user.id, identity.session_id.as_deref(), self.now())
             .await?;
         Ok(codes)
@@ -180,7 +186,12 @@ impl Auth {
         let (challenge, user) = self.live_challenge(mfa_token).await?;
         self.charge_account(&user.email).await?;
         let digest = mfa::recovery_code_digest(recovery_code);
-        if !self.0.users.spend_recovery_code(&user.id, &digest).await? {
+        if !self
+            .0
+            .factors
+            .spend_recovery_code(&user.id, &digest)
+            .await?
+        {
             self.challenge_failed(&challenge).await?;
             return Err(AuthError::InvalidOtp);
         }
@@ -237,14 +248,17 @@ impl Auth {
     /// Turns a user's MFA off and voids their recovery codes (an admin API,
     /// for users who lost their device and their codes).
     pub async fn reset_mfa(&self, user_id: &str) -> Result<(), AuthError> {
-        let changes = UserChanges {
-            totp_secret: Some(None),
-            totp_pending: Some(None),
-            ..UserChanges::default()
-        };
-        self.0.users.update_user(user_id, changes).await?;
-        self.0.users.replace_recovery_codes(user_id, &[]).await?;
-        Ok(())
+        self.0
+            .users
+            .find_user(user_id)
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        Ok(self.0.factors.remove_second_factors(user_id).await?)
+    }
+
+    /// Whether the user has MFA on (a confirmed TOTP secret).
+    pub async fn mfa_enabled(&self, user_id: &str) -> Result<bool, AuthError> {
+        Ok(self.0.factors.totp(user_id).await?.secret.is_some())
     }
 
     /// The `context` of a live MFA challenge, without spending it (a dialect
@@ -255,7 +269,7 @@ impl Auth {
     ) -> Result<Option<String>, AuthError> {
         let token = self
             .0
-            .tokens
+            .one_time
             .find_one_time_token(&opaque::digest(mfa_token))
             .await?;
         Ok(token
@@ -266,10 +280,11 @@ impl Auth {
 
     /// Checks a code against the user's active TOTP secret, once per code.
     pub(crate) async fn check_totp(&self, user: &User, code: &str) -> Result<(), AuthError> {
-        let sealed = user.totp_secret.as_deref().ok_or(AuthError::InvalidOtp)?;
+        let totp = self.0.factors.totp(&user.id).await?;
+        let sealed = totp.secret.ok_or(AuthError::InvalidOtp)?;
         self.charge_account(&user.email).await?;
-        let step = self.code_step(user, sealed, code).await?;
-        if !self.0.users.record_totp_step(&user.id, step).await? {
+        let step = self.code_step(user, &sealed, code).await?;
+        if !self.0.factors.record_totp_step(&user.id, step).await? {
             return Err(AuthError::InvalidOtp);
         }
         self.clear_account(&user.email).await
@@ -323,12 +338,12 @@ impl Auth {
             created_at: now,
             expires_at: now + self.0.config.mfa.challenge_ttl,
         };
-        self.0.tokens.create_one_time_token(&token).await?;
+        self.0.one_time.create_one_time_token(&token).await?;
         Ok(secret)
     }
 
     async fn live_challenge(&self, mfa_token: &str) -> Result<(OneTimeToken, User), AuthError> {
-        let tokens = &self.0.tokens;
+        let tokens = &self.0.one_time;
         let challenge = tokens
             .find_one_time_token(&opaque::digest(mfa_token))
             .await?
@@ -344,7 +359,7 @@ impl Auth {
 
     /// Counts a wrong answer; the last allowed one voids the challenge.
     async fn challenge_failed(&self, challenge: &OneTimeToken) -> Result<(), AuthError> {
-        let tokens = &self.0.tokens;
+        let tokens = &self.0.one_time;
         let failures = tokens
             .count_one_time_token_failure(&challenge.token_hash)
             .await?;
@@ -362,7 +377,7 @@ impl Auth {
     ) -> Result<SecondFactorLogin, AuthError> {
         if !self
             .0
-            .tokens
+            .one_time
             .consume_one_time_token(&challenge.token_hash)
             .await?
         {

@@ -28,7 +28,10 @@ use crate::mail::Mailer;
 use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
 use crate::password::PasswordHasher;
-use crate::store::{MemoryRateLimiter, RateLimiter, TokenStore, User, UserStore};
+use crate::store::{
+    ApiTokenStore, IdentityStore, MemoryRateLimiter, OneTimeTokenStore, RateLimiter,
+    SecondFactorStore, SessionStore, User, UserStore,
+};
 use crate::token::jwt::AccessTokens;
 
 pub(crate) use account::valid_email;
@@ -55,7 +58,11 @@ pub struct Auth(Arc<Inner>);
 struct Inner {
     config: AuthConfig,
     users: Arc<dyn UserStore>,
-    tokens: Arc<dyn TokenStore>,
+    sessions: Arc<dyn SessionStore>,
+    one_time: Arc<dyn OneTimeTokenStore>,
+    api_tokens: Arc<dyn ApiTokenStore>,
+    factors: Arc<dyn SecondFactorStore>,
+    identities: Arc<dyn IdentityStore>,
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     hasher: PasswordHasher,
@@ -112,8 +119,8 @@ impl Auth {
     pub fn builder(config: AuthConfig) -> AuthBuilder {
         AuthBuilder {
             config,
-            users: None,
-            tokens: None,
+            chosen: Seams::default(),
+            defaults: Seams::default(),
             limiter: None,
             clock: None,
             mailer: None,
@@ -133,11 +140,19 @@ impl Auth {
 }
 
 /// Builds an [`Auth`]; see [`Auth::builder`].
+///
+/// Each storage seam is set on its own (`.users(..)`, `.sessions(..)`, …)
+/// or all at once with [`store`](Self::store); a seam set on its own wins,
+/// in whatever order the calls come, so that
+/// `Auth::builder(config).users(my_users).store(sql)` keeps users in the
+/// app's own table and everything else in `sql`.
 #[must_use]
 pub struct AuthBuilder {
     config: AuthConfig,
-    users: Option<Arc<dyn UserStore>>,
-    tokens: Option<Arc<dyn TokenStore>>,
+    /// Seams set one by one.
+    chosen: Seams,
+    /// Seams set by [`store`](Self::store).
+    defaults: Seams,
     limiter: Option<Arc<dyn RateLimiter>>,
     clock: Option<Arc<dyn Clock>>,
     mailer: Option<Arc<dyn Mailer>>,
@@ -158,20 +173,61 @@ impl AuthBuilder {
         self
     }
 
-    /// Uses one store for users and tokens.
-    pub fn store<S: UserStore + TokenStore + Clone>(self, store: S) -> Self {
-        self.users(store.clone()).tokens(store)
-    }
-
-    /// Where users live.
-    pub fn users(mut self, store: impl UserStore) -> Self {
-        self.users = Some(Arc::new(store));
+    /// Uses one store for every seam not set on its own.
+    pub fn store<S>(mut self, store: S) -> Self
+    where
+        S: UserStore
+            + SessionStore
+            + OneTimeTokenStore
+            + ApiTokenStore
+            + SecondFactorStore
+            + IdentityStore
+            + Clone,
+    {
+        self.defaults = Seams {
+            users: Some(Arc::new(store.clone())),
+            sessions: Some(Arc::new(store.clone())),
+            one_time: Some(Arc::new(store.clone())),
+            api_tokens: Some(Arc::new(store.clone())),
+            factors: Some(Arc::new(store.clone())),
+            identities: Some(Arc::new(store)),
+        };
         self
     }
 
-    /// Where sessions and tokens live.
-    pub fn tokens(mut self, store: impl TokenStore) -> Self {
-        self.tokens = Some(Arc::new(store));
+    /// Where user accounts live (see [`UserStore`]).
+    pub fn users(mut self, store: impl UserStore) -> Self {
+        self.chosen.users = Some(Arc::new(store));
+        self
+    }
+
+    /// Where sessions and refresh tokens live.
+    pub fn sessions(mut self, store: impl SessionStore) -> Self {
+        self.chosen.sessions = Some(Arc::new(store));
+        self
+    }
+
+    /// Where links and MFA challenges live.
+    pub fn one_time_tokens(mut self, store: impl OneTimeTokenStore) -> Self {
+        self.chosen.one_time = Some(Arc::new(store));
+        self
+    }
+
+    /// Where the v1 API's tokens live.
+    pub fn api_tokens(mut self, store: impl ApiTokenStore) -> Self {
+        self.chosen.api_tokens = Some(Arc::new(store));
+        self
+    }
+
+    /// Where TOTP secrets and recovery codes live.
+    pub fn second_factors(mut self, store: impl SecondFactorStore) -> Self {
+        self.chosen.factors = Some(Arc::new(store));
+        self
+    }
+
+    /// Where external identities are linked to users.
+    pub fn identities(mut self, store: impl IdentityStore) -> Self {
+        self.chosen.identities = Some(Arc::new(store));
         self
     }
 
@@ -210,10 +266,22 @@ impl AuthBuilder {
                 )));
             }
         }
+        let Seams {
+            users,
+            sessions,
+            one_time,
+            api_tokens,
+            factors,
+            identities,
+        } = self.chosen.or(self.defaults);
         let missing =
-            |what: &str| ConfigError(format!("no {what}: call .{what}(..) or .store(..)"));
-        let users = self.users.ok_or_else(|| missing("users"))?;
-        let tokens = self.tokens.ok_or_else(|| missing("tokens"))?;
+            |what: &str| ConfigError(format!("no {what} store: call .{what}(..) or .store(..)"));
+        let users = users.ok_or_else(|| missing("users"))?;
+        let sessions = sessions.ok_or_else(|| missing("sessions"))?;
+        let one_time = one_time.ok_or_else(|| missing("one_time_tokens"))?;
+        let api_tokens = api_tokens.ok_or_else(|| missing("api_tokens"))?;
+        let factors = factors.ok_or_else(|| missing("second_factors"))?;
+        let identities = identities.ok_or_else(|| missing("identities"))?;
         let hasher = PasswordHasher::new(&self.config.password)
             .map_err(|e| ConfigError(format!("argon2 parameters: {e}")))?;
         let secrets = if self.config.mfa.sealing_keys.is_empty() {
@@ -233,7 +301,11 @@ impl AuthBuilder {
         );
         Ok(Auth(Arc::new(Inner {
             users,
-            tokens,
+            sessions,
+            one_time,
+            api_tokens,
+            factors,
+            identities,
             limiter: self
                 .limiter
                 .unwrap_or_else(|| Arc::new(MemoryRateLimiter::new())),
@@ -246,6 +318,31 @@ impl AuthBuilder {
             oauth: self.oauth,
             config: self.config,
         })))
+    }
+}
+
+/// The storage seams, each set or not.
+#[derive(Default)]
+struct Seams {
+    users: Option<Arc<dyn UserStore>>,
+    sessions: Option<Arc<dyn SessionStore>>,
+    one_time: Option<Arc<dyn OneTimeTokenStore>>,
+    api_tokens: Option<Arc<dyn ApiTokenStore>>,
+    factors: Option<Arc<dyn SecondFactorStore>>,
+    identities: Option<Arc<dyn IdentityStore>>,
+}
+
+impl Seams {
+    /// Each seam as set here, else as set in `defaults`.
+    fn or(self, defaults: Self) -> Self {
+        Self {
+            users: self.users.or(defaults.users),
+            sessions: self.sessions.or(defaults.sessions),
+            one_time: self.one_time.or(defaults.one_time),
+            api_tokens: self.api_tokens.or(defaults.api_tokens),
+            factors: self.factors.or(defaults.factors),
+            identities: self.identities.or(defaults.identities),
+        }
     }
 }
 

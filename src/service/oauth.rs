@@ -421,16 +421,16 @@ impl Auth {
             Ok(user) => user,
             Err(failure) => return Ok(Err(failure)),
         };
-        let methods: &[AuthMethod] = match (&user.totp_secret, &flow.otp) {
-            (None, _) => &[AuthMethod::Federated],
-            (Some(_), None) if flow.one_step => return Ok(Err(OAuthFailure::InvalidOtp)),
-            (Some(_), None) => {
+        let methods: &[AuthMethod] = match (self.mfa_enabled(&user.id).await?, &flow.otp) {
+            (false, _) => &[AuthMethod::Federated],
+            (true, None) if flow.one_step => return Ok(Err(OAuthFailure::InvalidOtp)),
+            (true, None) => {
                 let mfa_token = self
                     .federated_mfa_challenge(&user, flow.context.clone())
                     .await?;
                 return Ok(Ok(LoginOutcome::MfaRequired { mfa_token }));
             }
-            (Some(_), Some(code)) => match self.check_totp(&user, code).await {
+            (true, Some(code)) => match self.check_totp(&user, code).await {
                 Ok(()) => &[AuthMethod::Federated, AuthMethod::Otp],
                 Err(AuthError::InvalidOtp) => return Ok(Err(OAuthFailure::InvalidOtp)),
                 Err(AuthError::RateLimited { .. }) => {
@@ -460,10 +460,7 @@ impl Auth {
     ) -> Result<Result<User, OAuthFailure>, AuthError> {
         let users = &self.0.users;
         let settings = &self.0.config.oauth;
-        if let Some(user) = users
-            .find_user_by_identity(provider, &profile.subject)
-            .await?
-        {
+        if let Some(user) = self.linked_user(provider, &profile.subject).await? {
             return Ok(usable(user));
         }
         // The provider's word is checked like anyone's: a malformed
@@ -509,7 +506,9 @@ impl Auth {
         if let Err(failure) = usable(user.clone()) {
             return Ok(Err(failure));
         }
-        match users
+        match self
+            .0
+            .identities
             .link_identity(&user.id, provider, &profile.subject)
             .await
         {
@@ -518,8 +517,8 @@ impl Auth {
             }
             // A concurrent callback linked it: the lookup now settles whose it is.
             Err(StoreError::Conflict) => {
-                let linked = users
-                    .find_user_by_identity(provider, &profile.subject)
+                let linked = self
+                    .linked_user(provider, &profile.subject)
                     .await?
                     .ok_or(AuthError::Unavailable)?;
                 return Ok(usable(linked));
@@ -534,6 +533,21 @@ impl Auth {
             return Ok(Ok(users.update_user(&user.id, changes).await?));
         }
         Ok(Ok(user))
+    }
+
+    /// The user an external identity is linked to, if it still exists.
+    async fn linked_user(&self, provider: &str, subject: &str) -> Result<Option<User>, AuthError> {
+        let Some(id) = self.0.identities.find_identity(provider, subject).await? else {
+            return Ok(None);
+        };
+        match self.0.users.find_user(&id).await {
+            Ok(Some(user)) => Ok(Some(user)),
+            Ok(None) | Err(StoreError::InvalidId) => {
+                tracing::warn!(provider, user = %id, "an external identity is linked to a user who is gone");
+                Ok(None)
+            }
+            Err(err) => Err(err.into()),
+        }
     }
 }
 

@@ -3,9 +3,10 @@
 
 use crate::error::AuthError;
 use crate::identity::{AuthMethod, Identity};
+use crate::store::new_id;
 use crate::store::{RefreshFamily, User};
 use crate::token::jwt::AccessClaims;
-use crate::token::{new_id, opaque};
+use crate::token::opaque;
 
 use super::{Auth, Session, until};
 
@@ -24,7 +25,7 @@ impl Auth {
         let now = inner.clock.now();
         let spent = opaque::digest(refresh_token);
         let token = inner
-            .tokens
+            .sessions
             .find_refresh_token(&spent)
             .await?
             .ok_or(AuthError::TokenInvalid)?;
@@ -41,13 +42,13 @@ impl Auth {
         let user = match inner.users.find_user(&family.user_id).await? {
             Some(user) if user.is_active => user,
             _ => {
-                inner.tokens.revoke_family(&family.id, now).await?;
+                inner.sessions.revoke_family(&family.id, now).await?;
                 return Err(AuthError::TokenInvalid);
             }
         };
         let next = opaque::generate();
         if !inner
-            .tokens
+            .sessions
             .rotate_refresh_token(&spent, &opaque::digest(&next), now)
             .await?
         {
@@ -75,7 +76,7 @@ impl Auth {
         let identity = self.authenticate(access_token)?;
         let token = self
             .0
-            .tokens
+            .sessions
             .find_refresh_token(&opaque::digest(refresh_token))
             .await?
             .ok_or(AuthError::TokenInvalid)?;
@@ -100,12 +101,12 @@ impl Auth {
     pub async fn logout(&self, refresh_token: &str) -> Result<(), AuthError> {
         let inner = &self.0;
         if let Some(token) = inner
-            .tokens
+            .sessions
             .find_refresh_token(&opaque::digest(refresh_token))
             .await?
         {
             inner
-                .tokens
+                .sessions
                 .revoke_family(&token.family.id, inner.clock.now())
                 .await?;
         }
@@ -116,14 +117,18 @@ impl Auth {
     /// run it now and then (the quickstart does, hourly). Returns how many
     /// records went.
     pub async fn purge_expired(&self) -> Result<u64, AuthError> {
-        Ok(self.0.tokens.purge_expired(self.now()).await?)
+        let inner = &self.0;
+        let now = self.now();
+        let sessions = inner.sessions.purge_expired_sessions(now).await?;
+        let links = inner.one_time.purge_expired_one_time_tokens(now).await?;
+        Ok(sessions + links)
     }
 
     /// The user's open sessions, oldest first.
     pub async fn sessions(&self, user_id: &str) -> Result<Vec<RefreshFamily>, AuthError> {
         Ok(self
             .0
-            .tokens
+            .sessions
             .list_families(user_id, self.0.clock.now())
             .await?)
     }
@@ -152,7 +157,7 @@ impl Auth {
         };
         let secret = opaque::generate();
         inner
-            .tokens
+            .sessions
             .create_family(&family, &opaque::digest(&secret))
             .await?;
         self.session(user, &family, secret)
@@ -195,7 +200,7 @@ impl Auth {
         );
         match self
             .0
-            .tokens
+            .sessions
             .revoke_family(&family.id, self.0.clock.now())
             .await
         {

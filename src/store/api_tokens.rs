@@ -1,4 +1,7 @@
+use async_trait::async_trait;
 use time::OffsetDateTime;
+
+use super::StoreError;
 
 /// The three kinds of long-lived API token (the v1 token API).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,4 +57,33 @@ pub struct ApiToken {
     pub created_at: OffsetDateTime,
     /// When it stops working.
     pub expires_at: OffsetDateTime,
+}
+
+/// Where API tokens live (the v1 token API), by the digests of their secrets.
+#[async_trait]
+pub trait ApiTokenStore: Send + Sync + 'static {
+    /// Stores a new API token; a taken digest is [`StoreError::Conflict`].
+    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError>;
+
+    /// The API token with this digest, expired or not.
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Sets a token's expiry (the past is allowed: it ends the token);
+    /// returns whether the token exists.
+    async fn set_api_token_expiry(
+        &self,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes a token; returns whether it existed.
+    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+
+    /// The tokens of these kinds that `owner_id` made, expired ones too,
+    /// oldest first.
+    async fn list_api_tokens(
+        &self,
+        owner_id: &str,
+        kinds: &[ApiTokenKind],
+    ) -> Result<Vec<ApiToken>, StoreError>;
 }

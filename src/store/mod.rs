@@ -1,28 +1,46 @@
-//! The storage seams: [`UserStore`], [`TokenStore`] (sessions and API
-//! tokens) and [`RateLimiter`],
-//! with an in-memory implementation of each ([`MemoryStore`],
-//! [`MemoryRateLimiter`]) that is also their executable documentation.
+//! The storage seams, one small trait per capability, with an in-memory
+//! implementation of each ([`MemoryStore`], [`MemoryRateLimiter`]) that is
+//! also their executable documentation:
 //!
-//! To keep users somewhere else, implement the traits and prove the
-//! implementation with the conformance suite (feature `testing`):
-//! `portcullis::store::conformance::user_store(&store).await` and friends.
-//! `examples/custom_store.rs` walks through it.
+//! | seam | what it keeps | required methods |
+//! |---|---|---|
+//! | [`UserStore`] | accounts: email, name, role, password hash | 4 |
+//! | [`SessionStore`] | sessions (refresh families) and their refresh tokens | 7 |
+//! | [`OneTimeTokenStore`] | reset, email-change and verification links, MFA challenges | 6 |
+//! | [`ApiTokenStore`] | app, user and on-behalf-of tokens (the v1 token API) | 5 |
+//! | [`SecondFactorStore`] | TOTP state and recovery codes | 7 |
+//! | [`IdentityStore`] | external (OAuth) identities linked to accounts | 2 |
+//! | [`RateLimiter`] | throttling counters | 4 |
+//!
+//! Every seam but [`UserStore`] keys its records by the user id that the
+//! [`UserStore`] mints, as an opaque string: an app that keeps its users in
+//! a table of its own implements the four methods of [`UserStore`] over it
+//! and lets a bundled store keep the rest —
+//! `Auth::builder(config).users(MyUsers).store(sql)`. `examples/custom_store.rs`
+//! walks through it.
+//!
+//! Prove an implementation with the conformance kit (feature `testing`):
+//! one suite per seam, each case reported by name. See `conformance`.
 
 mod api_tokens;
+mod identities;
 mod limits;
 mod memory;
 mod one_time;
+mod second_factors;
 mod sessions;
 mod users;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
 
-pub use api_tokens::{ApiToken, ApiTokenKind};
+pub use api_tokens::{ApiToken, ApiTokenKind, ApiTokenStore};
+pub use identities::IdentityStore;
 pub use limits::{Decision, RateLimiter, Window};
 pub use memory::{MemoryRateLimiter, MemoryStore};
-pub use one_time::{OneTimePurpose, OneTimeToken};
-pub use sessions::{RefreshFamily, RefreshToken, TokenStore};
+pub use one_time::{OneTimePurpose, OneTimeToken, OneTimeTokenStore};
+pub use second_factors::{SecondFactorStore, TotpState};
+pub use sessions::{RefreshFamily, RefreshToken, SessionStore};
 pub use users::{NewUser, User, UserChanges, UserStore};
 
 /// Why a store call failed.
@@ -47,4 +65,14 @@ pub enum StoreError {
 /// so that `" Ada@Example.COM"` and `"ada@example.com"` are one account.
 pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// A new random (version 4) UUID: the id the bundled stores mint for users
+/// and sessions. A store of your own may mint ids of any shape.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }

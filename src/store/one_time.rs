@@ -1,4 +1,7 @@
+use async_trait::async_trait;
 use time::OffsetDateTime;
+
+use super::StoreError;
 
 /// What a one-time token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,4 +59,37 @@ pub struct OneTimeToken {
     pub created_at: OffsetDateTime,
     /// When it stops working.
     pub expires_at: OffsetDateTime,
+}
+
+/// Where one-time tokens live: reset, email-change and verification links,
+/// and MFA challenges. Only digests of their secrets pass through here.
+///
+/// [`consume_one_time_token`](OneTimeTokenStore::consume_one_time_token)
+/// and [`count_one_time_token_failure`](OneTimeTokenStore::count_one_time_token_failure)
+/// must be atomic: a token is spent once, and every wrong answer counts.
+#[async_trait]
+pub trait OneTimeTokenStore: Send + Sync + 'static {
+    /// Stores a new one-time token; a taken digest is [`StoreError::Conflict`].
+    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError>;
+
+    /// The one-time token with this digest, expired or not.
+    async fn find_one_time_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<OneTimeToken>, StoreError>;
+
+    /// Deletes the token, atomically; returns whether this call did (of
+    /// concurrent consumers, exactly one gets `true`).
+    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError>;
+
+    /// Counts one wrong answer against the token, atomically; returns the
+    /// count now (0 when the token is gone).
+    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError>;
+
+    /// Deletes every one-time token of a user (their credentials changed:
+    /// links and challenges made before must not work); returns how many.
+    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError>;
+
+    /// Deletes the tokens that expired before `now`; returns how many.
+    async fn purge_expired_one_time_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
 }

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{ApiToken, ApiTokenKind, OneTimeToken, StoreError};
+use super::StoreError;
 
 /// A session: the chain of refresh tokens that rotate out of one sign-in
 /// (RFC 9700 §4.14 calls it a token family).
@@ -34,13 +34,13 @@ pub struct RefreshToken {
     pub used_at: Option<OffsetDateTime>,
 }
 
-/// Where sessions, their refresh tokens, API tokens and one-time tokens live.
+/// Where sessions and their refresh tokens live.
 ///
 /// Only hashes of token secrets pass through this trait. The one operation
-/// that must be atomic is [`rotate_refresh_token`](TokenStore::rotate_refresh_token):
+/// that must be atomic is [`rotate_refresh_token`](SessionStore::rotate_refresh_token):
 /// of two concurrent calls for one token, exactly one may return `true`.
 #[async_trait]
-pub trait TokenStore: Send + Sync + 'static {
+pub trait SessionStore: Send + Sync + 'static {
     /// Stores a new family with its first token, both or neither.
     async fn create_family(
         &self,
@@ -64,7 +64,8 @@ pub trait TokenStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Revokes one family (all its tokens stop working).
+    /// Revokes one family (all its tokens stop working); a second
+    /// revocation keeps the first time.
     async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
 
     /// Revokes every family of a user except `keep`; returns how many it revoked.
@@ -82,54 +83,7 @@ pub trait TokenStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<Vec<RefreshFamily>, StoreError>;
 
-    /// Stores a new API token; a taken digest is [`StoreError::Conflict`].
-    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError>;
-
-    /// The API token with this digest, expired or not.
-    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError>;
-
-    /// Sets a token's expiry; returns whether the token exists.
-    async fn set_api_token_expiry(
-        &self,
-        token_hash: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<bool, StoreError>;
-
-    /// Deletes a token; returns whether it existed.
-    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError>;
-
-    /// Deletes what can never be used again, returning how many records went:
-    /// sessions past their end (with their refresh tokens) and one-time
-    /// tokens past expiry. API tokens stay: an expired one is still a record
-    /// its owner may list, extend or delete.
-    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
-
-    /// Stores a new one-time token.
-    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError>;
-
-    /// The one-time token with this digest, expired or not.
-    async fn find_one_time_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<OneTimeToken>, StoreError>;
-
-    /// Deletes every one-time token of a user (their credentials changed:
-    /// links and challenges made before must not work); returns how many.
-    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError>;
-
-    /// Deletes the token, atomically; returns whether this call did (of
-    /// concurrent consumers, exactly one gets `true`).
-    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError>;
-
-    /// Counts one wrong answer against the token, atomically; returns the
-    /// count now (0 when the token is gone).
-    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError>;
-
-    /// The tokens of these kinds that `owner_id` made, expired ones too,
-    /// oldest first.
-    async fn list_api_tokens(
-        &self,
-        owner_id: &str,
-        kinds: &[ApiTokenKind],
-    ) -> Result<Vec<ApiToken>, StoreError>;
+    /// Deletes the sessions that ended before `now`, with their refresh
+    /// tokens; returns how many records went.
+    async fn purge_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
 }

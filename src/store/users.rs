@@ -6,7 +6,7 @@ use super::StoreError;
 /// A user account as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    /// Opaque id minted by the store.
+    /// Opaque id minted by the store; every other seam keys by it.
     pub id: String,
     /// The email address as the user gave it (trimmed).
     pub email: String,
@@ -20,10 +20,6 @@ pub struct User {
     pub email_verified: bool,
     /// PHC string of the Argon2id hash; `None` for accounts without a password.
     pub password_hash: Option<String>,
-    /// The confirmed TOTP secret, sealed (encrypted); `Some` means MFA is on.
-    pub totp_secret: Option<String>,
-    /// A TOTP secret being enrolled, sealed, until a code confirms it.
-    pub totp_pending: Option<String>,
     /// When the account was created.
     pub created_at: OffsetDateTime,
 }
@@ -82,14 +78,11 @@ pub struct UserChanges {
     pub email: Option<String>,
     /// New verified flag.
     pub email_verified: Option<bool>,
-    /// New confirmed TOTP secret (sealed), or `Some(None)` to turn MFA off;
-    /// either way the store forgets the last TOTP step it accepted.
-    pub totp_secret: Option<Option<String>>,
-    /// New pending TOTP secret (sealed), or `Some(None)` to drop it.
-    pub totp_pending: Option<Option<String>>,
 }
 
-/// Where user accounts live.
+/// Where user accounts live: the one seam an app with its own users table
+/// implements, in four methods. Every other seam keeps its records by the
+/// ids this one mints.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -110,7 +103,8 @@ pub trait UserStore: Send + Sync + 'static {
     /// Creates an account and mints its id; a taken email gives [`StoreError::Conflict`].
     async fn create_user(&self, user: NewUser) -> Result<User, StoreError>;
 
-    /// The account with this id; a malformed id gives [`StoreError::InvalidId`].
+    /// The account with this id. An id of a shape this store never mints
+    /// may give [`StoreError::InvalidId`] instead of `None`.
     async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError>;
 
     /// The account with this email, compared by [`super::email_key`].
@@ -119,43 +113,4 @@ pub trait UserStore: Send + Sync + 'static {
     /// Applies the changes and returns the account as it now is;
     /// an unknown id gives [`StoreError::NotFound`].
     async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError>;
-
-    /// Makes the pending TOTP secret the active one, atomically and only if
-    /// the pending secret is still `pending` (of two concurrent
-    /// confirmations, one wins); clears the pending slot and the replay guard.
-    async fn confirm_totp(&self, user_id: &str, pending: &str) -> Result<bool, StoreError>;
-
-    /// Records that the TOTP code of time step `step` was used, atomically
-    /// and only if it is later than every step accepted before (since the
-    /// secret was last set): a code works once, and never after a later one.
-    async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError>;
-
-    /// Replaces the user's recovery codes (their digests) with these.
-    async fn replace_recovery_codes(
-        &self,
-        user_id: &str,
-        code_hashes: &[String],
-    ) -> Result<(), StoreError>;
-
-    /// Spends one recovery code, atomically; returns whether it was there.
-    async fn spend_recovery_code(&self, user_id: &str, code_hash: &str)
-    -> Result<bool, StoreError>;
-
-    /// The account linked to this external identity: `provider` names an
-    /// OAuth provider (`"google"`), `subject` is its stable id for the person.
-    async fn find_user_by_identity(
-        &self,
-        provider: &str,
-        subject: &str,
-    ) -> Result<Option<User>, StoreError>;
-
-    /// Links an external identity to an account, so that later logins with
-    /// it find the account. An identity linked to any account already gives
-    /// [`StoreError::Conflict`]; an unknown user gives [`StoreError::NotFound`].
-    async fn link_identity(
-        &self,
-        user_id: &str,
-        provider: &str,
-        subject: &str,
-    ) -> Result<(), StoreError>;
 }

@@ -176,7 +176,7 @@ impl Server {
     ) -> Self {
         let clock = ManualClock::new();
         let outbox =
-            std::env::temp_dir().join(format!("portcullis-outbox-{}", portcullis::token::new_id()));
+            std::env::temp_dir().join(format!("portcullis-outbox-{}", portcullis::store::new_id()));
         let builder = more(Auth::builder(config).clock(clock.clone()));
         let builder = match mail {
             Mail::Outbox => builder.mailer(OutboxMailer::new(&outbox)),
@@ -192,7 +192,7 @@ impl Server {
             ),
             Backing::Sqlite => {
                 let path = std::env::temp_dir()
-                    .join(format!("portcullis-api-{}.db", portcullis::token::new_id()));
+                    .join(format!("portcullis-api-{}.db", portcullis::store::new_id()));
                 let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
                     .await
                     .expect("sqlite");

@@ -29,7 +29,7 @@ async fn the_directus_sdk_works_unchanged() {
         b.oauth_provider(keycloak)
     })
     .await;
-    let prefix = format!(".{}", &portcullis::token::new_id()[..8]);
+    let prefix = format!(".{}", &portcullis::store::new_id()[..8]);
     for name in ["json", "cookie", "session", "profile", "reset", "tfa"] {
         server
             .user(&format!("{name}{prefix}@example.com"), "user")

@@ -554,7 +554,7 @@ impl SmtpServer {
             .expect("addr")
             .port();
         let dir =
-            std::env::temp_dir().join(format!("portcullis-smtp-{}", portcullis::token::new_id()));
+            std::env::temp_dir().join(format!("portcullis-smtp-{}", portcullis::store::new_id()));
         std::fs::create_dir_all(&dir).expect("dir");
         let script = r#"
 import os, sys, time

@@ -36,7 +36,7 @@ pub(crate) fn code_at(secret: &str, unix_time: i64) -> String {
 /// What `zbarimg` reads from a PNG.
 fn read_qr(png: &[u8]) -> String {
     let path =
-        std::env::temp_dir().join(format!("portcullis-qr-{}.png", portcullis::token::new_id()));
+        std::env::temp_dir().join(format!("portcullis-qr-{}.png", portcullis::store::new_id()));
     std::fs::write(&path, png).expect("write png");
     let output = Command::new("zbarimg")
         .args(["--raw", "-q"])

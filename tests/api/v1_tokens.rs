@@ -243,7 +243,7 @@ async fn only_permitted_roles_mint_and_ids_are_checked() {
     let unknown = server
         .request(Method::POST, "/api/v1/tokens/")
         .bearer(&admin_access)
-        .json(json!({ "user": portcullis::token::new_id() }))
+        .json(json!({ "user": portcullis::store::new_id() }))
         .send()
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);

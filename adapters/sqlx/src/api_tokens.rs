@@ -1,7 +1,7 @@
-//! The API-token half of [`TokenStore`](portcullis::store::TokenStore) for
-//! [`SqlStore`]; `sessions.rs` delegates here.
+//! [`ApiTokenStore`] for [`SqlStore`]: the v1 token API's tokens.
 
-use portcullis::store::{ApiToken, ApiTokenKind, StoreError};
+use async_trait::async_trait;
+use portcullis::store::{ApiToken, ApiTokenKind, ApiTokenStore, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -28,8 +28,9 @@ fn api_token(row: &AnyRow) -> Result<ApiToken, StoreError> {
     })
 }
 
-impl SqlStore {
-    pub(crate) async fn insert_api_token(&self, t: &ApiToken) -> Result<(), StoreError> {
+#[async_trait]
+impl ApiTokenStore for SqlStore {
+    async fn create_api_token(&self, t: &ApiToken) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO portcullis_api_tokens ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ))
@@ -48,10 +49,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn select_api_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<ApiToken>, StoreError> {
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM portcullis_api_tokens WHERE token_hash = $1"
         ))
@@ -62,7 +60,7 @@ impl SqlStore {
         row.as_ref().map(api_token).transpose()
     }
 
-    pub(crate) async fn update_api_token_expiry(
+    async fn set_api_token_expiry(
         &self,
         token_hash: &str,
         expires_at: OffsetDateTime,
@@ -77,7 +75,7 @@ impl SqlStore {
         Ok(updated.rows_affected() == 1)
     }
 
-    pub(crate) async fn remove_api_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError> {
         let deleted = sqlx::query("DELETE FROM portcullis_api_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
@@ -86,7 +84,7 @@ impl SqlStore {
         Ok(deleted.rows_affected() == 1)
     }
 
-    pub(crate) async fn select_api_tokens(
+    async fn list_api_tokens(
         &self,
         owner_id: &str,
         kinds: &[ApiTokenKind],

@@ -1,7 +1,12 @@
 //! SQLite and PostgreSQL stores for [`portcullis`], on sqlx.
 //!
 //! One [`SqlStore`] serves both databases: it speaks portable SQL through
-//! sqlx's `Any` driver, and the URL picks the database.
+//! sqlx's `Any` driver, and the URL picks the database. It implements every
+//! storage seam of portcullis, one file per seam (mirroring
+//! `portcullis::store`), so `Auth::builder(config).store(sql)` keeps
+//! everything in the database, and `.users(my_users).store(sql)` keeps
+//! everything but the users, keyed by the ids the app's own user store
+//! mints: no table of ours refers to `portcullis_users`.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), portcullis::store::StoreError> {
@@ -22,8 +27,10 @@
 //! process, or a shared one (Redis) for many.
 
 mod api_tokens;
+mod identities;
 mod migrate;
 mod one_time;
+mod second_factors;
 mod sessions;
 mod users;
 
@@ -35,7 +42,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use time::OffsetDateTime;
 
-/// Users, sessions and tokens in SQLite or PostgreSQL. Cheap to clone (a pool handle).
+/// Every storage seam in SQLite or PostgreSQL. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,

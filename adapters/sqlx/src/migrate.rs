@@ -4,17 +4,49 @@ use std::future::Future;
 use std::pin::Pin;
 
 use portcullis::store::StoreError;
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection};
 
 use super::unavailable;
 
+/// One schema change: the same SQL for every database, or one text each.
+enum Change {
+    Portable(&'static str),
+    PerDatabase {
+        sqlite: &'static str,
+        postgres: &'static str,
+    },
+}
+
 /// Every migration, oldest first; never edit one that has shipped.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_users_and_sessions.sql")),
-    (2, include_str!("../migrations/0002_api_tokens.sql")),
-    (3, include_str!("../migrations/0003_mfa.sql")),
-    (4, include_str!("../migrations/0004_email_verification.sql")),
-    (5, include_str!("../migrations/0005_oauth_identities.sql")),
+const MIGRATIONS: &[(i64, Change)] = &[
+    (
+        1,
+        Change::Portable(include_str!("../migrations/0001_users_and_sessions.sql")),
+    ),
+    (
+        2,
+        Change::Portable(include_str!("../migrations/0002_api_tokens.sql")),
+    ),
+    (
+        3,
+        Change::Portable(include_str!("../migrations/0003_mfa.sql")),
+    ),
+    (
+        4,
+        Change::Portable(include_str!("../migrations/0004_email_verification.sql")),
+    ),
+    (
+        5,
+        Change::Portable(include_str!("../migrations/0005_oauth_identities.sql")),
+    ),
+    (
+        6,
+        Change::PerDatabase {
+            sqlite: include_str!("../migrations/0006_independent_seams.sqlite.sql"),
+            postgres: include_str!("../migrations/0006_independent_seams.postgres.sql"),
+        },
+    ),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
@@ -34,17 +66,24 @@ pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
         Ok(_) | Err(StoreError::Conflict) => {}
         Err(e) => return Err(e),
     }
-    for &(version, sql) in MIGRATIONS {
+    let mut conn = pool.acquire().await.map_err(unavailable)?;
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    for (version, change) in MIGRATIONS {
         let applied: Option<i64> =
             sqlx::query_scalar("SELECT version FROM portcullis_migrations WHERE version = $1")
                 .bind(version)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *conn)
                 .await
                 .map_err(unavailable)?;
         if applied.is_some() {
             continue;
         }
-        match apply(pool, version, sql).await {
+        let sql = match change {
+            Change::Portable(sql) => sql,
+            Change::PerDatabase { sqlite: sql, .. } if sqlite => sql,
+            Change::PerDatabase { postgres, .. } => postgres,
+        };
+        match apply(&mut conn, sqlite, *version, sql).await {
             Ok(()) => tracing::info!(version, "portcullis schema migrated"),
             Err(StoreError::Conflict) => {
                 tracing::info!(version, "migration applied by another instance")
@@ -55,28 +94,74 @@ pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// One migration in one transaction, its ledger row first.
+/// One migration in one transaction, its ledger row first. On SQLite,
+/// foreign keys are off meanwhile (a table rebuild must not cascade) and
+/// checked before the commit.
 ///
 /// Boxed as a `Send` future by hand: as a plain `async fn`, rustc cannot
 /// prove the transaction's executor `Send` for every lifetime, and
 /// `SqlStore::connect` could then not be spawned.
-fn apply<'a>(pool: &'a AnyPool, version: i64, sql: &'static str) -> StoreFuture<'a> {
+fn apply<'a>(
+    conn: &'a mut PoolConnection<Any>,
+    sqlite: bool,
+    version: i64,
+    sql: &'static str,
+) -> StoreFuture<'a> {
     Box::pin(async move {
-        let mut tx = pool.begin().await.map_err(unavailable)?;
-        sqlx::query("INSERT INTO portcullis_migrations (version, applied_at) VALUES ($1, $2)")
-            .bind(version)
-            .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+        if sqlite {
+            pragma(conn, "PRAGMA foreign_keys = OFF").await?;
+        }
+        let applied = in_transaction(conn, sqlite, version, sql).await;
+        if sqlite {
+            pragma(conn, "PRAGMA foreign_keys = ON").await?;
+        }
+        applied
+    })
+}
+
+async fn in_transaction(
+    conn: &mut AnyConnection,
+    sqlite: bool,
+    version: i64,
+    sql: &'static str,
+) -> Result<(), StoreError> {
+    let mut tx = conn.begin().await.map_err(unavailable)?;
+    sqlx::query("INSERT INTO portcullis_migrations (version, applied_at) VALUES ($1, $2)")
+        .bind(version)
+        .bind(time::OffsetDateTime::now_utc().unix_timestamp())
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+    for statement in statements(sql) {
+        sqlx::query(&statement)
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        for statement in statements(sql) {
-            sqlx::query(&statement)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+    }
+    if sqlite {
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if !broken.is_empty() {
+            return Err(StoreError::Unavailable(
+                format!(
+                    "migration {version} leaves {} broken references",
+                    broken.len()
+                )
+                .into(),
+            ));
         }
-        tx.commit().await.map_err(unavailable)
-    })
+    }
+    tx.commit().await.map_err(unavailable)
+}
+
+async fn pragma(conn: &mut AnyConnection, sql: &'static str) -> Result<(), StoreError> {
+    sqlx::query(sql)
+        .execute(conn)
+        .await
+        .map(|_| ())
+        .map_err(unavailable)
 }
 
 /// The statements of a migration file: `--` comment lines dropped, the

@@ -1,9 +1,10 @@
-//! The one-time-token part of [`TokenStore`](portcullis::store::TokenStore)
-//! for [`SqlStore`]; `sessions.rs` delegates here.
+//! [`OneTimeTokenStore`] for [`SqlStore`]: links and MFA challenges.
 
-use portcullis::store::{OneTimePurpose, OneTimeToken, StoreError};
+use async_trait::async_trait;
+use portcullis::store::{OneTimePurpose, OneTimeToken, OneTimeTokenStore, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use time::OffsetDateTime;
 
 use super::{SqlStore, seconds, time_at, unavailable};
 
@@ -25,8 +26,9 @@ fn one_time_token(row: &AnyRow) -> Result<OneTimeToken, StoreError> {
     })
 }
 
-impl SqlStore {
-    pub(crate) async fn insert_one_time_token(&self, t: &OneTimeToken) -> Result<(), StoreError> {
+#[async_trait]
+impl OneTimeTokenStore for SqlStore {
+    async fn create_one_time_token(&self, t: &OneTimeToken) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO portcullis_one_time_tokens ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
@@ -43,7 +45,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn select_one_time_token(
+    async fn find_one_time_token(
         &self,
         token_hash: &str,
     ) -> Result<Option<OneTimeToken>, StoreError> {
@@ -57,7 +59,7 @@ impl SqlStore {
         row.as_ref().map(one_time_token).transpose()
     }
 
-    pub(crate) async fn delete_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
+    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
         let deleted = sqlx::query("DELETE FROM portcullis_one_time_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
@@ -66,10 +68,7 @@ impl SqlStore {
         Ok(deleted.rows_affected() == 1)
     }
 
-    pub(crate) async fn increment_one_time_failures(
-        &self,
-        token_hash: &str,
-    ) -> Result<u32, StoreError> {
+    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError> {
         let failures: Option<i64> = sqlx::query_scalar(
             "UPDATE portcullis_one_time_tokens SET failures = failures + 1 \
              WHERE token_hash = $1 RETURNING failures",
@@ -79,5 +78,23 @@ impl SqlStore {
         .await
         .map_err(unavailable)?;
         Ok(failures.map_or(0, |f| u32::try_from(f).unwrap_or(u32::MAX)))
+    }
+
+    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
+        let deleted = sqlx::query("DELETE FROM portcullis_one_time_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(deleted.rows_affected())
+    }
+
+    async fn purge_expired_one_time_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let deleted = sqlx::query("DELETE FROM portcullis_one_time_tokens WHERE expires_at <= $1")
+            .bind(seconds(now))
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(deleted.rows_affected())
     }
 }

@@ -1,9 +1,7 @@
-//! [`TokenStore`] for [`SqlStore`]: sessions here, API tokens in `api_tokens.rs`.
+//! [`SessionStore`] for [`SqlStore`]: refresh families and their tokens.
 
 use async_trait::async_trait;
-use portcullis::store::{
-    ApiToken, ApiTokenKind, OneTimeToken, RefreshFamily, RefreshToken, StoreError, TokenStore,
-};
+use portcullis::store::{RefreshFamily, RefreshToken, SessionStore, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -28,7 +26,7 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
 }
 
 #[async_trait]
-impl TokenStore for SqlStore {
+impl SessionStore for SqlStore {
     async fn create_family(&self, f: &RefreshFamily, token_hash: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         sqlx::query(
@@ -177,35 +175,7 @@ impl TokenStore for SqlStore {
         rows.iter().map(family).collect()
     }
 
-    async fn create_api_token(&self, token: &ApiToken) -> Result<(), StoreError> {
-        self.insert_api_token(token).await
-    }
-
-    async fn find_api_token(&self, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
-        self.select_api_token(token_hash).await
-    }
-
-    async fn set_api_token_expiry(
-        &self,
-        token_hash: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        self.update_api_token_expiry(token_hash, expires_at).await
-    }
-
-    async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError> {
-        self.remove_api_token(token_hash).await
-    }
-
-    async fn list_api_tokens(
-        &self,
-        owner_id: &str,
-        kinds: &[ApiTokenKind],
-    ) -> Result<Vec<ApiToken>, StoreError> {
-        self.select_api_tokens(owner_id, kinds).await
-    }
-
-    async fn purge_expired(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+    async fn purge_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
         let now = seconds(now);
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         let mut purged = 0;
@@ -213,7 +183,6 @@ impl TokenStore for SqlStore {
             "DELETE FROM portcullis_refresh_tokens WHERE family_id IN \
              (SELECT id FROM portcullis_refresh_families WHERE expires_at <= $1)",
             "DELETE FROM portcullis_refresh_families WHERE expires_at <= $1",
-            "DELETE FROM portcullis_one_time_tokens WHERE expires_at <= $1",
         ] {
             let done = sqlx::query(sql)
                 .bind(now)
@@ -224,33 +193,5 @@ impl TokenStore for SqlStore {
         }
         tx.commit().await.map_err(unavailable)?;
         Ok(purged)
-    }
-
-    async fn create_one_time_token(&self, token: &OneTimeToken) -> Result<(), StoreError> {
-        self.insert_one_time_token(token).await
-    }
-
-    async fn find_one_time_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<OneTimeToken>, StoreError> {
-        self.select_one_time_token(token_hash).await
-    }
-
-    async fn revoke_one_time_tokens(&self, user_id: &str) -> Result<u64, StoreError> {
-        let deleted = sqlx::query("DELETE FROM portcullis_one_time_tokens WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        Ok(deleted.rows_affected())
-    }
-
-    async fn consume_one_time_token(&self, token_hash: &str) -> Result<bool, StoreError> {
-        self.delete_one_time_token(token_hash).await
-    }
-
-    async fn count_one_time_token_failure(&self, token_hash: &str) -> Result<u32, StoreError> {
-        self.increment_one_time_failures(token_hash).await
     }
 }

@@ -5,14 +5,12 @@
 
 use std::io::Write;
 
-use portcullis::store::conformance;
+use portcullis::store::conformance::{self, OpaqueIds, Report};
+use portcullis::store::new_id;
 use portcullis_sqlx::SqlStore;
 
 async fn sqlite() -> (SqlStore, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!(
-        "portcullis-conformance-{}.db",
-        portcullis::token::new_id()
-    ));
+    let path = std::env::temp_dir().join(format!("portcullis-conformance-{}.db", new_id()));
     let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
         .await
         .expect("open a SQLite file");
@@ -32,18 +30,38 @@ fn postgres_url() -> Option<String> {
     url
 }
 
-#[tokio::test]
-async fn sqlite_user_store() {
-    let (store, path) = sqlite().await;
-    conformance::user_store(&store).await;
-    store.close().await;
-    let _ = std::fs::remove_file(path);
+/// Every seam's suite: sessions keyed by the store's own users, the other
+/// seams by ids of another shape (they must not assume UUIDs).
+async fn every_seam(store: &SqlStore) -> Vec<Report> {
+    vec![
+        conformance::user_store(store).await,
+        conformance::session_store(store, store).await,
+        conformance::session_store(store, &OpaqueIds).await,
+        conformance::one_time_token_store(store, &OpaqueIds).await,
+        conformance::api_token_store(store, &OpaqueIds).await,
+        conformance::second_factor_store(store, &OpaqueIds).await,
+        conformance::identity_store(store, &OpaqueIds).await,
+    ]
+}
+
+fn assert_all_passed(reports: &[Report]) {
+    for report in reports {
+        println!("{report}");
+    }
+    let failed: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.failures()
+                .map(move |c| format!("{}::{}", r.suite, c.name))
+        })
+        .collect();
+    assert!(failed.is_empty(), "failed cases: {failed:?}");
 }
 
 #[tokio::test]
-async fn sqlite_token_store() {
+async fn sqlite_every_seam() {
     let (store, path) = sqlite().await;
-    conformance::token_store(&store).await;
+    assert_all_passed(&every_seam(&store).await);
     store.close().await;
     let _ = std::fs::remove_file(path);
 }
@@ -56,27 +74,18 @@ async fn sqlite_migrations_are_idempotent() {
     let again = SqlStore::connect(&url)
         .await
         .expect("reopen and migrate again");
-    conformance::user_store(&again).await;
+    conformance::user_store(&again).await.assert_passed();
     again.close().await;
     let _ = std::fs::remove_file(path);
 }
 
 #[tokio::test]
-async fn postgres_user_store() {
+async fn postgres_every_seam() {
     let Some(url) = postgres_url() else { return };
     let store = SqlStore::connect(&url)
         .await
         .expect("connect to PostgreSQL");
-    conformance::user_store(&store).await;
-}
-
-#[tokio::test]
-async fn postgres_token_store() {
-    let Some(url) = postgres_url() else { return };
-    let store = SqlStore::connect(&url)
-        .await
-        .expect("connect to PostgreSQL");
-    conformance::token_store(&store).await;
+    assert_all_passed(&every_seam(&store).await);
 }
 
 #[tokio::test]

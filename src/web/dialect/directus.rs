@@ -196,7 +196,8 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::OAuthCallback => Ok(oauth::callback(call, oauth::Flavor::Directus).await),
         Endpoint::Me => {
             let user = auth.me(&identity(call)?).await?;
-            Ok(data(user_json(&user)))
+            let mfa = auth.mfa_enabled(&user.id).await?;
+            Ok(data(user_json(&user, mfa)))
         }
         Endpoint::UpdateMe => update_me(call, &identity(call)?).await,
         Endpoint::TfaGenerate => {
@@ -221,7 +222,8 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::TfaDisable => {
             let me = identity(call)?;
             let otp = JsonBody::parse(call.body)?.required_str("otp")?;
-            if auth.own_account(&me).await?.totp_secret.is_none() {
+            let own = auth.own_account(&me).await?;
+            if !auth.mfa_enabled(&own.id).await? {
                 return Err(AuthError::invalid(
                     "otp",
                     format!("User \"{}\" doesn't have TFA enabled", me.user_id),
@@ -327,7 +329,8 @@ async fn update_me(call: &Call<'_>, me: &Identity) -> Result<Response<Bytes>, Au
         .update_me(me, update, call.client)
         .await
         .map_err(directus_field_names)?;
-    Ok(data(user_json(&user)))
+    let mfa = auth.mfa_enabled(&user.id).await?;
+    Ok(data(user_json(&user, mfa)))
 }
 
 /// Error messages name fields the way this dialect spells them.
@@ -464,7 +467,7 @@ fn clear_cookies(call: &Call<'_>, mut response: Response<Bytes>) -> Response<Byt
 }
 
 /// A user the way Directus shows one; the one name splits at its first space.
-fn user_json(user: &User) -> Value {
+fn user_json(user: &User, mfa: bool) -> Value {
     let (first, last) = split_name(user.name.as_deref());
     json!({
         "id": user.id,
@@ -473,7 +476,7 @@ fn user_json(user: &User) -> Value {
         "last_name": last,
         "role": user.role,
         "status": if user.is_active { "active" } else { "suspended" },
-        "tfa_secret": user.totp_secret.as_ref().map(|_| "**********"),
+        "tfa_secret": mfa.then_some("**********"),
         "provider": "default",
         "email_verified": user.email_verified,
     })

@@ -325,7 +325,7 @@ impl Call<'_> {
             }
             Endpoint::Me => {
                 let user = self.auth.me(state.identity()?).await?;
-                Ok(success(StatusCode::OK, self.user_json(&user, true)))
+                Ok(success(StatusCode::OK, self.account_json(&user).await?))
             }
             Endpoint::UpdateMe => self.update_me(state.identity()?).await,
             Endpoint::EnableMfa => self.enable_mfa(state.identity()?).await,
@@ -345,12 +345,12 @@ impl Call<'_> {
             Endpoint::UpdateEmail => {
                 let token = JsonBody::parse(self.body)?.required_str("token")?;
                 let user = self.auth.confirm_email_change(&token).await?;
-                Ok(success(StatusCode::OK, self.user_json(&user, true)))
+                Ok(success(StatusCode::OK, self.account_json(&user).await?))
             }
             Endpoint::VerifyEmail => {
                 let token = JsonBody::parse(self.body)?.required_str("token")?;
                 let user = self.auth.verify_email(&token).await?;
-                Ok(success(StatusCode::OK, self.user_json(&user, true)))
+                Ok(success(StatusCode::OK, self.account_json(&user).await?))
             }
             Endpoint::ResendVerification => {
                 let email = JsonBody::parse(self.body)?.required_str("email")?;
@@ -395,7 +395,7 @@ impl Call<'_> {
         if cookie_mode {
             let data = json!({
                 "expTime": session.expires_in.as_secs(),
-                "user": self.user_json(&session.user, false),
+                "user": self.user_json(&session.user),
             });
             self.with_session_cookies(success(StatusCode::OK, data), session)
         } else {
@@ -490,7 +490,7 @@ impl Call<'_> {
         update.current_password = body.optional_str("currentPassword")?;
         let asked = update.email.clone();
         let user = self.auth.update_me(identity, update, self.client).await?;
-        let mut data = self.user_json(&user, true);
+        let mut data = self.account_json(&user).await?;
         if asked.is_some_and(|email| email_key(&email) != email_key(&user.email)) {
             data["emailChangePending"] = json!(true);
         }
@@ -543,7 +543,10 @@ impl Call<'_> {
         );
         account.name = body.optional_str("name")?;
         let user = self.auth.register(account, self.client).await?;
-        Ok(success(StatusCode::CREATED, self.user_json(&user, true)))
+        Ok(success(
+            StatusCode::CREATED,
+            self.account_json(&user).await?,
+        ))
     }
 
     async fn update_me(&self, identity: &Identity) -> Result<Response<Bytes>, AuthError> {
@@ -555,7 +558,7 @@ impl Call<'_> {
         update.password = body.optional_str("password")?;
         update.current_password = body.optional_str("currentPassword")?;
         let user = self.auth.update_me(identity, update, self.client).await?;
-        Ok(success(StatusCode::OK, self.user_json(&user, true)))
+        Ok(success(StatusCode::OK, self.account_json(&user).await?))
     }
 
     /// The refresh token from the body, else from the cookie.
@@ -577,23 +580,26 @@ impl Call<'_> {
             "accessToken": session.access_token,
             "refreshToken": session.refresh_token,
             "expTime": session.expires_in.as_secs(),
-            "user": self.user_json(&session.user, false),
+            "user": self.user_json(&session.user),
         })
     }
 
-    fn user_json(&self, user: &User, full: bool) -> Value {
-        let mut value = json!({
+    fn user_json(&self, user: &User) -> Value {
+        json!({
             "id": user.id,
             "email": user.email,
             "name": user.name,
             "role": { "id": user.role, "name": self.auth.config().role_name(&user.role) },
-        });
-        if full {
-            value["isActive"] = json!(user.is_active);
-            value["mfaEnabled"] = json!(user.totp_secret.is_some());
-            value["createdAt"] = json!(timestamp(user.created_at));
-        }
-        value
+        })
+    }
+
+    /// The whole account: the user, its state and whether MFA is on.
+    async fn account_json(&self, user: &User) -> Result<Value, AuthError> {
+        let mut value = self.user_json(user);
+        value["isActive"] = json!(user.is_active);
+        value["mfaEnabled"] = json!(self.auth.mfa_enabled(&user.id).await?);
+        value["createdAt"] = json!(timestamp(user.created_at));
+        Ok(value)
     }
 
     pub(super) fn with_session_cookies(

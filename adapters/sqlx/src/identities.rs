@@ -1,0 +1,44 @@
+//! [`IdentityStore`] for [`SqlStore`]: the `portcullis_identities` table.
+
+use async_trait::async_trait;
+use portcullis::store::{IdentityStore, StoreError};
+
+use super::{SqlStore, seconds, unavailable};
+
+#[async_trait]
+impl IdentityStore for SqlStore {
+    async fn find_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar(
+            "SELECT user_id FROM portcullis_identities WHERE provider = $1 AND subject = $2",
+        )
+        .bind(provider)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)
+    }
+
+    async fn link_identity(
+        &self,
+        user_id: &str,
+        provider: &str,
+        subject: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO portcullis_identities (provider, subject, user_id, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(provider)
+        .bind(subject)
+        .bind(user_id)
+        .bind(seconds(time::OffsetDateTime::now_utc()))
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+}
