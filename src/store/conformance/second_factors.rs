@@ -170,7 +170,9 @@ async fn removal<S: SecondFactorStore>(store: &S, users: &impl UserIds) -> Outco
     let id = enrolled(store, users).await?;
     store.record_totp_step(&id, 300).await?;
     let code = digest();
-    store.replace_recovery_codes(&id, std::slice::from_ref(&code)).await?;
+    store
+        .replace_recovery_codes(&id, std::slice::from_ref(&code))
+        .await?;
     store.set_pending_totp(&id, Some("sealed-pending")).await?;
     store.remove_second_factors(&id).await?;
     ensure_eq!(store.totp(&id).await?, TotpState::default(), "no secrets");
@@ -209,7 +211,9 @@ async fn recovery<S: SecondFactorStore>(store: &S, users: &impl UserIds) -> Outc
 async fn replace<S: SecondFactorStore>(store: &S, users: &impl UserIds) -> Outcome {
     let id = enrolled(store, users).await?;
     let old = digest();
-    store.replace_recovery_codes(&id, std::slice::from_ref(&old)).await?;
+    store
+        .replace_recovery_codes(&id, std::slice::from_ref(&old))
+        .await?;
     let fresh = vec![digest(), digest()];
     store.replace_recovery_codes(&id, &fresh).await?;
     ensure!(
