@@ -49,8 +49,8 @@ use futures_util::future::LocalBoxFuture;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
-use crate::web::dialect::{self, Dialect, Endpoint, native};
-use crate::web::{AuthState, Requirement, admit, client, layer::verdict};
+use crate::web::dialect::{self, Dialect, Endpoint};
+use crate::web::{AuthState, Requirement, admit, client, verdict};
 
 impl Auth {
     /// Middleware that authenticates every request: `App::new().wrap(auth.actix_middleware())`.
@@ -58,6 +58,7 @@ impl Auth {
         ActixAuth {
             auth: self.clone(),
             requirement: None,
+            format: Dialect::Native,
         }
     }
 
@@ -75,6 +76,7 @@ impl Auth {
         ActixAuth {
             auth: self.clone(),
             requirement: Some(requirement),
+            format: Dialect::Native,
         }
     }
 
@@ -97,8 +99,9 @@ impl Auth {
         let auth = self.clone();
         move |config: &mut web::ServiceConfig| {
             // One resource per path, so that a wrong method is 405 with `Allow`.
+            let routes = dialect.routes();
             let mut paths: BTreeMap<&str, Vec<&crate::web::dialect::Route>> = BTreeMap::new();
-            for route in dialect.routes() {
+            for route in &routes {
                 paths.entry(route.path).or_default().push(route);
             }
             for (path, routes) in paths {
@@ -156,7 +159,7 @@ async fn answer(
             Err(_) => {
                 return to_actix(dialect::error(
                     endpoint,
-                    &AuthError::invalid("body", "the request body could not be read"),
+                    &AuthError::invalid(crate::error::Field::Body, crate::error::Rule::Unreadable),
                 ));
             }
         }
@@ -207,7 +210,7 @@ impl ResponseError for AuthError {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        to_actix(native::error(self))
+        to_actix(Dialect::Native.error(self))
     }
 }
 
@@ -251,6 +254,16 @@ impl FromRequest for MaybeIdentity {
 pub struct ActixAuth {
     auth: Auth,
     requirement: Option<Requirement>,
+    format: Dialect,
+}
+
+impl ActixAuth {
+    /// A guard answers refusals in the wire format of `dialect` (native by
+    /// default): for guards in front of routes that speak it.
+    pub fn refusing_as(mut self, dialect: Dialect) -> Self {
+        self.format = dialect;
+        self
+    }
 }
 
 impl<S, B> Transform<S, ServiceRequest> for ActixAuth
@@ -269,6 +282,7 @@ where
             inner: Rc::new(service),
             auth: self.auth.clone(),
             requirement: self.requirement.clone(),
+            format: self.format,
         }))
     }
 }
@@ -278,6 +292,7 @@ pub struct ActixAuthService<S> {
     inner: Rc<S>,
     auth: Auth,
     requirement: Option<Requirement>,
+    format: Dialect,
 }
 
 impl<S, B> Service<ServiceRequest> for ActixAuthService<S>
@@ -292,10 +307,11 @@ where
     forward_ready!(inner);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let (inner, auth, requirement) = (
+        let (inner, auth, requirement, format) = (
             self.inner.clone(),
             self.auth.clone(),
             self.requirement.clone(),
+            self.format,
         );
         Box::pin(async move {
             let verdict = match &requirement {
@@ -303,11 +319,10 @@ where
                     let parts = parts(req.request());
                     let peer = req.peer_addr().map(|a| a.ip());
                     let client = client(&auth, peer, &parts.headers);
-                    admit(&auth, &parts.method, &parts.uri, &parts.headers, client)
-                        .await
-                        .map(|state| {
-                            req.extensions_mut().insert(state);
-                        })
+                    let state =
+                        admit(&auth, &parts.method, &parts.uri, &parts.headers, client).await;
+                    req.extensions_mut().insert(state);
+                    Ok(())
                 }
                 Some(requirement) => match req.extensions().get::<AuthState>() {
                     Some(state) => verdict(state, requirement),
@@ -325,7 +340,7 @@ where
                     .await
                     .map(ServiceResponse::map_into_left_body),
                 Err(err) => Ok(req
-                    .into_response(to_actix(native::error(&err)))
+                    .into_response(to_actix(format.error(&err)))
                     .map_into_right_body()),
             }
         })

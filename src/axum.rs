@@ -38,8 +38,8 @@ use http::request::Parts;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
-use crate::web::dialect::{self, Dialect, Endpoint, native};
-use crate::web::{AuthLayer, AuthState, GuardLayer, Requirement, read_body};
+use crate::web::dialect::{self, Dialect, Endpoint};
+use crate::web::{AuthLayer, AuthState, GuardLayer, Requirement, peer_addr, read_body};
 
 impl Auth {
     /// Every endpoint of the native dialect, to [`Router::nest`] under a
@@ -57,7 +57,7 @@ impl Auth {
     fn dialect_routes<S: Clone + Send + Sync + 'static>(&self, dialect: Dialect) -> Router<S> {
         dialect
             .routes()
-            .iter()
+            .into_iter()
             .fold(Router::new(), |router, route| {
                 let Ok(filter) = MethodFilter::try_from(route.method.clone()) else {
                     return router;
@@ -73,9 +73,12 @@ impl Auth {
             })
     }
 
-    /// The layer that authenticates every request (see [`AuthLayer`]).
+    /// The layer that authenticates every request (see [`AuthLayer`]); it
+    /// finds the client's address in axum's `ConnectInfo<SocketAddr>`
+    /// (serve with `into_make_service_with_connect_info`) or a
+    /// [`PeerAddr`](crate::web::PeerAddr) extension.
     pub fn layer(&self) -> AuthLayer {
-        AuthLayer::new(self.clone())
+        AuthLayer::new(self.clone()).peer_address(peer_ip)
     }
 
     /// A guard for routes that need a role: `route_layer(auth.require_role("admin"))`.
@@ -90,11 +93,13 @@ impl Auth {
     }
 }
 
-/// The peer address that `into_make_service_with_connect_info` recorded.
-pub(crate) fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
+/// The peer address that `into_make_service_with_connect_info` recorded,
+/// else a `PeerAddr` extension.
+fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
+        .or_else(|| peer_addr(extensions))
 }
 
 async fn answer(auth: &Auth, endpoint: Endpoint, req: Request) -> Response {
@@ -109,7 +114,7 @@ async fn answer(auth: &Auth, endpoint: Endpoint, req: Request) -> Response {
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
-        native::error(&self).map(Body::from)
+        Dialect::Native.error(&self).map(Body::from)
     }
 }
 

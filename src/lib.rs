@@ -55,7 +55,7 @@ pub use config::{
     ApiTokenPolicy, AuthConfig, CookieConfig, EmailVerification, MailConfig, MfaConfig,
     OAuthSettings, PasswordPolicy, Throttle,
 };
-pub use error::{AuthError, ConfigError};
+pub use error::{AuthError, ConfigError, Field, Rule};
 pub use identity::{AuthMethod, Identity};
 pub use service::{
     Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof, NewAccount,

@@ -15,7 +15,7 @@ use argon2::{Algorithm, Argon2, Version};
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::config::PasswordPolicy;
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 
 /// Hashes and verifies passwords with Argon2id.
 #[derive(Clone)]
@@ -40,22 +40,21 @@ impl PasswordHasher {
         })
     }
 
-    /// Checks a new password against the policy; `field` names it in the error.
-    pub fn check_policy(&self, field: &str, password: &str) -> Result<(), AuthError> {
+    /// Checks a new password against the policy.
+    pub fn check_policy(&self, password: &str) -> Result<(), AuthError> {
         let length = password.chars().count();
-        if length < self.min_length {
-            return Err(AuthError::invalid(
-                field,
-                format!("{field} must be at least {} characters", self.min_length),
-            ));
-        }
-        if length > self.max_length {
-            return Err(AuthError::invalid(
-                field,
-                format!("{field} must be at most {} characters", self.max_length),
-            ));
-        }
-        Ok(())
+        let rule = if length < self.min_length {
+            Rule::TooShort {
+                min: self.min_length,
+            }
+        } else if length > self.max_length {
+            Rule::TooLong {
+                max: self.max_length,
+            }
+        } else {
+            return Ok(());
+        };
+        Err(AuthError::invalid(Field::Password, rule))
     }
 
     /// The PHC string of a new Argon2id hash of `password`.

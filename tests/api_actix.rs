@@ -14,6 +14,8 @@ mod accounts;
 mod common;
 #[path = "api/directus_sdk.rs"]
 mod directus_sdk;
+#[path = "api/formats.rs"]
+mod formats;
 #[path = "api/guards.rs"]
 mod guards;
 #[path = "api/input.rs"]

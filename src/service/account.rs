@@ -1,6 +1,6 @@
 //! Accounts: creating users, reading and changing one's own profile.
 
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::store::{NewUser, User, UserChanges, email_key};
 
@@ -65,7 +65,7 @@ impl Auth {
     /// not throttled and not subject to `registration_open`).
     pub async fn create_user(&self, account: NewAccount) -> Result<User, AuthError> {
         let email = valid_email(&account.email)?;
-        self.0.hasher.check_policy("password", &account.password)?;
+        self.0.hasher.check_policy(&account.password)?;
         let name = account
             .name
             .as_deref()
@@ -169,22 +169,20 @@ impl Auth {
             None => None,
         };
         if let Some(password) = &update.password {
-            inner.hasher.check_policy("password", password)?;
+            inner.hasher.check_policy(password)?;
         }
         if update.password.is_some() || new_email.is_some() {
             self.own_account(identity).await?;
             if inner.config.require_current_password {
-                let current = update.current_password.as_deref().ok_or_else(|| {
-                    AuthError::invalid(
-                        "currentPassword",
-                        "currentPassword is required to change the password or email",
-                    )
-                })?;
+                let current = update
+                    .current_password
+                    .as_deref()
+                    .ok_or(AuthError::invalid(Field::CurrentPassword, Rule::Missing))?;
                 self.check_password(&user.email, current, client)
                     .await
                     .map_err(|e| match e {
                         AuthError::InvalidCredentials => {
-                            AuthError::invalid("currentPassword", "currentPassword is incorrect")
+                            AuthError::invalid(Field::CurrentPassword, Rule::Incorrect)
                         }
                         other => other,
                     })?;
@@ -233,14 +231,11 @@ pub(crate) fn valid_email(email: &str) -> Result<&str, AuthError> {
                 && !domain.ends_with('.')
         });
     if email.is_empty() {
-        Err(AuthError::invalid("email", "email is required"))
+        Err(AuthError::invalid(Field::Email, Rule::Missing))
     } else if shaped {
         Ok(email)
     } else {
-        Err(AuthError::invalid(
-            "email",
-            "email is not a valid email address",
-        ))
+        Err(AuthError::invalid(Field::Email, Rule::NotAnEmail))
     }
 }
 
@@ -249,8 +244,10 @@ pub(crate) fn valid_name(name: &str) -> Result<Option<String>, AuthError> {
     let name = name.trim();
     if name.chars().count() > MAX_NAME_LENGTH {
         return Err(AuthError::invalid(
-            "name",
-            format!("name must be at most {MAX_NAME_LENGTH} characters"),
+            Field::Name,
+            Rule::TooLong {
+                max: MAX_NAME_LENGTH,
+            },
         ));
     }
     Ok((!name.is_empty()).then(|| name.to_owned()))

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::store::{ApiToken, ApiTokenKind, StoreError, User, Window};
 use crate::token::opaque;
@@ -102,10 +102,7 @@ impl Auth {
             Ok(Some(user)) => user,
             Ok(None) => return Err(AuthError::NotFound),
             Err(StoreError::InvalidId) => {
-                return Err(AuthError::invalid(
-                    "user",
-                    "One or more IDs are not formatted correctly.",
-                ));
+                return Err(AuthError::invalid(Field::User, Rule::Malformed));
             }
             Err(e) => return Err(e.into()),
         };
@@ -354,20 +351,14 @@ impl Auth {
         creating: bool,
     ) -> Result<OffsetDateTime, AuthError> {
         let now = self.now();
-        let out_of_range = || {
-            AuthError::invalid(
-                "seconds_until_expire",
-                "seconds_until_expire is out of range",
-            )
-        };
+        let out_of_range = || AuthError::invalid(Field::Lifetime, Rule::OutOfRange);
         match seconds {
             None => now
                 .checked_add(default.try_into().map_err(|_| out_of_range())?)
                 .ok_or_else(out_of_range),
-            Some(s) if creating && s <= 0 => Err(AuthError::invalid(
-                "seconds_until_expire",
-                "seconds_until_expire must be positive",
-            )),
+            Some(s) if creating && s <= 0 => {
+                Err(AuthError::invalid(Field::Lifetime, Rule::NotPositive))
+            }
             // Ending a token needs no arithmetic: however negative, it is now.
             Some(s) if s <= 0 => Ok(now),
             Some(s) => now

@@ -13,7 +13,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::config::EmailVerification;
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 use crate::mail::{Email, Template};
 use crate::store::{OneTimePurpose, OneTimeToken, User, UserChanges, Window, email_key};
 use crate::token::opaque;
@@ -64,7 +64,7 @@ impl Auth {
     /// session of the user ends, and the address counts as verified. A weak
     /// password is refused before the token is spent.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<(), AuthError> {
-        self.0.hasher.check_policy("password", password)?;
+        self.0.hasher.check_policy(password)?;
         let spent = self
             .spend_one_time(token, OneTimePurpose::PasswordReset)
             .await?;
@@ -236,7 +236,7 @@ impl Auth {
         let Some(asked) = reset_url.filter(|u| !u.is_empty()) else {
             return Ok(default);
         };
-        let refused = || AuthError::invalid("resetUrl", "resetUrl is not an allowed reset page");
+        let refused = || AuthError::invalid(Field::ResetPage, Rule::NotAllowed);
         let asked = Url::parse(asked).map_err(|_| refused())?;
         let same_page =
             |allowed: &Url| allowed.origin() == asked.origin() && allowed.path() == asked.path();

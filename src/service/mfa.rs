@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 use crate::identity::{AuthMethod, Identity};
 use crate::mfa;
 use crate::store::{OneTimePurpose, OneTimeToken, User};
@@ -128,9 +128,7 @@ impl Auth {
             .totp(&user.id)
             .await?
             .pending
-            .ok_or_else(|| {
-                AuthError::invalid("code", "no MFA enrolment is pending: start one first")
-            })?;
+            .ok_or_else(|| AuthError::invalid(Field::Code, Rule::NothingPending))?;
         self.charge_account(&user.email).await?;
         let step = self.code_step(&user, &pending, code).await?;
         // Of two concurrent confirmations only one promotes the secret, and
@@ -236,7 +234,7 @@ impl Auth {
                     .await
                     .map_err(|e| match e {
                         AuthError::InvalidCredentials => {
-                            AuthError::invalid("password", "password is incorrect")
+                            AuthError::invalid(Field::Password, Rule::Incorrect)
                         }
                         other => other,
                     })?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use url::Url;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 use crate::identity::AuthMethod;
 use crate::oauth::{AuthorizationRequest, CodeExchange, OAuthError, OAuthProvider, Profile};
 use crate::store::{Decision, NewUser, StoreError, User, UserChanges, Window};
@@ -231,12 +231,7 @@ impl Auth {
     /// Checks a page a login may return to: an absolute http(s) URL without
     /// credentials, on `oauth.redirect_origins` or the provider's own list.
     pub fn check_redirect(&self, provider: Option<&str>, redirect: &str) -> Result<Url, AuthError> {
-        let refused = || {
-            AuthError::invalid(
-                "redirect",
-                "redirect must be an absolute http(s) URL on an allowed origin",
-            )
-        };
+        let refused = || AuthError::invalid(Field::Redirect, Rule::NotAllowed);
         let url = Url::parse(redirect).map_err(|_| refused())?;
         if url.as_str().len() > MAX_REDIRECT
             || !matches!(url.scheme(), "http" | "https")
@@ -278,7 +273,7 @@ impl Auth {
         let redirect = match request.redirect.as_deref() {
             Some(redirect) => Some(self.check_redirect(Some(provider), redirect)?),
             None if request.one_step => None,
-            None => return Err(AuthError::invalid("redirect", "redirect is required")),
+            None => return Err(AuthError::invalid(Field::Redirect, Rule::Missing)),
         };
         if let Some(prefix) = &request.bridge_prefix {
             check_prefix(prefix)?;
@@ -290,7 +285,7 @@ impl Auth {
             .as_ref()
             .is_some_and(|otp| otp.len() > MAX_OTP_LENGTH)
         {
-            return Err(AuthError::invalid("otp", "otp is not a TOTP code"));
+            return Err(AuthError::invalid(Field::Otp, Rule::Malformed));
         }
         let flow = Flow {
             state: opaque::generate(),
@@ -340,12 +335,7 @@ impl Auth {
         client: Client,
     ) -> Result<OAuthLanding, AuthError> {
         let handler = self.oauth_provider(provider).ok_or(AuthError::NotFound)?;
-        let lost = || {
-            AuthError::invalid(
-                "state",
-                "this login was not started in this browser, or has ended",
-            )
-        };
+        let lost = || AuthError::invalid(Field::State, Rule::ForeignLogin);
         let flow: Flow = callback
             .flow
             .as_deref()
@@ -575,10 +565,7 @@ fn check_prefix(prefix: &str) -> Result<(), AuthError> {
     if ok {
         Ok(())
     } else {
-        Err(AuthError::invalid(
-            "cookieBridgePrefix",
-            "cookieBridgePrefix must be a path such as /api",
-        ))
+        Err(AuthError::invalid(Field::BridgePrefix, Rule::NotAPath))
     }
 }
 

@@ -6,7 +6,7 @@ use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 
 /// Reads a whole body, refusing more than `limit` bytes with
 /// [`AuthError::PayloadTooLarge`].
@@ -20,10 +20,7 @@ where
         Err(err) if err.is::<LengthLimitError>() => Err(AuthError::PayloadTooLarge),
         Err(err) => {
             tracing::debug!(error = %err, "reading the request body failed");
-            Err(AuthError::invalid(
-                "body",
-                "the request body could not be read",
-            ))
+            Err(AuthError::invalid(Field::Body, Rule::Unreadable))
         }
     }
 }
@@ -49,10 +46,11 @@ impl JsonBody {
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(map)) => Ok(Self::json(map)),
-            Ok(_) => Err(malformed("the request body must be a JSON object")),
-            Err(err) => Err(malformed(format!(
-                "the request body is not valid JSON: {err}"
-            ))),
+            Ok(_) => Err(AuthError::invalid(Field::Body, Rule::NotAnObject)),
+            Err(err) => Err(AuthError::invalid(
+                Field::Body,
+                Rule::NotJson(err.to_string()),
+            )),
         }
     }
 
@@ -73,16 +71,13 @@ impl JsonBody {
             Some(Value::Number(n)) => n
                 .as_i64()
                 .map(Some)
-                .ok_or_else(|| AuthError::invalid(field, format!("{field} must be an integer"))),
+                .ok_or_else(|| invalid(field, Rule::NotAnInteger)),
             Some(Value::String(s)) if self.form => s
                 .trim()
                 .parse()
                 .map(Some)
-                .map_err(|_| AuthError::invalid(field, format!("{field} must be an integer"))),
-            Some(_) => Err(AuthError::invalid(
-                field,
-                format!("{field} must be an integer"),
-            )),
+                .map_err(|_| invalid(field, Rule::NotAnInteger)),
+            Some(_) => Err(invalid(field, Rule::NotAnInteger)),
         }
     }
 
@@ -90,7 +85,7 @@ impl JsonBody {
     pub(crate) fn required_str(&self, field: &str) -> Result<String, AuthError> {
         match self.optional_str(field)? {
             Some(value) if !value.is_empty() => Ok(value),
-            _ => Err(AuthError::invalid(field, format!("{field} is required"))),
+            _ => Err(invalid(field, Rule::Missing)),
         }
     }
 
@@ -99,10 +94,7 @@ impl JsonBody {
         match self.fields.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(AuthError::invalid(
-                field,
-                format!("{field} must be a string"),
-            )),
+            Some(_) => Err(invalid(field, Rule::NotAString)),
         }
     }
 
@@ -111,10 +103,7 @@ impl JsonBody {
         match self.fields.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(AuthError::invalid(
-                field,
-                format!("{field} must be a boolean"),
-            )),
+            Some(_) => Err(invalid(field, Rule::NotABoolean)),
         }
     }
 
@@ -129,9 +118,7 @@ impl JsonBody {
     }
 }
 
-fn malformed(message: impl Into<String>) -> AuthError {
-    AuthError::Validation {
-        field: None,
-        message: message.into(),
-    }
+/// A field of the body, named as the request named it.
+fn invalid(field: &str, rule: Rule) -> AuthError {
+    AuthError::invalid(Field::named(field.to_owned()), rule)
 }

@@ -2,6 +2,7 @@
 //! [`GuardLayer`] guards routes by role or by second factor. Both work with any
 //! `http`-based framework built on tower (axum, tonic, hyper services).
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -11,8 +12,10 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::dialect::native;
-use super::{AuthState, Carrier, Check, authenticate, authenticate_pair, client, csrf, peer_ip};
+use super::credentials::{Check, authenticate, authenticate_pair};
+use super::dialect::Dialect;
+use super::peer::{PeerReader, client, peer_addr};
+use super::state::AuthState;
 use crate::error::AuthError;
 use crate::service::Auth;
 
@@ -20,20 +23,32 @@ use crate::service::Auth;
 ///
 /// A bearer or cookie access token is verified locally (a JWT signature
 /// check, no store round-trip); an `App-Token` + `Token` pair is checked
-/// against the store.
-/// Invalid credentials do not stop the request here: public routes still
-/// answer, and protected ones refuse through the extractor or a guard. The
-/// one refusal is CSRF: a cookie-authenticated unsafe request from a foreign
-/// origin gets 403 at once.
+/// against the store. The layer never answers by itself: invalid
+/// credentials and CSRF refusals are recorded, and the endpoint, guard or
+/// extractor the request reaches answers in its own wire format (public
+/// routes still answer invalid credentials as anonymous ones).
+///
+/// The per-IP throttles need the client's address: the layer asks its
+/// [`PeerReader`] (by default, the [`PeerAddr`](super::PeerAddr) extension).
 #[derive(Clone)]
 pub struct AuthLayer {
     auth: Auth,
+    peer: PeerReader,
 }
 
 impl AuthLayer {
-    /// The layer for a service.
+    /// The layer for a service; it reads peers from the `PeerAddr` extension.
     pub fn new(auth: Auth) -> Self {
-        Self { auth }
+        Self {
+            auth,
+            peer: peer_addr,
+        }
+    }
+
+    /// Reads each request's TCP peer with `reader` instead.
+    pub fn peer_address(mut self, reader: PeerReader) -> Self {
+        self.peer = reader;
+        self
     }
 }
 
@@ -43,6 +58,7 @@ impl<S> Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         AuthService {
             auth: self.auth.clone(),
+            peer: self.peer,
             inner,
         }
     }
@@ -52,40 +68,29 @@ impl<S> Layer<S> for AuthLayer {
 #[derive(Clone)]
 pub struct AuthService<S> {
     auth: Auth,
+    peer: PeerReader,
     inner: S,
 }
 
-type Refusal<R, E> = Ready<Result<R, E>>;
-
-impl<S, B, RB> Service<Request<B>> for AuthService<S>
+impl<S, B> Service<Request<B>> for AuthService<S>
 where
-    S: Service<Request<B>, Response = Response<RB>> + Clone + Send + 'static,
+    S: Service<Request<B>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
-    RB: From<Bytes>,
 {
-    type Response = Response<RB>;
+    type Response = S::Response;
     type Error = S::Error;
-    type Future = Either<
-        Refusal<Self::Response, S::Error>,
-        Either<S::Future, BoxFuture<'static, Result<Response<RB>, S::Error>>>,
-    >;
+    type Future = Either<S::Future, BoxFuture<'static, Result<S::Response, S::Error>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
-        match authenticate(&self.auth, req.headers()) {
-            Check::Ready(state, carrier) => {
-                if carrier == Carrier::Cookie
-                    && let Err(err) =
-                        csrf::check(self.auth.config(), req.method(), req.uri(), req.headers())
-                {
-                    return Either::Left(ready(Ok(native::error(&err).map(RB::from))));
-                }
+        match authenticate(&self.auth, req.method(), req.uri(), req.headers()) {
+            Check::Ready(state) => {
                 req.extensions_mut().insert(state);
-                Either::Right(Either::Left(self.inner.call(req)))
+                Either::Left(self.inner.call(req))
             }
             Check::TokenPair { app, user } => {
                 // The store decides: take the ready inner service along and
@@ -93,12 +98,13 @@ where
                 let clone = self.inner.clone();
                 let mut inner = std::mem::replace(&mut self.inner, clone);
                 let auth = self.auth.clone();
-                Either::Right(Either::Right(Box::pin(async move {
-                    let client = client(&auth, peer_ip(req.extensions()), req.headers());
+                let peer: Option<IpAddr> = (self.peer)(req.extensions());
+                Either::Right(Box::pin(async move {
+                    let client = client(&auth, peer, req.headers());
                     let state = authenticate_pair(&auth, &app, &user, client).await;
                     req.extensions_mut().insert(state);
                     inner.call(req).await
-                })))
+                }))
             }
         }
     }
@@ -116,17 +122,30 @@ pub enum Requirement {
 }
 
 /// Lets through only requests whose identity meets a [`Requirement`]: 401
-/// without a valid identity, 403 when it falls short. Put it on the routes
-/// it guards (`route_layer` in axum), inside an [`AuthLayer`].
+/// without a valid identity, 403 when it falls short or the layer refused
+/// the request (CSRF). Put it on the routes it guards (`route_layer` in
+/// axum), inside an [`AuthLayer`]. It answers in the native wire format
+/// unless told another ([`refusing_as`](Self::refusing_as)).
 #[derive(Clone)]
 pub struct GuardLayer {
     requirement: Requirement,
+    format: Dialect,
 }
 
 impl GuardLayer {
     /// A guard for the requirement.
     pub fn new(requirement: Requirement) -> Self {
-        Self { requirement }
+        Self {
+            requirement,
+            format: Dialect::Native,
+        }
+    }
+
+    /// Answers refusals in the wire format of `dialect`: for guards in
+    /// front of routes that speak it.
+    pub fn refusing_as(mut self, dialect: Dialect) -> Self {
+        self.format = dialect;
+        self
     }
 }
 
@@ -136,6 +155,7 @@ impl<S> Layer<S> for GuardLayer {
     fn layer(&self, inner: S) -> Self::Service {
         Guard {
             requirement: self.requirement.clone(),
+            format: self.format,
             inner,
         }
     }
@@ -145,8 +165,11 @@ impl<S> Layer<S> for GuardLayer {
 #[derive(Clone)]
 pub struct Guard<S> {
     requirement: Requirement,
+    format: Dialect,
     inner: S,
 }
+
+type Refusal<R, E> = Ready<Result<R, E>>;
 
 impl<S, B, RB> Service<Request<B>> for Guard<S>
 where
@@ -172,11 +195,12 @@ where
         };
         match verdict {
             Ok(()) => Either::Right(self.inner.call(req)),
-            Err(err) => Either::Left(ready(Ok(native::error(&err).map(RB::from)))),
+            Err(err) => Either::Left(ready(Ok(self.format.error(&err).map(RB::from)))),
         }
     }
 }
 
+/// Whether a request's state meets the requirement, else the refusal.
 pub(crate) fn verdict(state: &AuthState, requirement: &Requirement) -> Result<(), AuthError> {
     let identity = state.identity()?;
     let met = match requirement {

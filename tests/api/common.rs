@@ -8,6 +8,7 @@ use axum::Router;
 use axum::routing::get;
 use portcullis::mail::{OutboxMailer, SmtpMailer};
 use portcullis::store::MemoryStore;
+use portcullis::web::dialect::Dialect;
 use portcullis::{Auth, AuthBuilder, AuthConfig, Identity, ManualClock, NewAccount};
 use portcullis_sqlx::SqlStore;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -45,6 +46,12 @@ async fn serve_axum(auth: &Auth) -> SocketAddr {
             .route(
                 "/app/admin",
                 get(|| async { "admin area" }).route_layer(auth.require_role("admin")),
+            )
+            .route(
+                "/app/directus-admin",
+                get(|| async { "admin area" })
+                    .post(|| async { "posted" })
+                    .route_layer(auth.require_role("admin").refusing_as(Dialect::Directus)),
             )
             .nest("/api", auth.routes())
             .nest("/directus", auth.directus_routes())
@@ -96,6 +103,14 @@ fn serve_actix(auth: &Auth) -> SocketAddr {
             .service(
                 web::resource("/app/admin")
                     .wrap(auth.actix_require_role("admin"))
+                    .to(|| async { "admin area" }),
+            )
+            .service(
+                web::resource("/app/directus-admin")
+                    .wrap(
+                        auth.actix_require_role("admin")
+                            .refusing_as(Dialect::Directus),
+                    )
                     .to(|| async { "admin area" }),
             )
             .service(web::scope("/api").configure(auth.actix_routes()))

@@ -12,6 +12,7 @@ mod common;
 
 mod accounts;
 mod directus_sdk;
+mod formats;
 mod guards;
 mod input;
 mod mail;

@@ -1,21 +1,25 @@
 //! Wire formats. A dialect maps HTTP (paths, JSON field names, envelopes,
 //! status codes, cookies) onto [`crate::Auth`] calls and back; it holds no
-//! rule of its own.
+//! rule of its own. Each dialect is a module of its own that imports only
+//! the web layer's shared leaves and the service, never another dialect;
+//! this dispatcher is the one place that knows them all.
 
 pub mod directus;
 pub mod native;
-mod oauth;
 pub mod v1;
 
 use std::net::IpAddr;
 
 use bytes::Bytes;
+use http::header::SET_COOKIE;
 use http::request::Parts;
 use http::{Method, Response};
 
 use crate::error::AuthError;
-use crate::service::{Auth, Client};
-use crate::web::{AuthState, admit, csrf};
+use crate::service::Auth;
+use crate::web::call::Call;
+use crate::web::login_context::LoginContext;
+use crate::web::{oauth_flow, peer};
 
 /// One endpoint of a dialect: method, path (relative to where the dialect is
 /// mounted) and what it does. Framework adapters register these.
@@ -29,11 +33,13 @@ pub struct Route {
     pub endpoint: Endpoint,
 }
 
-/// A wire format a framework adapter can mount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A wire format a framework adapter can mount, and the format refusals
+/// take on the routes it serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Dialect {
-    /// portcullis's own envelope, plus the v1 token API.
+    /// portcullis's own envelope, served with the v1 token API.
+    #[default]
     Native,
     /// Directus-compatible paths and shapes, for the Directus SDK.
     Directus,
@@ -41,21 +47,63 @@ pub enum Dialect {
 
 impl Dialect {
     /// Every route of the dialect.
-    pub fn routes(self) -> &'static [Route] {
+    pub fn routes(self) -> Vec<Route> {
+        let route = |method: &Method, path, endpoint| Route {
+            method: method.clone(),
+            path,
+            endpoint,
+        };
         match self {
-            Self::Native => native::ROUTES,
-            Self::Directus => directus::ROUTES,
+            Self::Native => native::ROUTES
+                .iter()
+                .map(|(m, p, e)| route(m, p, Endpoint::Native(*e)))
+                .chain(
+                    v1::ROUTES
+                        .iter()
+                        .map(|(m, p, e)| route(m, p, Endpoint::V1(*e))),
+                )
+                .chain([route(
+                    &Method::GET,
+                    "/auth/{provider}/callback",
+                    Endpoint::OAuthCallback(self),
+                )])
+                .collect(),
+            Self::Directus => directus::ROUTES
+                .iter()
+                .map(|(m, p, e)| route(m, p, Endpoint::Directus(*e)))
+                .chain([route(
+                    &Method::GET,
+                    "/auth/login/{provider}/callback",
+                    Endpoint::OAuthCallback(self),
+                )])
+                .collect(),
+        }
+    }
+
+    /// The dialect's error response for an error: what a guard answers
+    /// in front of the dialect's routes.
+    pub fn error(self, err: &AuthError) -> Response<Bytes> {
+        match self {
+            Self::Native => native::error(err),
+            Self::Directus => directus::error(err),
         }
     }
 }
 
 /// An endpoint of some dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Endpoint {
     /// Of the native dialect.
     Native(native::Endpoint),
+    /// Of the v1 token API (served with the native dialect).
+    V1(v1::Endpoint),
     /// Of the Directus dialect.
     Directus(directus::Endpoint),
+    /// A provider's callback, on the path of this dialect. It finishes a
+    /// login whichever dialect began it, so one redirect URI per provider
+    /// serves both.
+    OAuthCallback(Dialect),
 }
 
 /// Answers one request. `peer` is the TCP peer's address, when the
@@ -71,11 +119,13 @@ pub async fn handle(
         auth,
         parts,
         body,
-        client: crate::web::client(auth, peer, &parts.headers),
+        client: peer::client(auth, peer, &parts.headers),
     };
     match endpoint {
         Endpoint::Native(endpoint) => native::handle(&call, endpoint).await,
+        Endpoint::V1(endpoint) => v1::handle(&call, endpoint).await,
         Endpoint::Directus(endpoint) => directus::handle(&call, endpoint).await,
+        Endpoint::OAuthCallback(path) => oauth_callback(&call, path).await,
     }
 }
 
@@ -83,63 +133,28 @@ pub async fn handle(
 /// runs, such as an oversized body).
 pub fn error(endpoint: Endpoint, err: &AuthError) -> Response<Bytes> {
     match endpoint {
-        Endpoint::Native(_) => native::error(err),
-        Endpoint::Directus(_) => directus::error(err),
-    }
-}
-
-/// One request on its way through a dialect.
-pub(crate) struct Call<'a> {
-    pub(crate) auth: &'a Auth,
-    pub(crate) parts: &'a Parts,
-    pub(crate) body: &'a Bytes,
-    pub(crate) client: Client,
-}
-
-impl Call<'_> {
-    /// The layer's verdict when it ran; else authenticate (and check CSRF)
-    /// here, as the layer would have.
-    pub(crate) async fn state(&self) -> Result<AuthState, AuthError> {
-        if let Some(state) = self.parts.extensions.get::<AuthState>() {
-            return Ok(state.clone());
+        Endpoint::Native(_) | Endpoint::V1(_) | Endpoint::OAuthCallback(Dialect::Native) => {
+            native::error(err)
         }
-        let parts = self.parts;
-        admit(
-            self.auth,
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-            self.client,
-        )
-        .await
+        Endpoint::Directus(_) | Endpoint::OAuthCallback(Dialect::Directus) => directus::error(err),
     }
+}
 
-    /// Refuses a request from a foreign origin (see [`csrf`]): for requests
-    /// that carry or set auth cookies.
-    pub(crate) fn check_origin(&self) -> Result<(), AuthError> {
-        let parts = self.parts;
-        csrf::check(
-            self.auth.config(),
-            &parts.method,
-            &parts.uri,
-            &parts.headers,
-        )
-    }
-
-    /// A path parameter: the non-empty segment `back` places before the
-    /// last (0: the last), wherever the dialect is mounted.
-    pub(crate) fn path_segment(&self, back: usize) -> Result<&str, AuthError> {
-        self.parts
-            .uri
-            .path()
-            .rsplit('/')
-            .filter(|segment| !segment.is_empty())
-            .nth(back)
-            .ok_or(AuthError::NotFound)
-    }
-
-    /// A request header's value, trimmed; `None` when absent or blank.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        crate::web::header(&self.parts.headers, name)
-    }
+/// A provider's callback: the login lands the way the dialect that began
+/// it lands logins; an error before any login is found is in the format of
+/// the path. The flow cookie is cleared whatever the outcome.
+async fn oauth_callback(call: &Call<'_>, path: Dialect) -> Response<Bytes> {
+    let (landing, clear) = oauth_flow::finish(call).await;
+    let mut response = match landing {
+        Ok(landing) => match LoginContext::parse(landing.context.as_deref()) {
+            Some(LoginContext::Directus) => directus::oauth_landing(call, landing),
+            _ => native::oauth_landing(call, landing).unwrap_or_else(|err| native::error(&err)),
+        },
+        Err(err) => match path {
+            Dialect::Native => native::error(&err),
+            Dialect::Directus => directus::callback_error(&err),
+        },
+    };
+    response.headers_mut().append(SET_COOKIE, clear);
+    response
 }

@@ -15,17 +15,17 @@
 //! Other methods on these paths get 405 with an `Allow` header.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, RETRY_AFTER};
-use http::{HeaderValue, Response, StatusCode};
+use http::header::CONTENT_TYPE;
+use http::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::Call;
-use super::native::{envelope, timestamp};
-use crate::error::AuthError;
+use crate::error::{AuthError, Field, Rule};
 use crate::service::TokenScope;
 use crate::store::{ApiToken, ApiTokenKind};
-use crate::web::AuthState;
 use crate::web::body::JsonBody;
+use crate::web::call::Call;
+use crate::web::respond::{self, no_content, timestamp};
+use crate::web::state::AuthState;
 
 /// The endpoints of the v1 token API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,15 +42,92 @@ pub enum Endpoint {
     Delete(TokenScope),
 }
 
-pub(crate) async fn answer(
-    call: &Call<'_>,
-    state: &AuthState,
-    endpoint: Endpoint,
-) -> Response<Bytes> {
-    match run(call, state, endpoint).await {
-        Ok(response) => response,
-        Err(err) => error(&err, endpoint),
-    }
+/// Every route of the v1 token API, with and without the trailing slash.
+pub(crate) const ROUTES: &[(Method, &str, Endpoint)] = &[
+    (Method::POST, "/v1/token", Endpoint::UserToken),
+    (Method::POST, "/v1/token/", Endpoint::UserToken),
+    (
+        Method::POST,
+        "/v1/app_tokens",
+        Endpoint::Create(TokenScope::App),
+    ),
+    (
+        Method::POST,
+        "/v1/app_tokens/",
+        Endpoint::Create(TokenScope::App),
+    ),
+    (
+        Method::GET,
+        "/v1/app_tokens",
+        Endpoint::List(TokenScope::App),
+    ),
+    (
+        Method::GET,
+        "/v1/app_tokens/",
+        Endpoint::List(TokenScope::App),
+    ),
+    (
+        Method::PATCH,
+        "/v1/app_tokens/{token}",
+        Endpoint::Patch(TokenScope::App),
+    ),
+    (
+        Method::PATCH,
+        "/v1/app_tokens/{token}/",
+        Endpoint::Patch(TokenScope::App),
+    ),
+    (
+        Method::DELETE,
+        "/v1/app_tokens/{token}",
+        Endpoint::Delete(TokenScope::App),
+    ),
+    (
+        Method::DELETE,
+        "/v1/app_tokens/{token}/",
+        Endpoint::Delete(TokenScope::App),
+    ),
+    (
+        Method::POST,
+        "/v1/tokens",
+        Endpoint::Create(TokenScope::User),
+    ),
+    (
+        Method::POST,
+        "/v1/tokens/",
+        Endpoint::Create(TokenScope::User),
+    ),
+    (Method::GET, "/v1/tokens", Endpoint::List(TokenScope::User)),
+    (Method::GET, "/v1/tokens/", Endpoint::List(TokenScope::User)),
+    (
+        Method::PATCH,
+        "/v1/tokens/{token}",
+        Endpoint::Patch(TokenScope::User),
+    ),
+    (
+        Method::PATCH,
+        "/v1/tokens/{token}/",
+        Endpoint::Patch(TokenScope::User),
+    ),
+    (
+        Method::DELETE,
+        "/v1/tokens/{token}",
+        Endpoint::Delete(TokenScope::User),
+    ),
+    (
+        Method::DELETE,
+        "/v1/tokens/{token}/",
+        Endpoint::Delete(TokenScope::User),
+    ),
+];
+
+/// Answers one request of the v1 token API.
+pub(crate) async fn handle(call: &Call<'_>, endpoint: Endpoint) -> Response<Bytes> {
+    let state = call.state().await;
+    let answered = match state.refusal() {
+        Some(refusal) => Err(refusal.clone()),
+        None => run(call, &state, endpoint).await,
+    };
+    answered.unwrap_or_else(|err| error(&err, endpoint))
 }
 
 async fn run(
@@ -101,9 +178,7 @@ async fn run(
             let caller = state.identity()?;
             let seconds = body(call)?
                 .optional_i64("seconds_until_expire")?
-                .ok_or_else(|| {
-                    AuthError::invalid("seconds_until_expire", "This field is required.")
-                })?;
+                .ok_or(AuthError::invalid(Field::Lifetime, Rule::Missing))?;
             let token = auth
                 .set_api_token_expiry(caller, scope, call.path_segment(0)?, seconds)
                 .await?;
@@ -113,9 +188,7 @@ async fn run(
             let caller = state.identity()?;
             auth.delete_api_token(caller, scope, call.path_segment(0)?)
                 .await?;
-            let mut response = Response::new(Bytes::new());
-            *response.status_mut() = StatusCode::NO_CONTENT;
-            Ok(response)
+            Ok(no_content())
         }
     }
 }
@@ -163,10 +236,17 @@ fn describe(token: &ApiToken) -> Value {
 /// is reported on the `user` field, as the seed document does.
 fn error(err: &AuthError, endpoint: Endpoint) -> Response<Bytes> {
     let (key, message) = match err {
-        AuthError::Validation {
-            field: Some(field),
-            message,
-        } => (field.as_str(), message.clone()),
+        AuthError::Validation { field, rule } => {
+            let name = field_name(field);
+            let message = match (field, rule) {
+                (_, Rule::Missing) => "This field is required.".to_owned(),
+                (Field::User, Rule::Malformed) => {
+                    "One or more IDs are not formatted correctly.".to_owned()
+                }
+                _ => rule.message(name),
+            };
+            (name, message)
+        }
         AuthError::NotFound if endpoint == Endpoint::Create(TokenScope::User) => {
             ("user", "No user with this ID exists.".to_owned())
         }
@@ -176,11 +256,25 @@ fn error(err: &AuthError, endpoint: Endpoint) -> Response<Bytes> {
         ),
         other => ("detail", other.to_string()),
     };
-    let mut response = envelope(err.status(), &json!({ "errors": { key: message } }));
-    if let Some(secs) = err.retry_after_secs() {
-        response
-            .headers_mut()
-            .insert(RETRY_AFTER, HeaderValue::from(secs));
+    respond::with_retry_after(
+        envelope(err.status(), &json!({ "errors": { key: message } })),
+        err,
+    )
+}
+
+/// A field as the v1 API names it.
+fn field_name(field: &Field) -> &str {
+    match field {
+        Field::Email => "username",
+        Field::Password => "password",
+        Field::Otp | Field::Code => "otp",
+        Field::User => "user",
+        Field::Lifetime => "seconds_until_expire",
+        Field::Named(name) => name,
+        _ => "detail",
     }
-    response
+}
+
+fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
+    respond::json(status, body, "application/json")
 }

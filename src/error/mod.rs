@@ -2,13 +2,19 @@
 //! code, an HTTP status and a message that is safe to show to the end user.
 //!
 //! The private cause of an error (a database message, say) never reaches the
-//! wire: it is logged with `tracing` where the error is made.
+//! wire: it is logged with `tracing` where the error is made. Input errors
+//! name a [`Field`] and a [`Rule`], never a wire field name: each dialect
+//! names the field its own way.
+
+mod validation;
 
 use std::time::Duration;
 
 use http::StatusCode;
 
 use crate::store::StoreError;
+
+pub use validation::{Field, Rule};
 
 /// Everything that can go wrong in an authentication call.
 ///
@@ -45,13 +51,13 @@ pub enum AuthError {
     /// A unique value (an email address) is already taken.
     #[error("{0}")]
     Conflict(&'static str),
-    /// Input that breaks a rule; `field` names the offending field when there is one.
-    #[error("{message}")]
+    /// Input that breaks a rule.
+    #[error("{}", rule.message(field.label()))]
     Validation {
-        /// The request field at fault, as the dialect names it.
-        field: Option<String>,
-        /// What is wrong, in words for the end user.
-        message: String,
+        /// The input at fault.
+        field: Field,
+        /// What is wrong with it.
+        rule: Rule,
     },
     /// The request body is larger than the configured limit.
     #[error("request body too large")]
@@ -68,12 +74,9 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// A validation error about one field.
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation {
-            field: Some(field.to_owned()),
-            message: message.into(),
-        }
+    /// Input that breaks a rule.
+    pub fn invalid(field: Field, rule: Rule) -> Self {
+        Self::Validation { field, rule }
     }
 
     /// The stable machine code, the same in every dialect and release.
@@ -129,7 +132,7 @@ impl From<StoreError> for AuthError {
         match err {
             StoreError::Conflict => Self::Conflict("this value is already taken"),
             StoreError::NotFound => Self::NotFound,
-            StoreError::InvalidId => Self::invalid("id", "is not formatted correctly"),
+            StoreError::InvalidId => Self::invalid(Field::Id, Rule::Malformed),
             StoreError::Unavailable(cause) => {
                 tracing::error!(error = %cause, "store unavailable; failing closed");
                 Self::Unavailable

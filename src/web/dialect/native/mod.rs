@@ -1,0 +1,257 @@
+//! The native dialect: `{statusCode, message, data}` envelopes, errors as
+//! `{statusCode, message, details, code, field?}`, camelCase fields.
+//!
+//! | method | path | |
+//! |---|---|---|
+//! | POST | `/auth/login` | `{email, password, remember?, otp?}` → tokens and user |
+//! | POST | `/login` | the same, cookie mode: HttpOnly cookies and the user |
+//! | POST | `/auth/refresh-token` | `{refreshToken}` or the cookie → rotated tokens |
+//! | POST | `/auth/logout` | `{refreshToken}` or the cookie → session revoked |
+//! | POST | `/auth/register` | `{email, password, name?}` → 201 and the user |
+//! | GET | `/auth/validate-session` | 200 when signed in, else 401 |
+//! | GET | `/me` | the signed-in user |
+//! | PATCH | `/me` | `{name?, password?, currentPassword?}` → the user |
+//! | POST | `/auth/enable-mfa` | signed in → `{secret, otpauthUrl, qrCode}` (pending) |
+//! | POST | `/auth/verify-mfa` | signed in, `{code}` → MFA on, `{recoveryCodes}`; or `{mfaToken, code}` → the login's tokens |
+//! | POST | `/auth/recover-mfa` | `{mfaToken, recoveryCode}` → MFA off, the login's tokens |
+//! | POST | `/auth/disable-mfa` | signed in, `{code}` or `{password}` → MFA off |
+//! | POST | `/auth/request-reset-password`, `/auth/password/request` | `{email, resetUrl?}` → always the same 200 |
+//! | POST | `/auth/reset-password`, `/auth/password/reset` | `{token, password}` |
+//! | PUT | `/auth/update-user` | `{name?, email?, currentPassword?}` |
+//! | PUT | `/auth/update-email` | `{token}`: confirms a new address |
+//! | POST | `/auth/verify-email` | `{token}` |
+//! | POST | `/auth/resend-verification` | `{email}` → always the same 200 |
+//! | GET | `/auth/providers`, `/auth/oauth` | the login providers' names |
+//! | GET | `/auth/{provider}` | `?redirect=…&cookieBridgePrefix=…` → 302 to the provider |
+//! | GET | `/auth/{provider}/callback` | 302 to the cookie bridge, the app callback, or `redirect?error=` |
+//! | GET | `/auth/set-cookies` | the cookie bridge: sets the cookies, 302 to `redirect` |
+//!
+//! A user with MFA who logs in gets `{mfaRequired: true, mfaToken}` and no
+//! tokens, unless the login body carries `otp` too.
+
+mod account;
+mod mfa;
+mod oauth;
+mod session;
+
+use bytes::Bytes;
+use http::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+use crate::error::{AuthError, Field};
+use crate::web::body::JsonBody;
+use crate::web::call::Call;
+use crate::web::respond;
+
+pub(crate) use oauth::landing as oauth_landing;
+
+/// The endpoints of the native dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST /auth/login`
+    Login,
+    /// `POST /login` (cookie mode)
+    CookieLogin,
+    /// `POST /auth/refresh-token`
+    RefreshToken,
+    /// `POST /auth/logout`
+    Logout,
+    /// `POST /auth/register`
+    Register,
+    /// `GET /auth/validate-session`
+    ValidateSession,
+    /// `GET /me`
+    Me,
+    /// `PATCH /me`
+    UpdateMe,
+    /// `POST /auth/enable-mfa`
+    EnableMfa,
+    /// `POST /auth/verify-mfa`
+    VerifyMfa,
+    /// `POST /auth/recover-mfa`
+    RecoverMfa,
+    /// `POST /auth/disable-mfa`
+    DisableMfa,
+    /// `POST /auth/request-reset-password`, and `POST /auth/password/request`
+    /// (`reset_url` spelled the Directus way)
+    RequestPasswordReset,
+    /// `POST /auth/reset-password`, `POST /auth/password/reset`
+    ResetPassword,
+    /// `PUT /auth/update-user`
+    UpdateUser,
+    /// `PUT /auth/update-email`
+    UpdateEmail,
+    /// `POST /auth/verify-email`
+    VerifyEmail,
+    /// `POST /auth/resend-verification`
+    ResendVerification,
+    /// `GET /auth/providers`, `GET /auth/oauth`: the login providers' names
+    Providers,
+    /// `GET /auth/{provider}?redirect=…&cookieBridgePrefix=…`: off to the provider
+    OAuthStart,
+    /// `GET /auth/set-cookies`: the cookie bridge
+    SetCookies,
+}
+
+/// Every route of the native dialect.
+pub(crate) const ROUTES: &[(Method, &str, Endpoint)] = &[
+    (Method::POST, "/auth/login", Endpoint::Login),
+    (Method::POST, "/login", Endpoint::CookieLogin),
+    (Method::POST, "/auth/refresh-token", Endpoint::RefreshToken),
+    (Method::POST, "/auth/logout", Endpoint::Logout),
+    (Method::POST, "/auth/register", Endpoint::Register),
+    (
+        Method::GET,
+        "/auth/validate-session",
+        Endpoint::ValidateSession,
+    ),
+    (Method::GET, "/me", Endpoint::Me),
+    (Method::PATCH, "/me", Endpoint::UpdateMe),
+    (Method::POST, "/auth/enable-mfa", Endpoint::EnableMfa),
+    (Method::POST, "/auth/verify-mfa", Endpoint::VerifyMfa),
+    (Method::POST, "/auth/recover-mfa", Endpoint::RecoverMfa),
+    (Method::POST, "/auth/disable-mfa", Endpoint::DisableMfa),
+    (
+        Method::POST,
+        "/auth/request-reset-password",
+        Endpoint::RequestPasswordReset,
+    ),
+    (
+        Method::POST,
+        "/auth/password/request",
+        Endpoint::RequestPasswordReset,
+    ),
+    (
+        Method::POST,
+        "/auth/reset-password",
+        Endpoint::ResetPassword,
+    ),
+    (
+        Method::POST,
+        "/auth/password/reset",
+        Endpoint::ResetPassword,
+    ),
+    (Method::PUT, "/auth/update-user", Endpoint::UpdateUser),
+    (Method::PUT, "/auth/update-email", Endpoint::UpdateEmail),
+    (Method::POST, "/auth/verify-email", Endpoint::VerifyEmail),
+    (
+        Method::POST,
+        "/auth/resend-verification",
+        Endpoint::ResendVerification,
+    ),
+    (Method::GET, "/auth/providers", Endpoint::Providers),
+    (Method::GET, "/auth/oauth", Endpoint::Providers),
+    (Method::GET, "/auth/set-cookies", Endpoint::SetCookies),
+    (Method::GET, "/auth/{provider}", Endpoint::OAuthStart),
+];
+
+/// Answers one request of the native dialect.
+pub(crate) async fn handle(call: &Call<'_>, endpoint: Endpoint) -> Response<Bytes> {
+    match answer(call, endpoint).await {
+        Ok(response) => response,
+        Err(err) => error(&err),
+    }
+}
+
+async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, AuthError> {
+    let state = call.state().await;
+    if let Some(refusal) = state.refusal() {
+        return Err(refusal.clone());
+    }
+    match endpoint {
+        Endpoint::Login => session::login(call, false).await,
+        Endpoint::CookieLogin => session::login(call, true).await,
+        Endpoint::RefreshToken => session::refresh(call).await,
+        Endpoint::Logout => session::logout(call).await,
+        Endpoint::ValidateSession => session::validate(state.identity()?),
+        Endpoint::Register => account::register(call).await,
+        Endpoint::Me => account::me(call, state.identity()?).await,
+        Endpoint::UpdateMe => account::update_me(call, state.identity()?).await,
+        Endpoint::UpdateUser => account::update_user(call, state.identity()?).await,
+        Endpoint::RequestPasswordReset => account::request_password_reset(call).await,
+        Endpoint::ResetPassword => account::reset_password(call).await,
+        Endpoint::UpdateEmail => account::confirm_email_change(call).await,
+        Endpoint::VerifyEmail => account::verify_email(call).await,
+        Endpoint::ResendVerification => account::resend_verification(call).await,
+        Endpoint::EnableMfa => mfa::enable(call, state.identity()?).await,
+        Endpoint::VerifyMfa => mfa::verify(call, &state).await,
+        Endpoint::RecoverMfa => mfa::recover(call).await,
+        Endpoint::DisableMfa => mfa::disable(call, state.identity()?).await,
+        Endpoint::Providers => Ok(success(
+            StatusCode::OK,
+            json!(call.auth.oauth_provider_names()),
+        )),
+        Endpoint::OAuthStart => oauth::start(call).await,
+        Endpoint::SetCookies => oauth::set_cookies(call).await,
+    }
+}
+
+/// The native error response for an error.
+pub(crate) fn error(err: &AuthError) -> Response<Bytes> {
+    let status = err.status();
+    let mut body = json!({
+        "statusCode": status.as_u16(),
+        "message": status.canonical_reason().unwrap_or("Error"),
+        "details": details(err),
+        "code": err.code(),
+    });
+    if let AuthError::Validation { field, .. } = err
+        && let Some(name) = field_name(field)
+    {
+        body["field"] = json!(name);
+    }
+    respond::with_retry_after(envelope(status, &body), err)
+}
+
+/// What went wrong, naming fields the native way.
+fn details(err: &AuthError) -> String {
+    match err {
+        AuthError::Validation { field, rule } => {
+            rule.message(field_name(field).unwrap_or("the request body"))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A field as the native dialect names it; `None` for the body as a whole.
+fn field_name(field: &Field) -> Option<&str> {
+    Some(match field {
+        Field::Email => "email",
+        Field::Password => "password",
+        Field::CurrentPassword => "currentPassword",
+        Field::Name => "name",
+        Field::Code => "code",
+        Field::Otp => "otp",
+        Field::ResetPage => "resetUrl",
+        Field::Redirect => "redirect",
+        Field::BridgePrefix => "cookieBridgePrefix",
+        Field::State => "state",
+        Field::User => "user",
+        Field::Lifetime => "seconds_until_expire",
+        Field::Id => "id",
+        Field::Named(name) => name,
+        Field::Body => return None,
+    })
+}
+
+/// The body of a request, as JSON.
+fn body(call: &Call<'_>) -> Result<JsonBody, AuthError> {
+    JsonBody::parse(call.body)
+}
+
+/// `{statusCode, message: "Success", data}`.
+pub(crate) fn success(status: StatusCode, data: Value) -> Response<Bytes> {
+    envelope(
+        status,
+        &json!({
+            "statusCode": status.as_u16(),
+            "message": "Success",
+            "data": data,
+        }),
+    )
+}
+
+fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
+    respond::json(status, body, "application/json")
+}

@@ -1,0 +1,171 @@
+//! Signing in and out: password logins (bearer or cookie mode), refresh,
+//! logout, and how a session is handed to the client.
+
+use bytes::Bytes;
+use http::Response;
+use http::StatusCode;
+use http::header::SET_COOKIE;
+use serde_json::{Value, json};
+
+use super::{body, error, success};
+use crate::error::{AuthError, Field, Rule};
+use crate::identity::Identity;
+use crate::service::{Credentials, LoginOutcome, Session};
+use crate::web::call::Call;
+use crate::web::cookies;
+use crate::web::login_context::LoginContext;
+use crate::web::respond::timestamp;
+
+/// `POST /auth/login`, or in cookie mode `POST /login`.
+pub(super) async fn login(
+    call: &Call<'_>,
+    cookie_mode: bool,
+) -> Result<Response<Bytes>, AuthError> {
+    if cookie_mode {
+        // It sets cookies: refuse foreign origins even before any cookie
+        // exists (login CSRF).
+        call.check_origin()?;
+    }
+    let body = body(call)?;
+    let mut credentials =
+        Credentials::new(body.required_str("email")?, body.required_str("password")?);
+    credentials.remember = body.optional_bool("remember")?.unwrap_or(false);
+    credentials.otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
+    if cookie_mode {
+        credentials.context = Some(LoginContext::NativeCookie.as_str().to_owned());
+    }
+    match call.auth.login(credentials, call.client).await? {
+        LoginOutcome::Session(session) => Ok(deliver(call, &session, cookie_mode)),
+        LoginOutcome::MfaRequired { mfa_token } => Ok(success(
+            StatusCode::OK,
+            json!({ "mfaRequired": true, "mfaToken": mfa_token }),
+        )),
+    }
+}
+
+/// `GET /auth/validate-session`.
+pub(super) fn validate(identity: &Identity) -> Result<Response<Bytes>, AuthError> {
+    Ok(success(
+        StatusCode::OK,
+        json!({
+            "valid": true,
+            "userId": identity.user_id,
+            "expiresAt": timestamp(identity.expires_at),
+        }),
+    ))
+}
+
+/// `POST /auth/refresh-token`: from the body, else from the cookie.
+pub(super) async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
+    let (token, from_cookie) = refresh_token(call)?;
+    let session = match call.auth.refresh(&token).await {
+        Ok(session) => session,
+        // A dead refresh cookie is useless to the browser: clear it
+        // (but not when the store is down: the session may be fine).
+        Err(err @ (AuthError::TokenInvalid | AuthError::TokenExpired)) if from_cookie => {
+            return Ok(clearing_cookies(call, error(&err)));
+        }
+        Err(err) => return Err(err),
+    };
+    if from_cookie {
+        let data = json!({ "expTime": session.expires_in.as_secs() });
+        Ok(with_session_cookies(
+            call,
+            success(StatusCode::OK, data),
+            &session,
+        ))
+    } else {
+        Ok(success(StatusCode::OK, session_json(call, &session)))
+    }
+}
+
+/// `POST /auth/logout`.
+pub(super) async fn logout(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
+    let (token, _) = refresh_token(call)?;
+    call.auth.logout(&token).await?;
+    let done = success(StatusCode::OK, json!({ "loggedOut": true }));
+    Ok(clearing_cookies(call, done))
+}
+
+/// The second step of a cookie-mode login sets cookies: it gets the
+/// origin check of `/login`. (Bearer clients on other origins need not.)
+pub(super) async fn check_second_step_origin(
+    call: &Call<'_>,
+    mfa_token: &str,
+) -> Result<(), AuthError> {
+    let context = call.auth.mfa_challenge_context(mfa_token).await?;
+    if LoginContext::parse(context.as_deref()) == Some(LoginContext::NativeCookie) {
+        call.check_origin()?;
+    }
+    Ok(())
+}
+
+/// A session in the body, or (cookie mode) in HttpOnly cookies only.
+pub(super) fn deliver(call: &Call<'_>, session: &Session, cookie_mode: bool) -> Response<Bytes> {
+    if cookie_mode {
+        let data = json!({
+            "expTime": session.expires_in.as_secs(),
+            "user": super::account::user_json(call, &session.user),
+        });
+        with_session_cookies(call, success(StatusCode::OK, data), session)
+    } else {
+        success(StatusCode::OK, session_json(call, session))
+    }
+}
+
+/// The refresh token from the body, else from the cookie.
+fn refresh_token(call: &Call<'_>) -> Result<(String, bool), AuthError> {
+    let body = body(call)?;
+    if let Some(token) = body.optional_str("refreshToken")?.filter(|t| !t.is_empty()) {
+        return Ok((token, false));
+    }
+    call.cookie(&call.auth.config().cookies.refresh_name)
+        .map(|token| (token, true))
+        .ok_or_else(|| AuthError::invalid(Field::named("refreshToken"), Rule::Missing))
+}
+
+fn session_json(call: &Call<'_>, session: &Session) -> Value {
+    json!({
+        "accessToken": session.access_token,
+        "refreshToken": session.refresh_token,
+        "expTime": session.expires_in.as_secs(),
+        "user": super::account::user_json(call, &session.user),
+    })
+}
+
+/// The session's tokens in the native HttpOnly cookies.
+pub(super) fn with_session_cookies(
+    call: &Call<'_>,
+    mut response: Response<Bytes>,
+    session: &Session,
+) -> Response<Bytes> {
+    let config = &call.auth.config().cookies;
+    let headers = response.headers_mut();
+    headers.append(
+        SET_COOKIE,
+        cookies::set(
+            config,
+            &config.access_name,
+            &session.access_token,
+            session.expires_in,
+        ),
+    );
+    headers.append(
+        SET_COOKIE,
+        cookies::set(
+            config,
+            &config.refresh_name,
+            &session.refresh_token,
+            session.refresh_expires_in,
+        ),
+    );
+    response
+}
+
+fn clearing_cookies(call: &Call<'_>, mut response: Response<Bytes>) -> Response<Bytes> {
+    let config = &call.auth.config().cookies;
+    let headers = response.headers_mut();
+    headers.append(SET_COOKIE, cookies::clear(config, &config.access_name));
+    headers.append(SET_COOKIE, cookies::clear(config, &config.refresh_name));
+    response
+}
