@@ -22,7 +22,7 @@ fn sessions(c: &mut Criterion) {
         portcullis::store::new_id()
     ));
     let mut config = AuthConfig::new(vec![7; 32]);
-    config.account_throttle.limit = u32::MAX;
+    config.throttles.account.limit = u32::MAX;
     let (auth, first) = rt.block_on(async {
         let store = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
             .await

@@ -43,7 +43,7 @@ async fn reports() -> &'static str {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = AuthConfig::new(portcullis::token::opaque::generate().into_bytes());
-    config.cookies.secure = false; // plain http on loopback
+    config.web.cookies.secure = false; // plain http on loopback
     let auth = Auth::builder(config).store(MemoryStore::new()).build()?;
     auth.create_user(NewAccount::new(
         "admin@example.com",

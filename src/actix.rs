@@ -150,7 +150,7 @@ async fn answer(
     req: HttpRequest,
     mut body: web::Payload,
 ) -> HttpResponse {
-    let limit = auth.config().body_limit;
+    let limit = auth.config().web.body_limit;
     let mut bytes = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
         match chunk {

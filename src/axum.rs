@@ -105,7 +105,7 @@ fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
 async fn answer(auth: &Auth, endpoint: Endpoint, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let peer = peer_ip(&parts.extensions);
-    let response = match read_body(body, auth.config().body_limit).await {
+    let response = match read_body(body, auth.config().web.body_limit).await {
         Ok(bytes) => dialect::handle(auth, endpoint, &parts, &bytes, peer).await,
         Err(err) => dialect::error(endpoint, &err),
     };

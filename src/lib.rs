@@ -51,10 +51,7 @@ pub mod token;
 pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{
-    ApiTokenPolicy, AuthConfig, CookieConfig, EmailVerification, MailConfig, MfaConfig,
-    OAuthSettings, PasswordPolicy, Throttle,
-};
+pub use config::{AuthConfig, EmailVerification, PasswordPolicy, Secret, Throttle};
 pub use error::{AuthError, ConfigError, Field, Rule};
 pub use identity::{AuthMethod, Identity};
 pub use service::{

@@ -40,7 +40,7 @@ async fn pair_from(auth: &Auth, peer: Option<&str>) -> AuthState {
 #[tokio::test]
 async fn a_peer_addr_extension_throttles_failed_token_checks_per_client() {
     let mut config = AuthConfig::new(vec![7; 32]);
-    config.ip_throttle.limit = 3;
+    config.throttles.ip.limit = 3;
     let auth = Auth::builder(config)
         .store(MemoryStore::new())
         .build()

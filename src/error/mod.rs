@@ -141,7 +141,14 @@ impl From<StoreError> for AuthError {
     }
 }
 
-/// A configuration that cannot work, reported by [`crate::AuthBuilder::build`].
+/// A configuration that cannot work, reported by [`crate::AuthBuilder::build`]
+/// or by reading the environment.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid portcullis configuration: {0}")]
 pub struct ConfigError(pub(crate) String);
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}

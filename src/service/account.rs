@@ -173,7 +173,7 @@ impl Auth {
         }
         if update.password.is_some() || new_email.is_some() {
             self.own_account(identity).await?;
-            if inner.config.require_current_password {
+            if inner.config.accounts.require_current_password {
                 let current = update
                     .current_password
                     .as_deref()

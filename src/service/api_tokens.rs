@@ -312,7 +312,7 @@ impl Auth {
         client: Client,
     ) -> Result<ApiToken, AuthError> {
         if let Some(key) = client.ip_key("tokens") {
-            let budget = self.0.config.ip_throttle;
+            let budget = self.0.config.throttles.ip;
             limited(self.0.limiter.peek(&key, budget.limit, self.now()).await?)?;
         }
         let found = self
@@ -334,7 +334,7 @@ impl Auth {
 
     async fn count_token_failure(&self, client: Client) -> Result<(), AuthError> {
         if let Some(key) = client.ip_key("tokens") {
-            let budget = self.0.config.ip_throttle;
+            let budget = self.0.config.throttles.ip;
             self.0
                 .limiter
                 .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())

@@ -214,7 +214,7 @@ impl Auth {
 
     /// Mails per address and per client IP.
     async fn throttle_mail(&self, email: &str, client: Client) -> Result<(), AuthError> {
-        let per_address = self.0.config.mail.address_throttle;
+        let per_address = self.0.config.throttles.mail_address;
         let address = format!("mail:address:{}", opaque::digest(&email_key(email)));
         limited(
             self.0

@@ -94,10 +94,10 @@ impl Auth {
         mut account: NewAccount,
         client: Client,
     ) -> Result<User, AuthError> {
-        if !self.0.config.registration_open {
+        if !self.0.config.accounts.registration_open {
             return Err(AuthError::Forbidden("registration is closed"));
         }
-        account.role = self.0.config.default_role.clone();
+        account.role = self.0.config.accounts.default_role.clone();
         self.charge_ip(client, "register").await?;
         account.email_verified = false;
         let user = self.create_user(account).await?;
@@ -170,7 +170,7 @@ impl Auth {
         let Some(key) = client.ip_key(purpose) else {
             return Ok(());
         };
-        let budget = self.0.config.ip_throttle;
+        let budget = self.0.config.throttles.ip;
         let decision = self
             .0
             .limiter
@@ -182,7 +182,7 @@ impl Auth {
     /// Counts one attempt at proving an account (a password or a code)
     /// against its budget of consecutive failures.
     pub(crate) async fn charge_account(&self, email: &str) -> Result<(), AuthError> {
-        let budget = self.0.config.account_throttle;
+        let budget = self.0.config.throttles.account;
         let decision = self
             .0
             .limiter

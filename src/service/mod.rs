@@ -282,22 +282,26 @@ impl AuthBuilder {
         let api_tokens = api_tokens.ok_or_else(|| missing("api_tokens"))?;
         let factors = factors.ok_or_else(|| missing("second_factors"))?;
         let identities = identities.ok_or_else(|| missing("identities"))?;
-        let hasher = PasswordHasher::new(&self.config.password)
+        let hasher = PasswordHasher::new(&self.config.accounts.password)
             .map_err(|e| ConfigError(format!("argon2 parameters: {e}")))?;
-        let secrets = if self.config.mfa.sealing_keys.is_empty() {
+        let secrets = if self.config.keys.sealing_keys.is_empty() {
             let derived: [u8; 32] = Sha256::new()
                 .chain_update(b"portcullis totp sealing key v1\0")
-                .chain_update(&self.config.jwt_secret)
+                .chain_update(self.config.keys.jwt_secret.expose())
                 .finalize()
                 .into();
             SecretBox::new(&[derived])
         } else {
-            SecretBox::new(&self.config.mfa.sealing_keys)
+            // Validated as 32 bytes each.
+            let keys: Vec<[u8; 32]> = (self.config.keys.sealing_keys.iter())
+                .filter_map(|key| key.expose().try_into().ok())
+                .collect();
+            SecretBox::new(&keys)
         };
         let access = AccessTokens::hs256(
-            &self.config.jwt_secret,
-            &self.config.issuer,
-            &self.config.audience,
+            self.config.keys.jwt_secret.expose(),
+            &self.config.keys.issuer,
+            &self.config.keys.audience,
         );
         Ok(Auth(Arc::new(Inner {
             users,

@@ -480,8 +480,12 @@ impl Auth {
                 Some(user) => break user,
                 None if !settings.create_users => return Ok(Err(OAuthFailure::SignupClosed)),
                 None => {
-                    let mut account =
-                        NewUser::new(email, &self.0.config.default_role, None, self.now());
+                    let mut account = NewUser::new(
+                        email,
+                        &self.0.config.accounts.default_role,
+                        None,
+                        self.now(),
+                    );
                     account.name = name.clone();
                     account.email_verified = true;
                     match users.create_user(account).await {

@@ -142,9 +142,9 @@ impl Auth {
         let inner = &self.0;
         let now = inner.clock.now();
         let ttl = if remember {
-            inner.config.remembered_session_ttl
+            inner.config.sessions.remembered_ttl
         } else {
-            inner.config.session_ttl
+            inner.config.sessions.ttl
         };
         let family = RefreshFamily {
             id: new_id(),
@@ -171,14 +171,14 @@ impl Auth {
     ) -> Result<Session, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
-        let expires_in = inner.config.access_token_ttl;
+        let expires_in = inner.config.sessions.access_token_ttl;
         let claims = AccessClaims {
             sub: user.id.clone(),
             sid: Some(family.id.clone()),
             iat: now.unix_timestamp(),
             exp: (now + expires_in).unix_timestamp(),
-            iss: inner.config.issuer.clone(),
-            aud: inner.config.audience.clone(),
+            iss: inner.config.keys.issuer.clone(),
+            aud: inner.config.keys.audience.clone(),
             role: user.role.clone(),
             amr: family.amr.clone(),
             jti: new_id(),

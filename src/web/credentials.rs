@@ -43,7 +43,7 @@ pub(crate) fn authenticate(
             user: user.to_owned(),
         };
     }
-    let names = &auth.config().cookies;
+    let names = &auth.config().web.cookies;
     let access = cookies::read(headers, &names.access_name);
     if access.is_none() && cookies::read(headers, &names.refresh_name).is_none() {
         return Check::Ready(AuthState::Anonymous);

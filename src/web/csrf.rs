@@ -40,6 +40,7 @@ pub(crate) fn check(
 fn origin_allowed(config: &AuthConfig, uri: &Uri, headers: &HeaderMap, origin: &str) -> bool {
     let origin = origin.trim_end_matches('/');
     if config
+        .web
         .allowed_origins
         .iter()
         .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
@@ -76,7 +77,7 @@ mod tests {
     #[test]
     fn same_host_and_listed_origins_pass_others_do_not() {
         let mut config = AuthConfig::new(vec![0; 32]);
-        config.allowed_origins = vec!["https://app.example.com".into()];
+        config.web.allowed_origins = vec!["https://app.example.com".into()];
         let post = Method::POST;
         let uri = Uri::from_static("/api/me");
         let ok = |h| check(&config, &post, &uri, &h).is_ok();

@@ -43,7 +43,7 @@ pub(crate) async fn start(call: &Call<'_>, request: OAuthRequest) -> Result<Star
             response.headers_mut().append(
                 SET_COOKIE,
                 cookies::set(
-                    &cookies::flow_attributes(&config.cookies),
+                    &cookies::flow_attributes(&config.web.cookies),
                     &flow_cookie(config, provider),
                     &flow,
                     config.oauth.flow_ttl,
@@ -73,7 +73,7 @@ pub(crate) async fn finish(call: &Call<'_>) -> (Result<OAuthLanding, AuthError>,
         .auth
         .finish_oauth(provider, callback, call.client)
         .await;
-    let clear = cookies::clear(&cookies::flow_attributes(&config.cookies), &name);
+    let clear = cookies::clear(&cookies::flow_attributes(&config.web.cookies), &name);
     (landing, clear)
 }
 
@@ -82,8 +82,8 @@ pub(crate) async fn finish(call: &Call<'_>) -> (Result<OAuthLanding, AuthError>,
 /// whenever it is `Secure` (it is always host-only on `/`), so that no
 /// other host can set it.
 fn flow_cookie(config: &AuthConfig, provider: &str) -> String {
-    let name = format!("{}_{provider}", config.oauth.flow_cookie);
-    if config.cookies.secure {
+    let name = format!("{}_{provider}", config.web.cookies.oauth_flow_name);
+    if config.web.cookies.secure {
         format!("__Host-{name}")
     } else {
         name

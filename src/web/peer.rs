@@ -39,6 +39,6 @@ pub fn peer_addr(extensions: &http::Extensions) -> Option<IpAddr> {
 /// The client, as the TCP peer and the trusted proxies say.
 pub(crate) fn client(auth: &Auth, peer: Option<IpAddr>, headers: &HeaderMap) -> Client {
     Client {
-        ip: client_ip::client_ip(peer, headers, &auth.config().trusted_proxies),
+        ip: client_ip::client_ip(peer, headers, &auth.config().web.trusted_proxies),
     }
 }

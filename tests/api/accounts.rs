@@ -71,7 +71,7 @@ async fn register_names_the_field_that_is_wrong() {
 #[tokio::test]
 async fn registration_can_be_closed() {
     let mut config = crate::common::test_config();
-    config.registration_open = false;
+    config.accounts.registration_open = false;
     let server = Server::start_with(config, crate::common::Backing::Memory).await;
     let reply = server
         .post(
@@ -151,7 +151,7 @@ async fn a_password_change_needs_the_current_password_and_ends_other_sessions() 
 #[tokio::test]
 async fn the_current_password_requirement_is_configurable() {
     let mut config = crate::common::test_config();
-    config.require_current_password = false;
+    config.accounts.require_current_password = false;
     let server = Server::start_with(config, crate::common::Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;

@@ -162,9 +162,9 @@ pub fn test_config() -> AuthConfig {
     let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
     config.mail.public_url = "https://app.test".into();
     config.mail.reset_url_allow_list = vec!["https://other.test/account/reset".into()];
-    config.password.memory_kib = 1024;
-    config.password.iterations = 1;
-    config.cookies.secure = false;
+    config.accounts.password.memory_kib = 1024;
+    config.accounts.password.iterations = 1;
+    config.web.cookies.secure = false;
     config
 }
 

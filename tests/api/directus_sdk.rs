@@ -12,8 +12,8 @@ use crate::common::{Backing, Mail, PASSWORD, Server, test_config};
 #[tokio::test]
 async fn the_directus_sdk_works_unchanged() {
     let mut config = test_config();
-    config.access_token_ttl = Duration::from_secs(2);
-    config.account_throttle.limit = 100;
+    config.sessions.access_token_ttl = Duration::from_secs(2);
+    config.throttles.account.limit = 100;
     // A provider to list: discovery is lazy, so it is never contacted here
     // (`tests/api/oauth.rs` drives real logins).
     let mut keycloak = ProviderConfig::new(

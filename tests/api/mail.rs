@@ -194,7 +194,7 @@ async fn expired_reset_links_are_refused_like_unknown_ones() {
 #[tokio::test]
 async fn unknown_addresses_get_the_same_answer_no_mail_and_the_same_time() {
     let mut config = test_config();
-    config.mail.address_throttle.limit = 100;
+    config.throttles.mail_address.limit = 100;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     let unknown = request_reset(&server, json!({ "email": "nobody@example.com" })).await;
@@ -321,7 +321,7 @@ async fn mail_requests_are_throttled_per_address_and_per_ip() {
     assert_eq!(address.status, StatusCode::TOO_MANY_REQUESTS);
 
     let mut config = test_config();
-    config.ip_throttle.limit = 2;
+    config.throttles.ip.limit = 2;
     let server = Server::start_with(config, Backing::Memory).await;
     for n in 0..2 {
         let ok = request_reset(&server, json!({ "email": format!("u{n}@example.com") })).await;

@@ -961,7 +961,7 @@ async fn directus_logins_without_redirect_answer_in_json_as_directus_does() {
 async fn starts_are_throttled_per_ip_but_finished_logins_take_their_charge_back() {
     let provider = provider().await;
     let mut config = config();
-    config.ip_throttle.limit = 3;
+    config.throttles.ip.limit = 3;
     let server = server_with(&provider, config).await;
     for _ in 0..5 {
         let landed = Browser::new(&server).login(START, &[]).await;
@@ -989,9 +989,9 @@ async fn starts_are_throttled_per_ip_but_finished_logins_take_their_charge_back(
 async fn the_flow_cookie_stays_on_its_host_whatever_the_cookie_domain() {
     let provider = provider().await;
     let mut settings = config();
-    settings.cookies.secure = true;
-    settings.cookies.domain = Some("api.test".into());
-    settings.cookies.path = "/api".into();
+    settings.web.cookies.secure = true;
+    settings.web.cookies.domain = Some("api.test".into());
+    settings.web.cookies.path = "/api".into();
     let server = server_with(&provider, settings).await;
     let mut browser = Browser::new(&server);
 
@@ -1109,7 +1109,7 @@ async fn directus_logins_take_the_code_up_front_and_answer_in_directus_terms() {
 async fn wrong_codes_up_front_lock_the_account_like_any_other_guess() {
     let provider = provider().await;
     let mut settings = config();
-    settings.account_throttle.limit = 2;
+    settings.throttles.account.limit = 2;
     let server = server_with(&provider, settings).await;
     mfa_user(&server, "guessed@example.com").await;
     let who = [("email", "guessed@example.com"), ("sub", "guessed")];

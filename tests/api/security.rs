@@ -201,7 +201,7 @@ async fn the_database_holds_no_plaintext_password_or_refresh_token() {
 #[tokio::test]
 async fn production_argon2_parameters_are_the_default() {
     let mut config = test_config();
-    config.password = portcullis::PasswordPolicy::default();
+    config.accounts.password = portcullis::PasswordPolicy::default();
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     let user = server
@@ -238,8 +238,8 @@ async fn median_logins(server: &Server, first: &str, second: &str) -> (Duration,
 #[tokio::test]
 async fn unknown_email_and_wrong_password_look_and_time_the_same() {
     let mut config = test_config();
-    config.password = portcullis::PasswordPolicy::default();
-    config.account_throttle.limit = 100;
+    config.accounts.password = portcullis::PasswordPolicy::default();
+    config.throttles.account.limit = 100;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     let unknown = server.login("nobody@example.com", PASSWORD).await;
@@ -262,9 +262,9 @@ async fn unknown_email_and_wrong_password_look_and_time_the_same() {
 #[tokio::test]
 async fn a_login_flood_does_not_stall_other_requests() {
     let mut config = test_config();
-    config.password = portcullis::PasswordPolicy::default();
-    config.account_throttle.limit = 1000;
-    config.ip_throttle.limit = 1000;
+    config.accounts.password = portcullis::PasswordPolicy::default();
+    config.throttles.account.limit = 1000;
+    config.throttles.ip.limit = 1000;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     let (access, _) = server.tokens("ada@example.com").await;

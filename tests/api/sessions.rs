@@ -231,7 +231,7 @@ async fn cookie_login_authenticates_later_requests_by_cookie_alone() {
 #[tokio::test]
 async fn cookies_are_secure_by_default() {
     let mut config = crate::common::test_config();
-    config.cookies = portcullis::CookieConfig::default();
+    config.web.cookies = portcullis::config::CookieConfig::default();
     let server = Server::start_with(config, crate::common::Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     let login = server.cookie_login("ada@example.com", false).await;

@@ -79,7 +79,7 @@ async fn parallel_guesses_are_all_counted() {
 #[tokio::test]
 async fn an_ip_that_sprays_many_accounts_is_stopped() {
     let mut config = test_config();
-    config.ip_throttle.limit = 5;
+    config.throttles.ip.limit = 5;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     for n in 0..5 {
@@ -105,7 +105,7 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
 
     // Untrusted peer: spoofed X-Forwarded-For does not buy a new budget.
     let mut config = test_config();
-    config.ip_throttle.limit = 3;
+    config.throttles.ip.limit = 3;
     let server = Server::start_with(config.clone(), Backing::Memory).await;
     for (n, spoof) in ["1.1.1.1", "2.2.2.2", "3.3.3.3"].into_iter().enumerate() {
         login_from(&server, spoof, format!("u{n}@example.com")).await;
@@ -114,7 +114,7 @@ async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     assert_eq!(spoofed.status, StatusCode::TOO_MANY_REQUESTS);
 
     // Trusted proxy (the loopback peer): each forwarded client has its own budget.
-    config.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
+    config.web.trusted_proxies = vec!["127.0.0.1".parse().expect("ip")];
     let server = Server::start_with(config, Backing::Memory).await;
     for n in 0..3 {
         login_from(&server, "198.51.100.1", format!("a{n}@example.com")).await;
@@ -176,7 +176,7 @@ async fn failures_count_as_consecutive_however_slowly_they_come() {
 #[tokio::test]
 async fn a_parallel_burst_cannot_outrun_the_ip_budget() {
     let mut config = test_config();
-    config.ip_throttle.limit = 5;
+    config.throttles.ip.limit = 5;
     let server = Server::start_with(config, Backing::Memory).await;
     let replies = futures_util::future::join_all(
         (0..30).map(|n| server.login_as(&format!("sprayed{n}@example.com"), "Password1")),
@@ -200,7 +200,7 @@ async fn a_parallel_burst_cannot_outrun_the_ip_budget() {
 #[tokio::test]
 async fn successful_logins_do_not_use_up_the_ip_budget() {
     let mut config = test_config();
-    config.ip_throttle.limit = 3;
+    config.throttles.ip.limit = 3;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
     for attempt in 1..=6 {
@@ -216,7 +216,7 @@ async fn successful_logins_do_not_use_up_the_ip_budget() {
 #[tokio::test]
 async fn registration_is_throttled_per_ip() {
     let mut config = test_config();
-    config.ip_throttle.limit = 3;
+    config.throttles.ip.limit = 3;
     let server = Server::start_with(config, Backing::Memory).await;
     let register = |n: u32| {
         server.post(

@@ -437,7 +437,7 @@ async fn on_behalf_of_tokens_cannot_mint_more_tokens() {
 #[tokio::test]
 async fn bad_token_pairs_are_throttled_per_ip() {
     let mut config = test_config();
-    config.ip_throttle.limit = 5;
+    config.throttles.ip.limit = 5;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("admin@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;
@@ -459,7 +459,7 @@ async fn bad_token_pairs_are_throttled_per_ip() {
 #[tokio::test]
 async fn token_checks_cost_no_password_hash() {
     let mut config = test_config();
-    config.password = portcullis::PasswordPolicy::default();
+    config.accounts.password = portcullis::PasswordPolicy::default();
     let server = Server::start_with(config, Backing::Sqlite).await;
     server.user("admin@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;

@@ -87,7 +87,7 @@ fn as_error(config: &AuthConfig, failure: OAuthFailure) -> Option<AuthError> {
         OAuthFailure::InvalidOtp => AuthError::InvalidOtp,
         // The account cools down for at most its throttle window.
         OAuthFailure::TooManyAttempts => AuthError::RateLimited {
-            retry_after: config.account_throttle.window,
+            retry_after: config.throttles.account.window,
         },
         OAuthFailure::AccountNotLinked => return None,
         _ => AuthError::InvalidCredentials,

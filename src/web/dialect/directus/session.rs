@@ -117,7 +117,7 @@ fn refresh_token(call: &Call<'_>, body: &JsonBody) -> Result<(String, bool), Aut
 /// A session the way the mode hands it over; `expires` is in milliseconds.
 pub(super) fn deliver(call: &Call<'_>, session: &Session, mode: Mode) -> Response<Bytes> {
     let expires = u64::try_from(session.expires_in.as_millis()).unwrap_or(u64::MAX);
-    let config = &call.auth.config().cookies;
+    let config = &call.auth.config().web.cookies;
     let refresh_cookie = || {
         cookies::set(
             config,
@@ -157,7 +157,7 @@ pub(super) fn deliver(call: &Call<'_>, session: &Session, mode: Mode) -> Respons
 }
 
 fn clear_cookies(call: &Call<'_>, mut response: Response<Bytes>) -> Response<Bytes> {
-    let config = &call.auth.config().cookies;
+    let config = &call.auth.config().web.cookies;
     let headers = response.headers_mut();
     headers.append(SET_COOKIE, cookies::clear(config, REFRESH_COOKIE));
     headers.append(SET_COOKIE, cookies::clear(config, SESSION_COOKIE));

@@ -150,7 +150,7 @@ pub(super) fn user_json(call: &Call<'_>, user: &User) -> Value {
         "id": user.id,
         "email": user.email,
         "name": user.name,
-        "role": { "id": user.role, "name": call.auth.config().role_name(&user.role) },
+        "role": { "id": user.role, "name": call.auth.config().accounts.role_name(&user.role) },
     })
 }
 

@@ -119,7 +119,7 @@ fn refresh_token(call: &Call<'_>) -> Result<(String, bool), AuthError> {
     if let Some(token) = body.optional_str("refreshToken")?.filter(|t| !t.is_empty()) {
         return Ok((token, false));
     }
-    call.cookie(&call.auth.config().cookies.refresh_name)
+    call.cookie(&call.auth.config().web.cookies.refresh_name)
         .map(|token| (token, true))
         .ok_or_else(|| AuthError::invalid(Field::named("refreshToken"), Rule::Missing))
 }
@@ -139,7 +139,7 @@ pub(super) fn with_session_cookies(
     mut response: Response<Bytes>,
     session: &Session,
 ) -> Response<Bytes> {
-    let config = &call.auth.config().cookies;
+    let config = &call.auth.config().web.cookies;
     let headers = response.headers_mut();
     headers.append(
         SET_COOKIE,
@@ -163,7 +163,7 @@ pub(super) fn with_session_cookies(
 }
 
 fn clearing_cookies(call: &Call<'_>, mut response: Response<Bytes>) -> Response<Bytes> {
-    let config = &call.auth.config().cookies;
+    let config = &call.auth.config().web.cookies;
     let headers = response.headers_mut();
     headers.append(SET_COOKIE, cookies::clear(config, &config.access_name));
     headers.append(SET_COOKIE, cookies::clear(config, &config.refresh_name));

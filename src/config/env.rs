@@ -1,0 +1,432 @@
+//! [`Environment`]: the quickstart's configuration from the `PORTCULLIS_*`
+//! variables, for any app.
+//!
+//! Plain environment variables rather than a configuration framework:
+//! they are what the quickstart and the operators who run it already use,
+//! the list is short, and one table below says what each one does. Every
+//! `PORTCULLIS_*` variable must be one of them, so a misspelt name stops
+//! the start-up with its name instead of being ignored.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{AuthConfig, Secret};
+use crate::error::ConfigError;
+use crate::mail::OutboxMailer;
+use crate::oauth::{FacebookProvider, GitHubProvider, OidcProvider, ProviderConfig};
+use crate::service::AuthBuilder;
+
+/// The prefix of every variable.
+const PREFIX: &str = "PORTCULLIS_";
+
+/// Every variable (after the prefix) and what it sets; `OAUTH_<NAME>_<FIELD>`
+/// comes on top (see [`Environment::apply`]).
+const VARIABLES: &[(&str, &str)] = &[
+    (
+        "ADDR",
+        "listen address, default 127.0.0.1:3000 (read by the app)",
+    ),
+    (
+        "DATABASE_URL",
+        "sqlite://… or postgres://…, default sqlite://portcullis.db?mode=rwc (read by the app)",
+    ),
+    (
+        "PUBLIC_URL",
+        "this server's origin as browsers see it, default http:// + ADDR",
+    ),
+    (
+        "JWT_SECRET",
+        "the access-token key; default generated once into .portcullis-secret",
+    ),
+    ("TRUSTED_PROXIES", "comma-separated proxy IPs"),
+    ("MAIL_FROM", "the From of mail"),
+    ("RESET_URL_ALLOW_LIST", "comma-separated reset pages"),
+    (
+        "REDIRECT_ALLOW_LIST",
+        "comma-separated origins logins may return to",
+    ),
+    ("OUTBOX", "folder for mail as .eml files, default ./outbox"),
+    ("SMTP_URL", "send mail over SMTP instead"),
+    ("ADMIN_EMAIL", "the first admin (read by the app)"),
+    (
+        "ADMIN_PASSWORD",
+        "the first admin's password (read by the app)",
+    ),
+];
+
+/// What a provider's `PORTCULLIS_OAUTH_<NAME>_*` variables may set.
+const OAUTH_FIELDS: &[&str] = &[
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "ISSUER",
+    "REDIRECT_URI",
+    "SCOPES",
+    "APP_CALLBACK_URL",
+    "AUTO_SET_COOKIES",
+];
+
+/// The file that keeps a generated JWT secret.
+const SECRET_FILE: &str = ".portcullis-secret";
+
+/// The `PORTCULLIS_*` variables, checked: every name is known.
+///
+/// ```
+/// use portcullis::config::Environment;
+///
+/// let env = Environment::from_vars([
+///     ("PORTCULLIS_JWT_SECRET".to_owned(), "x".repeat(32)),
+///     ("PORTCULLIS_PUBLIC_URL".to_owned(), "https://auth.example.com".to_owned()),
+///     ("HOME".to_owned(), "/root".to_owned()),
+/// ])?;
+/// let config = env.config()?;
+/// assert!(config.web.cookies.secure);
+/// assert_eq!(config.mail.public_url, "https://auth.example.com");
+///
+/// let misspelt = Environment::from_vars([("PORTCULLIS_PUBLIC_URI".to_owned(), "x".to_owned())]);
+/// assert!(misspelt.unwrap_err().to_string().contains("PORTCULLIS_PUBLIC_URI"));
+/// # Ok::<_, portcullis::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Environment {
+    /// Values by name, without the prefix; blank values are left out.
+    vars: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only: values include secrets.
+        f.debug_struct("Environment")
+            .field("set", &self.vars.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Environment {
+    /// The process's `PORTCULLIS_*` variables.
+    pub fn read() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// The `PORTCULLIS_*` variables among `vars`; others are ignored.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut known = BTreeMap::new();
+        for (key, value) in vars {
+            let Some(name) = key.strip_prefix(PREFIX) else {
+                continue;
+            };
+            let listed = VARIABLES.iter().any(|(n, _)| *n == name);
+            if !listed && oauth_setting(name).is_none() {
+                return Err(ConfigError(format!(
+                    "{key} is not a portcullis variable: the known ones are {}, and \
+                     PORTCULLIS_OAUTH_<NAME>_ with one of {}",
+                    VARIABLES
+                        .iter()
+                        .map(|(n, _)| format!("{PREFIX}{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    OAUTH_FIELDS.join(", ")
+                )));
+            }
+            if !value.trim().is_empty() {
+                known.insert(name.to_owned(), value);
+            }
+        }
+        Ok(Self { vars: known })
+    }
+
+    /// A variable's value, by its name after `PORTCULLIS_` (`"ADMIN_EMAIL"`).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str)
+    }
+
+    /// `PORTCULLIS_ADDR`, default `127.0.0.1:3000`.
+    pub fn addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.get("ADDR")
+            .unwrap_or("127.0.0.1:3000")
+            .parse()
+            .map_err(|e| ConfigError(format!("PORTCULLIS_ADDR is no socket address: {e}")))
+    }
+
+    /// `PORTCULLIS_DATABASE_URL`, default `sqlite://portcullis.db?mode=rwc`.
+    pub fn database_url(&self) -> &str {
+        self.get("DATABASE_URL")
+            .unwrap_or("sqlite://portcullis.db?mode=rwc")
+    }
+
+    /// `PORTCULLIS_PUBLIC_URL` without a trailing slash, default `http://` + the address.
+    pub fn public_url(&self) -> Result<String, ConfigError> {
+        Ok(match self.get("PUBLIC_URL") {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr()?),
+        })
+    }
+
+    /// Where generated keys are kept: beside a SQLite database file, else
+    /// in the current directory.
+    pub fn key_dir(&self) -> PathBuf {
+        let file = self
+            .database_url()
+            .strip_prefix("sqlite://")
+            .map(|rest| rest.split('?').next().unwrap_or_default());
+        match file.and_then(|f| Path::new(f).parent()) {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The configuration these variables describe: keys, the public URL
+    /// (links, cookie origins, `Secure` cookies for https, return origins
+    /// of logins), proxies, mail sender, and allow-lists.
+    pub fn config(&self) -> Result<AuthConfig, ConfigError> {
+        let public_url = self.public_url()?;
+        let mut config = AuthConfig::new(self.jwt_secret()?);
+        config.web.cookies.secure = public_url.starts_with("https://");
+        config.web.allowed_origins = vec![public_url.clone()];
+        if let Some(proxies) = self.get("TRUSTED_PROXIES") {
+            config.web.trusted_proxies = list(proxies)
+                .map(|p| {
+                    p.parse().map_err(|e| {
+                        ConfigError(format!("PORTCULLIS_TRUSTED_PROXIES: {p:?} is no IP: {e}"))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        config.mail.public_url = public_url.clone();
+        if let Some(from) = self.get("MAIL_FROM") {
+            config.mail.from = from.to_owned();
+        }
+        if let Some(pages) = self.get("RESET_URL_ALLOW_LIST") {
+            config.mail.reset_url_allow_list = list(pages).map(str::to_owned).collect();
+        }
+        config.oauth.redirect_origins = vec![public_url];
+        if let Some(origins) = self.get("REDIRECT_ALLOW_LIST") {
+            config
+                .oauth
+                .redirect_origins
+                .extend(list(origins).map(str::to_owned));
+        }
+        Ok(config)
+    }
+
+    /// Adds to `builder` what the variables name besides the configuration:
+    /// the mailer (`PORTCULLIS_SMTP_URL`, else an outbox folder,
+    /// `PORTCULLIS_OUTBOX` or `./outbox`) and the login providers.
+    ///
+    /// A provider is every `<NAME>` with `PORTCULLIS_OAUTH_<NAME>_CLIENT_ID`
+    /// and `_CLIENT_SECRET`: GOOGLE, GITHUB and FACEBOOK are presets; any
+    /// other name is an OpenID Connect provider and needs `_ISSUER`.
+    /// Optional: `_REDIRECT_URI` (default
+    /// `{PUBLIC_URL}/api/auth/<name>/callback`), `_SCOPES`,
+    /// `_APP_CALLBACK_URL` (tokens go there instead of through the cookie
+    /// bridge, unless `_AUTO_SET_COOKIES=true`). A provider missing its id
+    /// or secret stops the start-up.
+    pub fn apply(&self, builder: AuthBuilder) -> Result<AuthBuilder, ConfigError> {
+        let builder = match self.get("SMTP_URL") {
+            Some(url) => builder.mailer(
+                crate::mail::SmtpMailer::from_url(url, Duration::from_secs(10))
+                    .map_err(|e| ConfigError(format!("PORTCULLIS_SMTP_URL: {e}")))?,
+            ),
+            None => builder.mailer(OutboxMailer::new(self.get("OUTBOX").unwrap_or("./outbox"))),
+        };
+        self.providers(builder)
+    }
+
+    fn providers(&self, mut builder: AuthBuilder) -> Result<AuthBuilder, ConfigError> {
+        let mut providers: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
+        for (key, value) in &self.vars {
+            if let Some((name, field)) = oauth_setting(key) {
+                providers.entry(name).or_default().insert(field, value);
+            }
+        }
+        let public_url = self.public_url()?;
+        for (upper, mut settings) in providers {
+            let mut take = |field: &str| settings.remove(field);
+            let missing =
+                |field: &str| ConfigError(format!("PORTCULLIS_OAUTH_{upper}_{field} is not set"));
+            let id = take("CLIENT_ID").ok_or_else(|| missing("CLIENT_ID"))?;
+            let secret = take("CLIENT_SECRET").ok_or_else(|| missing("CLIENT_SECRET"))?;
+            let name = upper.to_ascii_lowercase();
+            let callback = format!("{public_url}/api/auth/{name}/callback");
+            let redirect_uri = take("REDIRECT_URI").map_or(callback, str::to_owned);
+            let mut config = ProviderConfig::new(&name, id, secret, redirect_uri);
+            if let Some(scopes) = take("SCOPES") {
+                config.scopes = scopes
+                    .split([',', ' '])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+            }
+            config.app_callback_url = take("APP_CALLBACK_URL").map(str::to_owned);
+            config.auto_set_cookies = match take("AUTO_SET_COOKIES") {
+                None => config.app_callback_url.is_none(),
+                Some("true") => true,
+                Some("false") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "PORTCULLIS_OAUTH_{upper}_AUTO_SET_COOKIES is true or false, not {other:?}"
+                    )));
+                }
+            };
+            builder = match (name.as_str(), take("ISSUER")) {
+                (_, Some(issuer)) => builder.oauth_provider(OidcProvider::new(config, issuer)?),
+                ("google", None) => builder.oauth_provider(OidcProvider::google(config)?),
+                ("github", None) => builder.oauth_provider(GitHubProvider::new(config)?),
+                ("facebook", None) => builder.oauth_provider(FacebookProvider::new(config)?),
+                (_, None) => return Err(missing("ISSUER")),
+            };
+            tracing::info!(provider = %name, "OAuth login enabled");
+        }
+        Ok(builder)
+    }
+
+    /// `PORTCULLIS_JWT_SECRET`, else the secret kept in the key folder,
+    /// else a new one written there (readable by the owner only).
+    fn jwt_secret(&self) -> Result<Secret, ConfigError> {
+        if let Some(secret) = self.get("JWT_SECRET") {
+            return Ok(Secret::from(secret));
+        }
+        let path = self.key_dir().join(SECRET_FILE);
+        if let Ok(secret) = std::fs::read_to_string(&path) {
+            return Ok(Secret::from(secret.trim()));
+        }
+        let secret = crate::token::opaque::generate();
+        write_private(&path, &secret).map_err(|e| {
+            ConfigError(format!(
+                "keeping a new JWT secret in {}: {e}",
+                path.display()
+            ))
+        })?;
+        tracing::info!("generated a JWT secret and kept it in {}", path.display());
+        Ok(Secret::from(secret))
+    }
+}
+
+/// `<NAME>` and `<FIELD>` of an `OAUTH_<NAME>_<FIELD>` variable.
+fn oauth_setting(name: &str) -> Option<(&str, &'static str)> {
+    let rest = name.strip_prefix("OAUTH_")?;
+    OAUTH_FIELDS.iter().find_map(|field| {
+        let provider = rest.strip_suffix(field)?.strip_suffix('_')?;
+        (!provider.is_empty()).then_some((provider, *field))
+    })
+}
+
+/// The non-blank items of a comma-separated list.
+fn list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a panic is how a test fails
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Result<Environment, ConfigError> {
+        Environment::from_vars(
+            pairs
+                .iter()
+                .map(|(k, v)| (format!("{PREFIX}{k}"), (*v).to_owned())),
+        )
+    }
+
+    #[test]
+    fn the_public_url_sets_links_origins_and_secure_cookies() {
+        let config = env(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("PUBLIC_URL", "http://localhost:8080/"),
+            (
+                "REDIRECT_ALLOW_LIST",
+                "https://app.example, ,https://b.example",
+            ),
+            ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
+        ])
+        .and_then(|e| e.config())
+        .unwrap();
+        assert!(!config.web.cookies.secure, "http: no Secure cookies");
+        assert_eq!(config.mail.public_url, "http://localhost:8080");
+        assert_eq!(config.web.allowed_origins, ["http://localhost:8080"]);
+        assert_eq!(
+            config.oauth.redirect_origins,
+            [
+                "http://localhost:8080",
+                "https://app.example",
+                "https://b.example"
+            ]
+        );
+        assert_eq!(config.web.trusted_proxies.len(), 2);
+        assert_eq!(config.keys.jwt_secret.len(), 32);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let bad_proxy = env(&[("JWT_SECRET", "x"), ("TRUSTED_PROXIES", "proxy.local")])
+            .and_then(|e| e.config())
+            .unwrap_err();
+        assert!(bad_proxy.to_string().contains("PORTCULLIS_TRUSTED_PROXIES"));
+        let bad_addr = env(&[("ADDR", "nowhere")])
+            .and_then(|e| e.addr())
+            .unwrap_err();
+        assert!(bad_addr.to_string().contains("PORTCULLIS_ADDR"));
+        let unknown = env(&[("OAUTH_GOOGLE_CLIENT_SECERT", "x")]).unwrap_err();
+        assert!(
+            unknown
+                .to_string()
+                .contains("PORTCULLIS_OAUTH_GOOGLE_CLIENT_SECERT")
+        );
+    }
+
+    #[test]
+    fn a_half_configured_provider_names_what_is_missing() {
+        let env = env(&[
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            ("OAUTH_KEYCLOAK_CLIENT_ID", "portcullis"),
+            ("OAUTH_KEYCLOAK_CLIENT_SECRET", "secret"),
+        ])
+        .unwrap();
+        let builder = crate::Auth::builder(env.config().unwrap());
+        let missing = env.providers(builder).err().map(|e| e.to_string());
+        assert!(
+            missing.is_some_and(|e| e.contains("PORTCULLIS_OAUTH_KEYCLOAK_ISSUER")),
+            "a provider that is no preset needs an issuer"
+        );
+    }
+
+    #[test]
+    fn keys_are_kept_beside_a_sqlite_database() {
+        let beside = env(&[("DATABASE_URL", "sqlite:///var/lib/app/auth.db?mode=rwc")]).unwrap();
+        assert_eq!(beside.key_dir(), PathBuf::from("/var/lib/app"));
+        assert_eq!(env(&[]).unwrap().key_dir(), PathBuf::from("."));
+        let postgres = env(&[("DATABASE_URL", "postgres://db/app")]).unwrap();
+        assert_eq!(postgres.key_dir(), PathBuf::from("."));
+    }
+
+    #[test]
+    fn debug_output_shows_names_never_values() {
+        let env = env(&[("JWT_SECRET", "very secret value of the key")]).unwrap();
+        let shown = format!("{env:?}");
+        assert!(
+            shown.contains("JWT_SECRET") && !shown.contains("very secret"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,41 @@
+//! [`SessionConfig`]: how long tokens and sessions live.
+
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// Lifetimes of access tokens and sessions.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SessionConfig {
+    /// How long an access token lives (`expTime`); default 15 minutes.
+    pub access_token_ttl: Duration,
+    /// How long a session (a refresh family) lives; default 7 days.
+    pub ttl: Duration,
+    /// Session lifetime when the user asked to be remembered; default 30 days.
+    pub remembered_ttl: Duration,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            access_token_ttl: Duration::from_secs(15 * 60),
+            ttl: Duration::from_secs(7 * 24 * 3600),
+            remembered_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+impl SessionConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if self.access_token_ttl.is_zero() || self.ttl.is_zero() {
+            return Err(ConfigError::new("sessions: lifetimes must be positive"));
+        }
+        if self.remembered_ttl < self.ttl {
+            return Err(ConfigError::new(
+                "sessions.remembered_ttl must not be shorter than sessions.ttl",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! [`ThrottleConfig`]: budgets of attempts per account, per client IP and
+//! per mailed address.
+
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// Every throttle's budget.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ThrottleConfig {
+    /// Consecutive failed logins allowed per account before it cools down;
+    /// default 10, each within 15 minutes of the last.
+    pub account: Throttle,
+    /// Attempts per client IP address, counted apart per purpose (failed
+    /// logins, failed token checks, registrations, mail requests,
+    /// unfinished OAuth logins); default 100 per 15 minutes.
+    pub ip: Throttle,
+    /// Mails per address (resets, verification resends); default 3 per 15 minutes.
+    pub mail_address: Throttle,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        let quarter = Duration::from_secs(15 * 60);
+        Self {
+            account: Throttle::new(10, quarter),
+            ip: Throttle::new(100, quarter),
+            mail_address: Throttle::new(3, quarter),
+        }
+    }
+}
+
+impl ThrottleConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        if [self.account, self.ip, self.mail_address]
+            .iter()
+            .any(|t| t.limit == 0 || t.window.is_zero())
+        {
+            return Err(ConfigError::new(
+                "throttles: limits must be at least 1 and windows positive",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A budget of attempts in a window.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Throttle {
+    /// Attempts allowed in one window.
+    pub limit: u32,
+    /// The window, which is also the cooling period once the limit is hit.
+    pub window: Duration,
+}
+
+impl Throttle {
+    /// `limit` attempts per `window`.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        Self { limit, window }
+    }
+}

@@ -1,0 +1,85 @@
+//! [`WebConfig`]: what only the web layer reads: cookies, origins, body
+//! size, proxies.
+
+use std::net::IpAddr;
+
+use crate::error::ConfigError;
+
+/// The web layer's settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WebConfig {
+    /// Auth cookies (cookie mode).
+    pub cookies: CookieConfig,
+    /// Origins (`https://app.example.com`) allowed to make cookie-authenticated
+    /// unsafe requests, besides the request's own host.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body the handlers read; default 1 MiB (413 beyond).
+    pub body_limit: usize,
+    /// Proxies whose `X-Forwarded-For` is believed; empty: the peer address is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            cookies: CookieConfig::default(),
+            allowed_origins: Vec::new(),
+            body_limit: 1024 * 1024,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl WebConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        let cookies = &self.cookies;
+        if cookies.access_name == cookies.refresh_name {
+            return Err(ConfigError::new(
+                "web.cookies: access and refresh cookies need different names",
+            ));
+        }
+        if cookies.oauth_flow_name.is_empty() {
+            return Err(ConfigError::new("web.cookies.oauth_flow_name is empty"));
+        }
+        Ok(())
+    }
+}
+
+/// Names and attributes of the auth cookies.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CookieConfig {
+    /// Cookie holding the access token; default `portcullis_access`.
+    pub access_name: String,
+    /// Cookie holding the refresh token; default `portcullis_refresh`.
+    pub refresh_name: String,
+    /// The HttpOnly cookie that binds an OAuth login to the browser that
+    /// started it, one per provider (`{name}_{provider}`); default
+    /// `portcullis_oauth`. It is always host-only on `/`, and
+    /// `__Host-`-prefixed when cookies are `Secure`, so that no sibling
+    /// subdomain receives or plants one.
+    pub oauth_flow_name: String,
+    /// The `Secure` attribute; default `true`. Turn off only for plain http on loopback.
+    pub secure: bool,
+    /// The `Path` attribute; default `/`.
+    pub path: String,
+    /// The `Domain` attribute; default none (host-only).
+    pub domain: Option<String>,
+    /// The `SameSite` attribute; default `Lax`.
+    pub same_site: cookie::SameSite,
+}
+
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            access_name: "portcullis_access".into(),
+            refresh_name: "portcullis_refresh".into(),
+            oauth_flow_name: "portcullis_oauth".into(),
+            secure: true,
+            path: "/".into(),
+            domain: None,
+            same_site: cookie::SameSite::Lax,
+        }
+    }
+}
