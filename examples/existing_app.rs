@@ -42,7 +42,7 @@ async fn reports() -> &'static str {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut config = AuthConfig::new(portcullis::token::opaque::generate().into_bytes());
+    let mut config = AuthConfig::new(portcullis::Secret::random(32));
     config.web.cookies.secure = false; // plain http on loopback
     let auth = Auth::builder(config).store(MemoryStore::new()).build()?;
     auth.create_user(NewAccount::new(

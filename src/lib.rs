@@ -32,22 +32,23 @@
 //!   PostgreSQL live in the `portcullis-sqlx` crate.
 
 #![deny(unsafe_code)]
+#![warn(unreachable_pub)]
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
-pub mod clock;
+mod clock;
 pub mod config;
-pub mod error;
-pub mod identity;
+mod error;
+mod identity;
 pub mod mail;
-pub mod mfa;
+mod mfa;
 pub mod oauth;
-pub mod password;
-pub mod service;
+mod password;
+mod service;
 pub mod store;
-pub mod token;
+mod token;
 pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};

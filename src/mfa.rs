@@ -42,14 +42,14 @@ const RECOVERY_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
 
 /// Seals and opens TOTP secrets with the configured keys.
 #[derive(Clone)]
-pub struct SecretBox {
+pub(crate) struct SecretBox {
     /// (key id, cipher); the first seals.
     keys: Vec<(String, XChaCha20Poly1305)>,
 }
 
 impl SecretBox {
     /// A box for these 32-byte keys; the first one seals.
-    pub fn new(keys: &[[u8; 32]]) -> Self {
+    pub(crate) fn new(keys: &[[u8; 32]]) -> Self {
         Self {
             keys: keys
                 .iter()
@@ -59,7 +59,7 @@ impl SecretBox {
     }
 
     /// Encrypts `secret`, bound to `owner` (the user id).
-    pub fn seal(&self, secret: &[u8], owner: &str) -> Result<String, AuthError> {
+    pub(crate) fn seal(&self, secret: &[u8], owner: &str) -> Result<String, AuthError> {
         let (id, cipher) = self.keys.first().ok_or_else(|| {
             tracing::error!("no MFA sealing key configured");
             AuthError::Unavailable
@@ -84,7 +84,7 @@ impl SecretBox {
     /// with an unknown key, or tampered with does not open. Logged only at
     /// debug level: sealed values may come from the client (OAuth flow
     /// cookies), so the caller decides whether a failure is alarming.
-    pub fn open(&self, sealed: &str, owner: &str) -> Result<Vec<u8>, AuthError> {
+    pub(crate) fn open(&self, sealed: &str, owner: &str) -> Result<Vec<u8>, AuthError> {
         let fail = |why: &str| {
             tracing::debug!(owner, why, "a sealed value does not open");
             AuthError::Unavailable
@@ -121,14 +121,14 @@ fn key_id(key: &[u8; 32]) -> String {
 }
 
 /// A new random TOTP secret.
-pub fn new_secret() -> Vec<u8> {
+pub(crate) fn new_secret() -> Vec<u8> {
     let mut secret = vec![0u8; SECRET_BYTES];
     rand::rngs::OsRng.fill_bytes(&mut secret);
     secret
 }
 
 /// The TOTP generator for a secret, labelled `issuer:account` for apps.
-pub fn totp(secret: Vec<u8>, issuer: &str, account: &str) -> Result<TOTP, AuthError> {
+pub(crate) fn totp(secret: Vec<u8>, issuer: &str, account: &str) -> Result<TOTP, AuthError> {
     // A ':' would break the `issuer:account` label apps show; codes do not
     // depend on the label.
     let account = account.replace(':', "_");
@@ -147,9 +147,24 @@ pub fn totp(secret: Vec<u8>, issuer: &str, account: &str) -> Result<TOTP, AuthEr
     })
 }
 
+/// A PNG QR code of the TOTP's `otpauth://` URL, base64-encoded.
+#[cfg(feature = "qr")]
+pub(crate) fn qr_png_base64(totp: &TOTP) -> Result<Option<String>, AuthError> {
+    totp.get_qr_base64().map(Some).map_err(|e| {
+        tracing::error!(error = %e, "drawing the QR code failed");
+        AuthError::Unavailable
+    })
+}
+
+/// Without the `qr` feature there is no image: apps draw their own.
+#[cfg(not(feature = "qr"))]
+pub(crate) fn qr_png_base64(_: &TOTP) -> Result<Option<String>, AuthError> {
+    Ok(None)
+}
+
 /// The time step whose code `code` is, among the steps one before, at and
 /// one after `unix_time`; compared in constant time.
-pub fn matching_step(totp: &TOTP, code: &str, unix_time: i64) -> Option<i64> {
+pub(crate) fn matching_step(totp: &TOTP, code: &str, unix_time: i64) -> Option<i64> {
     let code = code.trim();
     let now = u64::try_from(unix_time).ok()?;
     let current = now / STEP_SECONDS;
@@ -165,7 +180,7 @@ pub fn matching_step(totp: &TOTP, code: &str, unix_time: i64) -> Option<i64> {
 }
 
 /// `count` new recovery codes, formatted for people.
-pub fn recovery_codes(count: usize) -> Vec<String> {
+pub(crate) fn recovery_codes(count: usize) -> Vec<String> {
     (0..count)
         .map(|_| {
             let mut bytes = [0u8; RECOVERY_CODE_CHARS];
@@ -184,7 +199,7 @@ pub fn recovery_codes(count: usize) -> Vec<String> {
 }
 
 /// The digest a recovery code is stored as: case, spaces and dashes do not matter.
-pub fn recovery_code_digest(code: &str) -> String {
+pub(crate) fn recovery_code_digest(code: &str) -> String {
     let canonical: String = code
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())

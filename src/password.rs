@@ -19,7 +19,7 @@ use crate::error::{AuthError, Field, Rule};
 
 /// Hashes and verifies passwords with Argon2id.
 #[derive(Clone)]
-pub struct PasswordHasher {
+pub(crate) struct PasswordHasher {
     argon2: Argon2<'static>,
     permits: Arc<Semaphore>,
     dummy: Arc<OnceCell<String>>,
@@ -29,7 +29,7 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     /// A hasher with the policy's cost and limits.
-    pub fn new(policy: &PasswordPolicy) -> Result<Self, argon2::Error> {
+    pub(crate) fn new(policy: &PasswordPolicy) -> Result<Self, argon2::Error> {
         let params = policy.argon2_params()?;
         Ok(Self {
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
@@ -41,7 +41,7 @@ impl PasswordHasher {
     }
 
     /// Checks a new password against the policy.
-    pub fn check_policy(&self, password: &str) -> Result<(), AuthError> {
+    pub(crate) fn check_policy(&self, password: &str) -> Result<(), AuthError> {
         let length = password.chars().count();
         let rule = if length < self.min_length {
             Rule::TooShort {
@@ -58,7 +58,7 @@ impl PasswordHasher {
     }
 
     /// The PHC string of a new Argon2id hash of `password`.
-    pub async fn hash(&self, password: &str) -> Result<String, AuthError> {
+    pub(crate) async fn hash(&self, password: &str) -> Result<String, AuthError> {
         let argon2 = self.argon2.clone();
         let password = password.to_owned();
         self.blocking(move || {
@@ -77,7 +77,11 @@ impl PasswordHasher {
     /// Whether `password` matches `hash`. With no hash (unknown account, or
     /// one without a password) it verifies against a dummy hash of the same
     /// cost and answers `false`, taking the same time.
-    pub async fn verify(&self, password: &str, hash: Option<&str>) -> Result<bool, AuthError> {
+    pub(crate) async fn verify(
+        &self,
+        password: &str,
+        hash: Option<&str>,
+    ) -> Result<bool, AuthError> {
         let (phc, real) = match hash {
             Some(hash) => (hash.to_owned(), true),
             None => (self.dummy_hash().await?, false),

@@ -60,7 +60,8 @@ async fn ensure_admin(auth: &Auth, env: &Environment) -> Result<(), Box<dyn Erro
     }
     let (password, generated) = match env.get("ADMIN_PASSWORD") {
         Some(password) => (password.to_owned(), false),
-        None => (portcullis::token::opaque::generate(), true),
+        // 122 random bits, as hex.
+        None => (portcullis::store::new_id().replace('-', ""), true),
     };
     let mut account = NewAccount::new(email, &password, "admin");
     account.name = Some("Admin".into());

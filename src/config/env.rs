@@ -10,12 +10,10 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::{AuthConfig, Secret};
 use crate::error::ConfigError;
 use crate::mail::OutboxMailer;
-use crate::oauth::{FacebookProvider, GitHubProvider, OidcProvider, ProviderConfig};
 use crate::service::AuthBuilder;
 
 /// The prefix of every variable.
@@ -226,16 +224,25 @@ impl Environment {
     /// or secret stops the start-up.
     pub fn apply(&self, builder: AuthBuilder) -> Result<AuthBuilder, ConfigError> {
         let builder = match self.get("SMTP_URL") {
-            Some(url) => builder.mailer(
-                crate::mail::SmtpMailer::from_url(url, Duration::from_secs(10))
-                    .map_err(|e| ConfigError(format!("PORTCULLIS_SMTP_URL: {e}")))?,
-            ),
+            Some(url) => smtp(builder, url)?,
             None => builder.mailer(OutboxMailer::new(self.get("OUTBOX").unwrap_or("./outbox"))),
         };
         self.providers(builder)
     }
 
+    #[cfg(not(feature = "oauth"))]
+    fn providers(&self, builder: AuthBuilder) -> Result<AuthBuilder, ConfigError> {
+        match self.vars.keys().find(|key| oauth_setting(key).is_some()) {
+            Some(key) => Err(ConfigError(format!(
+                "{PREFIX}{key} needs portcullis's `oauth` feature"
+            ))),
+            None => Ok(builder),
+        }
+    }
+
+    #[cfg(feature = "oauth")]
     fn providers(&self, mut builder: AuthBuilder) -> Result<AuthBuilder, ConfigError> {
+        use crate::oauth::{FacebookProvider, GitHubProvider, OidcProvider, ProviderConfig};
         let mut providers: BTreeMap<&str, BTreeMap<&str, &str>> = BTreeMap::new();
         for (key, value) in &self.vars {
             if let Some((name, field)) = oauth_setting(key) {
@@ -303,6 +310,20 @@ impl Environment {
         tracing::info!("generated a JWT secret and kept it in {}", path.display());
         Ok(Secret::from(secret))
     }
+}
+
+#[cfg(feature = "smtp")]
+fn smtp(builder: AuthBuilder, url: &str) -> Result<AuthBuilder, ConfigError> {
+    let mailer = crate::mail::SmtpMailer::from_url(url, std::time::Duration::from_secs(10))
+        .map_err(|e| ConfigError(format!("PORTCULLIS_SMTP_URL: {e}")))?;
+    Ok(builder.mailer(mailer))
+}
+
+#[cfg(not(feature = "smtp"))]
+fn smtp(_: AuthBuilder, _: &str) -> Result<AuthBuilder, ConfigError> {
+    Err(ConfigError::new(
+        "PORTCULLIS_SMTP_URL needs portcullis's `smtp` feature",
+    ))
 }
 
 /// `<NAME>` and `<FIELD>` of an `OAUTH_<NAME>_<FIELD>` variable.
@@ -396,6 +417,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "oauth")]
     fn a_half_configured_provider_names_what_is_missing() {
         let env = env(&[
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),

@@ -23,6 +23,13 @@ impl Secret {
         Self(Zeroizing::new(bytes.into()))
     }
 
+    /// `len` random bytes from the operating system's generator: a new key.
+    pub fn random(len: usize) -> Self {
+        let mut bytes = vec![0u8; len];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        Self::new(bytes)
+    }
+
     /// The bytes themselves, for the code that uses the key.
     pub fn expose(&self) -> &[u8] {
         &self.0

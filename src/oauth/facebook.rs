@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use serde_json::Value;
 use url::Url;
 
+use super::http::{PlainOAuth, text};
 use super::{
-    AuthorizationRequest, CodeExchange, Grant, OAuthError, OAuthProvider, PlainOAuth, Profile,
-    ProviderConfig, text,
+    AuthorizationRequest, CodeExchange, Grant, OAuthError, OAuthProvider, Profile, ProviderConfig,
 };
 use crate::error::ConfigError;
 

@@ -16,7 +16,7 @@
 //! Register providers with [`crate::AuthBuilder::oauth_provider`]; the
 //! service keeps the flow's state, PKCE verifier and nonce in a sealed,
 //! HttpOnly cookie bound to the browser, spends each state once, and finds,
-//! links or creates the account (see [`crate::config::OAuthSettings`]).
+//! links or creates the account (see `AuthConfig::oauth`).
 //!
 //! ```no_run
 //! use portcullis::oauth::{GitHubProvider, OidcProvider, ProviderConfig};
@@ -44,35 +44,30 @@
 //! # Ok::<_, Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "oauth")]
 mod facebook;
+#[cfg(feature = "oauth")]
 mod github;
+#[cfg(feature = "oauth")]
+mod http;
+#[cfg(feature = "oauth")]
 mod oidc;
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-    BasicTokenType,
-};
-use oauth2::{
-    AsyncHttpClient, AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
-    EndpointNotSet, EndpointSet, ExtraTokenFields, HttpRequest, HttpResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
-};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
 use crate::error::ConfigError;
 
+#[cfg(feature = "oauth")]
 pub use facebook::FacebookProvider;
+#[cfg(feature = "oauth")]
 pub use github::GitHubProvider;
+#[cfg(feature = "oauth")]
 pub use oidc::OidcProvider;
 
 /// One provider's settings: the client registered with it, and how logins
@@ -139,15 +134,6 @@ impl ProviderConfig {
         }
     }
 
-    /// The scopes, or `defaults` when none were configured.
-    fn scopes_or(&self, defaults: &[&str]) -> Vec<String> {
-        if self.scopes.is_empty() {
-            defaults.iter().map(|s| (*s).to_owned()).collect()
-        } else {
-            self.scopes.clone()
-        }
-    }
-
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let fail = |what: &str| {
             Err(ConfigError(format!(
@@ -206,34 +192,6 @@ const RESERVED_NAMES: &[&str] = &[
 
 pub(crate) fn is_web_url(url: &str) -> bool {
     Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-}
-
-/// Whether a provider endpoint is safe to call with secrets and to trust
-/// keys from: https, or plain http on a loopback address (tests, local
-/// providers).
-pub(crate) fn is_secure_url(url: &str) -> bool {
-    let Ok(url) = Url::parse(url) else {
-        return false;
-    };
-    match (url.scheme(), url.host()) {
-        ("https", Some(_)) => true,
-        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
-        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
-        ("http", Some(url::Host::Domain(host))) => host == "localhost",
-        _ => false,
-    }
-}
-
-/// Refuses a provider endpoint that is not [`is_secure_url`].
-fn secure_endpoint(config: &ProviderConfig, what: &str, url: &str) -> Result<(), ConfigError> {
-    if is_secure_url(url) {
-        Ok(())
-    } else {
-        Err(ConfigError(format!(
-            "oauth provider {:?}: the {what} must be https (plain http only on loopback): {url}",
-            config.name
-        )))
-    }
 }
 
 impl fmt::Debug for ProviderConfig {
@@ -348,16 +306,6 @@ pub enum OAuthError {
     InvalidIdToken(String),
 }
 
-impl OAuthError {
-    fn from_http(err: &reqwest::Error) -> Self {
-        if err.is_timeout() || err.is_connect() || err.is_request() {
-            Self::Unreachable(err.to_string())
-        } else {
-            Self::Provider(err.to_string())
-        }
-    }
-}
-
 /// An external login provider. Implement it for a provider the presets do
 /// not cover; the service does the rest (state, PKCE, cookies, accounts).
 #[async_trait]
@@ -380,305 +328,4 @@ pub trait OAuthProvider: Send + Sync + 'static {
 
     /// Who signed in.
     async fn profile(&self, grant: &Grant) -> Result<Profile, OAuthError>;
-}
-
-/// The token response, keeping the ID token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct IdTokenField {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    id_token: Option<String>,
-}
-
-impl ExtraTokenFields for IdTokenField {}
-
-type TokenBody = StandardTokenResponse<IdTokenField, BasicTokenType>;
-
-type CodeClient = oauth2::Client<
-    BasicErrorResponse,
-    TokenBody,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
->;
-
-/// The authorization-code client of one provider, on the `oauth2` crate.
-#[derive(Clone)]
-struct CodeFlow {
-    client: CodeClient,
-    http: reqwest::Client,
-}
-
-impl CodeFlow {
-    /// The flow at these endpoints, over the provider's HTTP client.
-    fn new(
-        config: &ProviderConfig,
-        [auth_url, token_url]: [&str; 2],
-        auth_type: AuthType,
-        http: reqwest::Client,
-    ) -> Result<Self, ConfigError> {
-        secure_endpoint(config, "authorization endpoint", auth_url)?;
-        secure_endpoint(config, "token endpoint", token_url)?;
-        let bad = |what: &str| ConfigError(format!("oauth provider {:?}: {what}", config.name));
-        let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(config.client_secret.clone()))
-            .set_auth_type(auth_type)
-            .set_auth_uri(
-                AuthUrl::new(auth_url.to_owned()).map_err(|_| bad("bad authorization URL"))?,
-            )
-            .set_token_uri(TokenUrl::new(token_url.to_owned()).map_err(|_| bad("bad token URL"))?)
-            .set_redirect_uri(
-                RedirectUrl::new(config.redirect_uri.clone())
-                    .map_err(|_| bad("bad redirect_uri"))?,
-            );
-        Ok(Self { client, http })
-    }
-
-    fn authorization_url(
-        &self,
-        request: &AuthorizationRequest,
-        scopes: &[String],
-        nonce: bool,
-    ) -> Url {
-        let verifier = PkceCodeVerifier::new(request.pkce_verifier.clone());
-        let state = request.state.clone();
-        let mut url = self
-            .client
-            .authorize_url(|| CsrfToken::new(state))
-            .add_scopes(scopes.iter().cloned().map(Scope::new))
-            .set_pkce_challenge(PkceCodeChallenge::from_code_verifier_sha256(&verifier));
-        if nonce {
-            url = url.add_extra_param("nonce", request.nonce.clone());
-        }
-        url.url().0
-    }
-
-    /// The access token and, if present, the raw ID token.
-    async fn exchange(
-        &self,
-        exchange: &CodeExchange,
-    ) -> Result<(String, Option<String>), OAuthError> {
-        let body = self
-            .client
-            .exchange_code(AuthorizationCode::new(exchange.code.clone()))
-            .set_pkce_verifier(PkceCodeVerifier::new(exchange.pkce_verifier.clone()))
-            .request_async(&CappedHttp(self.http.clone()))
-            .await
-            .map_err(|err| match err {
-                RequestTokenError::ServerResponse(body) => {
-                    OAuthError::Provider(body.error().to_string())
-                }
-                RequestTokenError::Request(err) => err,
-                other => OAuthError::Provider(other.to_string()),
-            })?;
-        Ok((
-            body.access_token().secret().clone(),
-            body.extra_fields().id_token.clone(),
-        ))
-    }
-
-    /// The grant of a provider without ID tokens (plain OAuth 2.0).
-    async fn plain_grant(&self, exchange: &CodeExchange) -> Result<Grant, OAuthError> {
-        let (access_token, _) = self.exchange(exchange).await?;
-        Ok(Grant::new(access_token))
-    }
-
-    /// A provider API's JSON, with the access token as a bearer token.
-    async fn get_json(&self, url: &str, access_token: &str) -> Result<Value, OAuthError> {
-        get_json(&self.http, url, Some(access_token)).await
-    }
-}
-
-/// What a plain OAuth 2.0 preset (no ID tokens; a user API) is made of.
-struct PlainOAuth {
-    config: ProviderConfig,
-    scopes: Vec<String>,
-    flow: CodeFlow,
-    /// The user API's base URL, without a trailing `/`.
-    api_url: String,
-}
-
-impl PlainOAuth {
-    /// The preset's settings (its `label` unless one was chosen, its
-    /// default scopes unless some were), checked, with https endpoints.
-    fn new(
-        mut config: ProviderConfig,
-        label: &str,
-        default_scopes: &[&str],
-        [authorize_url, token_url, api_url]: [&str; 3],
-    ) -> Result<Self, ConfigError> {
-        if config.label == config.name {
-            config.label = label.into();
-        }
-        config.validate()?;
-        let flow = CodeFlow::new(
-            &config,
-            [authorize_url, token_url],
-            AuthType::RequestBody,
-            http_client(config.timeout)?,
-        )?;
-        secure_endpoint(&config, "user API URL", api_url)?;
-        Ok(Self {
-            scopes: config.scopes_or(default_scopes),
-            config,
-            flow,
-            api_url: api_url.trim_end_matches('/').to_owned(),
-        })
-    }
-
-    fn authorization_url(&self, request: &AuthorizationRequest) -> Url {
-        self.flow.authorization_url(request, &self.scopes, false)
-    }
-
-    /// The user API's JSON at `path` (`/user`).
-    async fn api(&self, path: &str, grant: &Grant) -> Result<Value, OAuthError> {
-        let url = format!("{}{path}", self.api_url);
-        self.flow.get_json(&url, &grant.access_token).await
-    }
-}
-
-/// The HTTP client handed to the `oauth2` crate (for the token request): the
-/// provider client, with its answer read under the same cap as every other.
-struct CappedHttp(reqwest::Client);
-
-impl<'c> AsyncHttpClient<'c> for CappedHttp {
-    type Error = OAuthError;
-    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, OAuthError>> + Send + 'c>>;
-
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        Box::pin(async move {
-            let request =
-                reqwest::Request::try_from(request).map_err(|e| OAuthError::from_http(&e))?;
-            let url = request.url().to_string();
-            let response = self
-                .0
-                .execute(request)
-                .await
-                .map_err(|e| OAuthError::from_http(&e))?;
-            let mut answer = http::Response::builder().status(response.status());
-            for (name, value) in response.headers() {
-                answer = answer.header(name, value);
-            }
-            let body = read_capped(response, &url).await?;
-            answer
-                .body(body)
-                .map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
-        })
-    }
-}
-
-/// A GET for JSON; a non-2xx answer is the provider's error.
-async fn get_json(
-    http: &reqwest::Client,
-    url: &str,
-    bearer: Option<&str>,
-) -> Result<Value, OAuthError> {
-    let mut request = http
-        .get(url)
-        .header(http::header::ACCEPT, "application/json");
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| OAuthError::from_http(&e))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(OAuthError::Provider(format!("{url} answered {status}")));
-    }
-    let body = read_capped(response, url).await?;
-    serde_json::from_slice(&body).map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
-}
-
-/// A provider answer's body, refused past [`MAX_ANSWER`] bytes.
-async fn read_capped(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, OAuthError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| OAuthError::from_http(&e))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(OAuthError::Provider(format!(
-                "{url} answered more than {MAX_ANSWER} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The largest provider answer read (token, discovery, key set, user APIs): a
-/// broken or hostile provider cannot make us buffer without end.
-const MAX_ANSWER: usize = 1024 * 1024;
-
-/// The HTTP client for provider calls: bounded in time, and never following
-/// redirects (a provider answer that redirects is an error, not a hop to
-/// wherever it points).
-fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ConfigError(format!("oauth http client: {e}")))
-}
-
-/// A claim as a string, if it is one.
-fn text(value: &Value, key: &str) -> Option<String> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    use super::*;
-
-    /// A one-shot HTTP server answering `body` as JSON.
-    async fn answering(body: Vec<u8>) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = [0u8; 4096];
-            let _ = socket.read(&mut request).await.unwrap();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                body.len()
-            );
-            socket.write_all(head.as_bytes()).await.unwrap();
-            let _ = socket.write_all(&body).await;
-        });
-        format!("http://{addr}/")
-    }
-
-    #[tokio::test]
-    async fn provider_answers_are_read_up_to_a_mebibyte() {
-        let http = http_client(Duration::from_secs(5)).unwrap();
-        let small = answering(br#"{"issuer":"x"}"#.to_vec()).await;
-        assert_eq!(get_json(&http, &small, None).await.unwrap()["issuer"], "x");
-        let mut huge = b"[".to_vec();
-        huge.extend(std::iter::repeat_n(b'0', MAX_ANSWER));
-        huge.push(b']');
-        let url = answering(huge).await;
-        let err = get_json(&http, &url, None).await.unwrap_err();
-        assert!(
-            matches!(err, OAuthError::Provider(ref m) if m.contains("more than")),
-            "{err}"
-        );
-    }
 }

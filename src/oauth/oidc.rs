@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::http::{CodeFlow, get_json, http_client, text};
 use super::{
-    AuthorizationRequest, CodeExchange, CodeFlow, Grant, OAuthError, OAuthProvider, Profile,
-    ProviderConfig, get_json, http_client, text,
+    AuthorizationRequest, CodeExchange, Grant, OAuthError, OAuthProvider, Profile, ProviderConfig,
 };
 use crate::error::ConfigError;
 
@@ -158,8 +158,8 @@ impl OidcProvider {
     pub fn new(config: ProviderConfig, issuer: impl Into<String>) -> Result<Self, ConfigError> {
         config.validate()?;
         let issuer = issuer.into();
-        super::secure_endpoint(&config, "issuer", &issuer)?;
-        let mut scopes = config.scopes_or(&["openid", "email", "profile"]);
+        super::http::secure_endpoint(&config, "issuer", &issuer)?;
+        let mut scopes = super::http::scopes_or(&config, &["openid", "email", "profile"]);
         if !scopes.iter().any(|s| s == "openid") {
             scopes.insert(0, "openid".to_owned());
         }
@@ -216,7 +216,7 @@ impl OidcProvider {
         let insecure = [Some(&doc.jwks_uri), doc.userinfo_endpoint.as_ref()]
             .into_iter()
             .flatten()
-            .find(|url| !super::is_secure_url(url));
+            .find(|url| !super::http::is_secure_url(url));
         if let Some(url) = insecure {
             return Err(OAuthError::Provider(format!(
                 "discovery names an insecure endpoint: {url}"

@@ -4,7 +4,7 @@ use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::store::{NewUser, User, UserChanges, email_key};
 
-use super::{Auth, Client};
+use super::{Auth, Client, record_user};
 
 /// Longest display name accepted, in characters.
 const MAX_NAME_LENGTH: usize = 200;
@@ -63,6 +63,7 @@ pub struct ProfileUpdate {
 impl Auth {
     /// Creates an account with a password and any role (an admin API: it is
     /// not throttled and not subject to `registration_open`).
+    #[tracing::instrument(name = "portcullis.create_user", skip_all, fields(user = tracing::field::Empty))]
     pub async fn create_user(&self, account: NewAccount) -> Result<User, AuthError> {
         let email = valid_email(&account.email)?;
         self.0.hasher.check_policy(&account.password)?;
@@ -80,7 +81,11 @@ impl Auth {
             Err(crate::store::StoreError::Conflict) => {
                 Err(AuthError::Conflict("a user with this email already exists"))
             }
-            other => Ok(other?),
+            other => {
+                let user = other?;
+                record_user(&user.id);
+                Ok(user)
+            }
         }
     }
 
@@ -92,6 +97,7 @@ impl Auth {
     /// Activates or deactivates an account (an admin API). Deactivating also
     /// revokes every session; access tokens already out stop at `/me` and at
     /// refresh, and expire within `access_token_ttl`.
+    #[tracing::instrument(name = "portcullis.set_user_active", skip_all, fields(user = %user_id))]
     pub async fn set_user_active(&self, user_id: &str, active: bool) -> Result<User, AuthError> {
         let changes = UserChanges {
             is_active: Some(active),
@@ -143,6 +149,7 @@ impl Auth {
     /// every other session and voids pending links. A new address changes
     /// nothing yet: a confirmation link goes to it and a notice to the old
     /// one, and [`Auth::confirm_email_change`] finishes.
+    #[tracing::instrument(name = "portcullis.update_me", skip_all, fields(user = %identity.user_id))]
     pub async fn update_me(
         &self,
         identity: &Identity,

@@ -17,7 +17,7 @@ use crate::store::{ApiToken, ApiTokenKind, StoreError, User, Window};
 use crate::token::opaque;
 
 use super::login::limited;
-use super::{Auth, Client};
+use super::{Auth, Client, record_user};
 
 /// Characters of a secret kept as its hint in listings.
 const HINT_LENGTH: usize = 6;
@@ -44,6 +44,7 @@ impl Auth {
     /// Exchanges an app token and a user's credentials for a user token
     /// (`POST /v1/token/`); the user token works only beside that app token.
     /// A user with MFA must add a current TOTP code.
+    #[tracing::instrument(name = "portcullis.issue_user_token", skip_all, fields(user = tracing::field::Empty))]
     pub async fn issue_user_token(
         &self,
         app_token: &str,
@@ -56,6 +57,7 @@ impl Auth {
             .live_token(app_token, &[ApiTokenKind::App], client)
             .await?;
         let user = self.check_password(email, password, client).await?;
+        record_user(&user.id);
         self.may_sign_in(&user)?;
         if self.mfa_enabled(&user.id).await? {
             self.check_totp(&user, otp.ok_or(AuthError::InvalidOtp)?)
@@ -76,6 +78,7 @@ impl Auth {
 
     /// Creates an app token for a caller whose role may (`POST /v1/app_tokens/`);
     /// `seconds` overrides the default lifetime.
+    #[tracing::instrument(name = "portcullis.create_app_token", skip_all, fields(user = %caller.user_id))]
     pub async fn create_app_token(
         &self,
         caller: &Identity,
@@ -90,6 +93,7 @@ impl Auth {
 
     /// Creates a token that acts as `user_id` on behalf of the caller
     /// (`POST /v1/tokens/`), for callers whose role may act for others.
+    #[tracing::instrument(name = "portcullis.create_on_behalf_of_token", skip_all, fields(user = %caller.user_id, subject = %user_id))]
     pub async fn create_on_behalf_of_token(
         &self,
         caller: &Identity,
@@ -131,6 +135,7 @@ impl Auth {
     /// The tokens the caller made in a scope, oldest first (digests and
     /// hints, never secrets). A request on behalf of someone manages that
     /// someone's tokens, never the actor's.
+    #[tracing::instrument(name = "portcullis.api_tokens", skip_all, fields(user = %caller.user_id))]
     pub async fn api_tokens(
         &self,
         caller: &Identity,
@@ -145,6 +150,7 @@ impl Auth {
 
     /// Sets a token's expiry to now + `seconds` (`seconds <= 0` ends it at
     /// once). Tokens of other users are [`AuthError::NotFound`].
+    #[tracing::instrument(name = "portcullis.set_api_token_expiry", skip_all, fields(user = %caller.user_id))]
     pub async fn set_api_token_expiry(
         &self,
         caller: &Identity,
@@ -177,6 +183,7 @@ impl Auth {
     }
 
     /// Deletes one of the caller's tokens; others' are [`AuthError::NotFound`].
+    #[tracing::instrument(name = "portcullis.delete_api_token", skip_all, fields(user = %caller.user_id))]
     pub async fn delete_api_token(
         &self,
         caller: &Identity,
@@ -199,6 +206,7 @@ impl Auth {
     /// Authenticates an `App-Token` + `Token` pair: both live, the user token
     /// (or on-behalf-of token) bound to that app if it was minted through
     /// one, and its users active.
+    #[tracing::instrument(name = "portcullis.authenticate_tokens", skip_all, fields(user = tracing::field::Empty))]
     pub async fn authenticate_tokens(
         &self,
         app_token: &str,
@@ -228,6 +236,7 @@ impl Auth {
         let policy = &self.0.config.api_tokens;
         self.still_allowed(&app.user_id, &policy.app_token_roles)
             .await?;
+        record_user(&token.user_id);
         let subject = self.active_user(&token.user_id).await?;
         if let Some(actor) = &token.actor_id {
             self.still_allowed(actor, &policy.act_for_others_roles)

@@ -19,12 +19,13 @@ use crate::store::{OneTimePurpose, OneTimeToken, User, UserChanges, Window, emai
 use crate::token::opaque;
 
 use super::login::limited;
-use super::{Auth, Client};
+use super::{Auth, Client, record_user};
 
 impl Auth {
     /// Mails a password reset link to the address if it belongs to an
     /// active account; answers the same either way. `reset_url` picks the
     /// page the link opens and must be on `mail.reset_url_allow_list`.
+    #[tracing::instrument(name = "portcullis.request_password_reset", skip_all)]
     pub async fn request_password_reset(
         &self,
         email: &str,
@@ -63,6 +64,7 @@ impl Auth {
     /// Sets a new password with a reset token: the token is spent, every
     /// session of the user ends, and the address counts as verified. A weak
     /// password is refused before the token is spent.
+    #[tracing::instrument(name = "portcullis.reset_password", skip_all, fields(user = tracing::field::Empty))]
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<(), AuthError> {
         self.0.hasher.check_policy(password)?;
         let spent = self
@@ -84,6 +86,7 @@ impl Auth {
 
     /// Finishes an email change with the token from the confirmation link;
     /// the new address must still be free.
+    #[tracing::instrument(name = "portcullis.confirm_email_change", skip_all, fields(user = tracing::field::Empty))]
     pub async fn confirm_email_change(&self, token: &str) -> Result<User, AuthError> {
         let spent = self
             .spend_one_time(token, OneTimePurpose::EmailChange)
@@ -108,6 +111,7 @@ impl Auth {
     }
 
     /// Marks the address verified with the token from the verification link.
+    #[tracing::instrument(name = "portcullis.verify_email", skip_all, fields(user = tracing::field::Empty))]
     pub async fn verify_email(&self, token: &str) -> Result<User, AuthError> {
         let spent = self
             .spend_one_time(token, OneTimePurpose::EmailVerification)
@@ -121,6 +125,7 @@ impl Auth {
 
     /// Mails a new verification link to an unverified account; answers the
     /// same whether or not there is one.
+    #[tracing::instrument(name = "portcullis.resend_verification", skip_all)]
     pub async fn resend_verification(&self, email: &str, client: Client) -> Result<(), AuthError> {
         self.throttle_mail(email, client).await?;
         if self.0.config.mail.email_verification == EmailVerification::Off {
@@ -303,6 +308,7 @@ impl Auth {
             .await?
             .filter(|t| t.purpose == purpose)
             .ok_or(AuthError::TokenInvalid)?;
+        record_user(&token.user_id);
         let live = token.expires_at > self.now();
         if !tokens.consume_one_time_token(&token.token_hash).await? || !live {
             return Err(AuthError::TokenInvalid);

@@ -6,7 +6,7 @@ use crate::identity::AuthMethod;
 use crate::store::{Decision, User, Window, email_key};
 use crate::token::opaque;
 
-use super::{Auth, Client, LoginOutcome, NewAccount};
+use super::{Auth, Client, LoginOutcome, NewAccount, record_user};
 
 /// What a password login needs.
 #[derive(Debug, Clone)]
@@ -55,6 +55,7 @@ impl Auth {
     /// A user with MFA gets [`LoginOutcome::MfaRequired`] instead of a
     /// session, unless the credentials carry a valid `otp` (one step); a
     /// wrong `otp` is [`AuthError::InvalidOtp`].
+    #[tracing::instrument(name = "portcullis.login", skip_all, fields(user = tracing::field::Empty))]
     pub async fn login(
         &self,
         credentials: Credentials,
@@ -63,6 +64,7 @@ impl Auth {
         let (user, mfa) = self
             .prove_password(&credentials.email, &credentials.password, client)
             .await?;
+        record_user(&user.id);
         self.may_sign_in(&user)?;
         if !mfa {
             let session = self
@@ -89,6 +91,7 @@ impl Auth {
     /// Creates an account for a visitor (`POST /auth/register`), with the
     /// configured default role; refused when registration is closed, and
     /// throttled per client IP with the `ip_throttle` budget.
+    #[tracing::instrument(name = "portcullis.register", skip_all, fields(user = tracing::field::Empty))]
     pub async fn register(
         &self,
         mut account: NewAccount,
@@ -101,6 +104,7 @@ impl Auth {
         self.charge_ip(client, "register").await?;
         account.email_verified = false;
         let user = self.create_user(account).await?;
+        record_user(&user.id);
         self.after_registration(&user)?;
         Ok(user)
     }

@@ -9,7 +9,7 @@ use crate::mfa;
 use crate::store::{OneTimePurpose, OneTimeToken, User};
 use crate::token::opaque;
 
-use super::{Auth, Client, Credentials, Session};
+use super::{Auth, Client, Credentials, Session, record_user};
 
 /// What a password login leads to.
 #[derive(Debug, Clone)]
@@ -46,8 +46,9 @@ pub struct MfaEnrolment {
     pub secret: String,
     /// `otpauth://totp/<issuer>:<email>?secret=…&issuer=…`
     pub otpauth_url: String,
-    /// A PNG QR code of `otpauth_url`, base64-encoded.
-    pub qr_png_base64: String,
+    /// A PNG QR code of `otpauth_url`, base64-encoded (feature `qr`;
+    /// `None` without it: apps draw their own from `otpauth_url`).
+    pub qr_png_base64: Option<String>,
 }
 
 /// A completed second login step.
@@ -83,6 +84,7 @@ impl Auth {
     /// Starts (or restarts) TOTP enrolment for the signed-in user. The new
     /// secret stays pending, and any earlier pending one is dropped, until
     /// [`confirm_mfa_enrolment`](Self::confirm_mfa_enrolment).
+    #[tracing::instrument(name = "portcullis.begin_mfa_enrolment", skip_all, fields(user = %identity.user_id))]
     pub async fn begin_mfa_enrolment(
         &self,
         identity: &Identity,
@@ -97,10 +99,7 @@ impl Auth {
         }
         let secret = mfa::new_secret();
         let totp = mfa::totp(secret.clone(), &self.0.config.mfa.issuer, &user.email)?;
-        let qr_png_base64 = totp.get_qr_base64().map_err(|e| {
-            tracing::error!(error = %e, "drawing the QR code failed");
-            AuthError::Unavailable
-        })?;
+        let qr_png_base64 = mfa::qr_png_base64(&totp)?;
         let sealed = self.0.secrets.seal(&secret, &user.id)?;
         self.0
             .factors
@@ -116,6 +115,7 @@ impl Auth {
     /// Confirms the pending enrolment with a code from the app: MFA is on,
     /// and the returned recovery codes (shown once, stored as digests)
     /// replace any earlier ones.
+    #[tracing::instrument(name = "portcullis.confirm_mfa_enrolment", skip_all, fields(user = %identity.user_id))]
     pub async fn confirm_mfa_enrolment(
         &self,
         identity: &Identity,
@@ -158,6 +158,7 @@ impl Auth {
     /// The second login step: a TOTP code for an `mfaToken`. A wrong code
     /// counts against the challenge (it is void after
     /// `mfa.max_code_failures`) and against the account.
+    #[tracing::instrument(name = "portcullis.complete_mfa_login", skip_all, fields(user = tracing::field::Empty))]
     pub async fn complete_mfa_login(
         &self,
         mfa_token: &str,
@@ -176,6 +177,7 @@ impl Auth {
 
     /// Signs in with a recovery code instead of a TOTP code: the code is
     /// spent and MFA is turned off (the user enrols again).
+    #[tracing::instrument(name = "portcullis.recover_mfa", skip_all, fields(user = tracing::field::Empty))]
     pub async fn recover_mfa(
         &self,
         mfa_token: &str,
@@ -206,6 +208,7 @@ impl Auth {
 
     /// Checks the signed-in user's own password (throttled like a login); a
     /// wrong one is [`AuthError::InvalidCredentials`].
+    #[tracing::instrument(name = "portcullis.confirm_own_password", skip_all, fields(user = %identity.user_id))]
     pub async fn confirm_own_password(
         &self,
         identity: &Identity,
@@ -220,6 +223,7 @@ impl Auth {
 
     /// Turns MFA off for the signed-in user, who proves it with a current
     /// code or the password (both throttled like logins).
+    #[tracing::instrument(name = "portcullis.disable_mfa", skip_all, fields(user = %identity.user_id))]
     pub async fn disable_mfa(
         &self,
         identity: &Identity,
@@ -245,6 +249,7 @@ impl Auth {
 
     /// Turns a user's MFA off and voids their recovery codes (an admin API,
     /// for users who lost their device and their codes).
+    #[tracing::instrument(name = "portcullis.reset_mfa", skip_all, fields(user = %user_id))]
     pub async fn reset_mfa(&self, user_id: &str) -> Result<(), AuthError> {
         self.0
             .users
@@ -351,6 +356,7 @@ impl Auth {
             tokens.consume_one_time_token(&challenge.token_hash).await?;
             return Err(AuthError::TokenExpired);
         }
+        record_user(&challenge.user_id);
         let user = self.active_user(&challenge.user_id).await?;
         Ok((challenge, user))
     }

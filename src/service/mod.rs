@@ -146,6 +146,19 @@ impl Auth {
 /// in whatever order the calls come, so that
 /// `Auth::builder(config).users(my_users).store(sql)` keeps users in the
 /// app's own table and everything else in `sql`.
+///
+/// ```
+/// use portcullis::store::{MemoryRateLimiter, MemoryStore};
+/// use portcullis::{Auth, AuthConfig, Secret};
+///
+/// let app_users = MemoryStore::new(); // stands for the app's own users table
+/// let auth = Auth::builder(AuthConfig::new(Secret::random(32)))
+///     .users(app_users)
+///     .store(MemoryStore::new())
+///     .rate_limiter(MemoryRateLimiter::new())
+///     .build()?;
+/// # Ok::<_, portcullis::ConfigError>(())
+/// ```
 #[must_use]
 pub struct AuthBuilder {
     config: AuthConfig,
@@ -323,6 +336,11 @@ impl AuthBuilder {
             config: self.config,
         })))
     }
+}
+
+/// Names the user in the current span (an entry point's), once known.
+fn record_user(id: &str) {
+    tracing::Span::current().record("user", id);
 }
 
 /// The storage seams, each set or not.

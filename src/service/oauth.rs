@@ -19,7 +19,7 @@ use crate::store::{Decision, NewUser, StoreError, User, UserChanges, Window};
 use crate::token::opaque;
 
 use super::account::{valid_email, valid_name};
-use super::{Auth, Client, LoginOutcome};
+use super::{Auth, Client, LoginOutcome, record_user};
 
 /// The associated data of sealed flows: a sealed TOTP secret cannot pass as one.
 const FLOW_OWNER: &str = "portcullis oauth flow";
@@ -262,6 +262,7 @@ impl Auth {
     /// `ip_throttle` budget; a login that finishes takes its charge back
     /// (see [`finish_oauth`](Self::finish_oauth)), so only abandoned or
     /// failed ones count.
+    #[tracing::instrument(name = "portcullis.begin_oauth", skip_all, fields(provider = %provider))]
     pub async fn begin_oauth(
         &self,
         provider: &str,
@@ -328,6 +329,7 @@ impl Auth {
     /// one for another provider) there is nowhere safe to send the browser:
     /// that is a [`AuthError::Validation`] error; a wrong state with a valid
     /// flow goes back to the app as [`OAuthFailure::InvalidState`].
+    #[tracing::instrument(name = "portcullis.finish_oauth", skip_all, fields(provider = %provider, user = tracing::field::Empty))]
     pub async fn finish_oauth(
         &self,
         provider: &str,
@@ -411,6 +413,7 @@ impl Auth {
             Ok(user) => user,
             Err(failure) => return Ok(Err(failure)),
         };
+        record_user(&user.id);
         let methods: &[AuthMethod] = match (self.mfa_enabled(&user.id).await?, &flow.otp) {
             (false, _) => &[AuthMethod::Federated],
             (true, None) if flow.one_step => return Ok(Err(OAuthFailure::InvalidOtp)),

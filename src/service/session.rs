@@ -8,7 +8,7 @@ use crate::store::{RefreshFamily, User};
 use crate::token::jwt::AccessClaims;
 use crate::token::opaque;
 
-use super::{Auth, Session, until};
+use super::{Auth, Session, record_user, until};
 
 impl Auth {
     /// Verifies an access token; no store round-trip.
@@ -20,6 +20,7 @@ impl Auth {
     /// token. The presented token is spent: presenting it again revokes the
     /// whole session (RFC 9700 §4.14), and of concurrent refreshes with one
     /// token at most one succeeds.
+    #[tracing::instrument(name = "portcullis.refresh", skip_all, fields(user = tracing::field::Empty, session = tracing::field::Empty))]
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
@@ -30,6 +31,8 @@ impl Auth {
             .await?
             .ok_or(AuthError::TokenInvalid)?;
         let family = token.family;
+        record_user(&family.user_id);
+        tracing::Span::current().record("session", family.id.as_str());
         if family.revoked_at.is_some() {
             return Err(AuthError::TokenInvalid);
         }
@@ -68,12 +71,14 @@ impl Auth {
     /// The limits narrow login CSRF (someone sending a victim a link with
     /// their own tokens) to fresh external logins; a URL that carries the
     /// tokens cannot be bound to the browser any further.
+    #[tracing::instrument(name = "portcullis.bridge_session", skip_all, fields(user = tracing::field::Empty))]
     pub async fn bridge_session(
         &self,
         access_token: &str,
         refresh_token: &str,
     ) -> Result<Session, AuthError> {
         let identity = self.authenticate(access_token)?;
+        record_user(&identity.user_id);
         let token = self
             .0
             .sessions
@@ -98,6 +103,7 @@ impl Auth {
 
     /// Ends the session a refresh token belongs to. Unknown or already
     /// revoked tokens are accepted silently: logging out is idempotent.
+    #[tracing::instrument(name = "portcullis.logout", skip_all, fields(session = tracing::field::Empty))]
     pub async fn logout(&self, refresh_token: &str) -> Result<(), AuthError> {
         let inner = &self.0;
         if let Some(token) = inner
@@ -105,6 +111,7 @@ impl Auth {
             .find_refresh_token(&opaque::digest(refresh_token))
             .await?
         {
+            tracing::Span::current().record("session", token.family.id.as_str());
             inner
                 .sessions
                 .revoke_family(&token.family.id, inner.clock.now())
@@ -116,6 +123,7 @@ impl Auth {
     /// Deletes ended sessions and expired one-time tokens from the store;
     /// run it now and then (the quickstart does, hourly). Returns how many
     /// records went.
+    #[tracing::instrument(name = "portcullis.purge_expired", skip_all)]
     pub async fn purge_expired(&self) -> Result<u64, AuthError> {
         let inner = &self.0;
         let now = self.now();
@@ -125,6 +133,7 @@ impl Auth {
     }
 
     /// The user's open sessions, oldest first.
+    #[tracing::instrument(name = "portcullis.sessions", skip_all, fields(user = %user_id))]
     pub async fn sessions(&self, user_id: &str) -> Result<Vec<RefreshFamily>, AuthError> {
         Ok(self
             .0

@@ -15,11 +15,11 @@ use crate::error::AuthError;
 use crate::identity::Identity;
 
 /// The `typ` header of access tokens.
-pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+pub(crate) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct AccessClaims {
+pub(crate) struct AccessClaims {
     /// The user id.
     pub sub: String,
     /// The session (refresh family) id.
@@ -45,7 +45,7 @@ pub struct AccessClaims {
 
 /// Signs and verifies access tokens with one key.
 #[derive(Clone)]
-pub struct AccessTokens {
+pub(crate) struct AccessTokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -54,7 +54,7 @@ pub struct AccessTokens {
 
 impl AccessTokens {
     /// Keys for HS256 from a shared secret, bound to an issuer and audience.
-    pub fn hs256(secret: &[u8], issuer: &str, audience: &str) -> Self {
+    pub(crate) fn hs256(secret: &[u8], issuer: &str, audience: &str) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
@@ -72,7 +72,7 @@ impl AccessTokens {
     }
 
     /// Signs the claims.
-    pub fn sign(&self, claims: &AccessClaims) -> Result<String, AuthError> {
+    pub(crate) fn sign(&self, claims: &AccessClaims) -> Result<String, AuthError> {
         jsonwebtoken::encode(&self.header, claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "signing an access token failed");
             AuthError::Unavailable
@@ -80,7 +80,7 @@ impl AccessTokens {
     }
 
     /// Verifies a token and returns the identity it carries.
-    pub fn verify(&self, token: &str, now: OffsetDateTime) -> Result<Identity, AuthError> {
+    pub(crate) fn verify(&self, token: &str, now: OffsetDateTime) -> Result<Identity, AuthError> {
         let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
             .map_err(|_| AuthError::TokenInvalid)?;
         if data.header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {

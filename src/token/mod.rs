@@ -1,4 +1,4 @@
 //! Tokens: signed access tokens ([`jwt`]) and opaque random secrets ([`opaque`]).
 
-pub mod jwt;
-pub mod opaque;
+pub(crate) mod jwt;
+pub(crate) mod opaque;

@@ -37,6 +37,9 @@ pub use layer::{AuthLayer, AuthService, Guard, GuardLayer, Requirement};
 pub use peer::{PeerAddr, PeerReader, peer_addr};
 pub use state::AuthState;
 
+#[cfg(feature = "actix-web")]
 pub(crate) use credentials::admit;
+#[cfg(feature = "actix-web")]
 pub(crate) use layer::verdict;
+#[cfg(feature = "actix-web")]
 pub(crate) use peer::client;

@@ -26,6 +26,8 @@
 //! Rate-limit counters are not kept here: use the in-memory limiter for one
 //! process, or a shared one (Redis) for many.
 
+#![warn(unreachable_pub)]
+
 mod api_tokens;
 mod identities;
 mod migrate;

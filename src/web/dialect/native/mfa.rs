@@ -25,7 +25,9 @@ pub(super) async fn enable(
         json!({
             "secret": enrolment.secret,
             "otpauthUrl": enrolment.otpauth_url,
-            "qrCode": format!("data:image/png;base64,{}", enrolment.qr_png_base64),
+            "qrCode": enrolment
+                .qr_png_base64
+                .map(|png| format!("data:image/png;base64,{png}")),
         }),
     ))
 }
