@@ -3,16 +3,11 @@
 //!
 //! **Sealing.** A TOTP secret is the one secret the server must be able to
 //! read back, so it cannot be hashed; it is encrypted with
-//! XChaCha20-Poly1305 under a key from `AuthConfig::mfa.sealing_keys`, with
+//! XChaCha20-Poly1305 under a key from `KeyConfig::sealing_keys`, with
 //! the user's id as associated data (a sealed secret copied to another
 //! account does not open). A read-only leak of the database without the key
 //! yields nothing usable. A sealed value reads `v1.<key id>.<base64>`, where
 //! the key id is the start of the key's SHA-256.
-//!
-//! **Key rotation.** Put the new key first in `sealing_keys` and keep the
-//! old ones after it: new secrets are sealed with the first key, and every
-//! listed key still opens what it sealed. Once every user has enrolled again
-//! (or MFA was reset for those who did not), drop the old key.
 //!
 //! **Recovery codes** carry 80 random bits each (16 base32 characters,
 //! shown as `abcd-efgh-ijkm-npqr`) and are stored as SHA-256 digests, like

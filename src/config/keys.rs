@@ -13,10 +13,12 @@ pub struct KeyConfig {
     pub issuer: String,
     /// The `aud` claim written into and required of access tokens.
     pub audience: String,
-    /// 32-byte keys that seal TOTP secrets at rest; the first seals, all
-    /// open (see the `mfa` docs on rotation). Empty (the default): one key
-    /// derived from `jwt_secret`, so rotating that secret then needs an MFA
-    /// reset.
+    /// 32-byte keys that seal TOTP secrets at rest (XChaCha20-Poly1305,
+    /// bound to the user id); the first seals, all open. To rotate, put the
+    /// new key first and keep the old ones after it; once every user has
+    /// enrolled again (or MFA was reset for those who did not), drop the old
+    /// key. Empty (the default): one key derived from `jwt_secret`, so
+    /// rotating that secret then needs an MFA reset.
     pub sealing_keys: Vec<Secret>,
 }
 
