@@ -57,6 +57,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     .wrap(auth.actix_require_role("admin"))
                     .to(|| async { "the admin reports" }),
             )
+            .configure(auth.actix_well_known())
             .service(web::scope("/api").configure(auth.actix_routes()))
             .service(web::scope("/directus").configure(auth.actix_directus_routes()))
     })

@@ -52,6 +52,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         public_url,
     } = support::from_env().await?;
     let app = Router::new()
+        .merge(auth.well_known_routes())
         .nest("/api", auth.routes())
         .nest("/directus", auth.directus_routes())
         .layer(auth.layer());

@@ -73,6 +73,19 @@ impl Auth {
             })
     }
 
+    /// `GET /.well-known/jwks.json`, the public keys of access tokens, to
+    /// merge at the root of the origin: `.merge(auth.well_known_routes())`.
+    pub fn well_known_routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        let auth = self.clone();
+        Router::new().route(
+            "/.well-known/jwks.json",
+            axum::routing::get(move || {
+                let auth = auth.clone();
+                async move { crate::web::jwks_response(&auth).map(Body::from) }
+            }),
+        )
+    }
+
     /// The layer that authenticates every request (see [`AuthLayer`]); it
     /// finds the client's address in axum's `ConnectInfo<SocketAddr>`
     /// (serve with `into_make_service_with_connect_info`) or a

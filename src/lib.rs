@@ -42,13 +42,18 @@ mod clock;
 pub mod config;
 mod error;
 mod identity;
+pub mod keys;
 pub mod mail;
 mod mfa;
 pub mod oauth;
 mod password;
+#[cfg(any(feature = "oauth", feature = "verifier"))]
+mod remote;
 mod service;
 pub mod store;
 mod token;
+#[cfg(feature = "verifier")]
+pub mod verifier;
 pub mod web;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -75,6 +75,15 @@ impl SecretBox {
         Ok(format!("v1.{id}.{}", STANDARD.encode(bytes)))
     }
 
+    /// Whether a sealed value was sealed under another key than the first
+    /// (a key being rotated out): seal it again.
+    pub(crate) fn is_stale(&self, sealed: &str) -> bool {
+        let id = sealed.split('.').nth(1);
+        self.keys
+            .first()
+            .is_some_and(|(first, _)| Some(first.as_str()) != id)
+    }
+
     /// Decrypts a sealed secret of `owner`; a value sealed for another user,
     /// with an unknown key, or tampered with does not open. Logged only at
     /// debug level: sealed values may come from the client (OAuth flow

@@ -87,6 +87,14 @@ async fn a_broken_promise_fails_its_case_by_name_and_the_others_still_run() {
         async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError> {
             self.0.record_totp_step(user_id, step).await
         }
+        async fn reseal_totp(
+            &self,
+            user_id: &str,
+            current: &str,
+            resealed: &str,
+        ) -> Result<bool, StoreError> {
+            self.0.reseal_totp(user_id, current, resealed).await
+        }
         async fn remove_second_factors(&self, user_id: &str) -> Result<(), StoreError> {
             self.0.remove_second_factors(user_id).await
         }

@@ -41,7 +41,7 @@ mod web;
 pub use accounts::{AccountConfig, PasswordPolicy};
 pub use api_tokens::ApiTokenPolicy;
 pub use env::Environment;
-pub use keys::KeyConfig;
+pub use keys::{KeyConfig, legacy_sealing_key};
 pub use mail::{EmailVerification, MailConfig};
 pub use mfa::MfaConfig;
 pub use oauth::OAuthSettings;
@@ -77,10 +77,16 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
-    /// A configuration with safe defaults around the given HS256 secret.
+    /// A configuration with safe defaults around the given HS256 secret
+    /// (see [`KeyConfig::new`]).
     pub fn new(jwt_secret: impl Into<Secret>) -> Self {
+        Self::with_keys(KeyConfig::new(jwt_secret))
+    }
+
+    /// A configuration with safe defaults around these keys.
+    pub fn with_keys(keys: KeyConfig) -> Self {
         Self {
-            keys: KeyConfig::new(jwt_secret),
+            keys,
             sessions: SessionConfig::default(),
             accounts: AccountConfig::default(),
             throttles: ThrottleConfig::default(),

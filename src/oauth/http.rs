@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::time::Duration;
 
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
@@ -22,6 +21,8 @@ use url::Url;
 
 use super::{AuthorizationRequest, CodeExchange, Grant, OAuthError, ProviderConfig};
 use crate::error::ConfigError;
+use crate::remote::RemoteError;
+use crate::remote::http::{get_json, http_client, read_capped};
 
 /// Whether a provider endpoint is safe to call with secrets and to trust
 /// keys from: https, or plain http on a loopback address (tests, local
@@ -55,12 +56,11 @@ pub(super) fn secure_endpoint(
     }
 }
 
-impl OAuthError {
-    pub(super) fn from_http(err: &reqwest::Error) -> Self {
-        if err.is_timeout() || err.is_connect() || err.is_request() {
-            Self::Unreachable(err.to_string())
-        } else {
-            Self::Provider(err.to_string())
+impl From<RemoteError> for OAuthError {
+    fn from(err: RemoteError) -> Self {
+        match err {
+            RemoteError::Unreachable(why) => Self::Unreachable(why),
+            RemoteError::Refused(why) => Self::Provider(why),
         }
     }
 }
@@ -185,7 +185,7 @@ impl CodeFlow {
         url: &str,
         access_token: &str,
     ) -> Result<Value, OAuthError> {
-        get_json(&self.http, url, Some(access_token)).await
+        Ok(get_json(&self.http, url, Some(access_token)).await?)
     }
 }
 
@@ -247,83 +247,26 @@ impl<'c> AsyncHttpClient<'c> for CappedHttp {
 
     fn call(&'c self, request: HttpRequest) -> Self::Future {
         Box::pin(async move {
-            let request =
-                reqwest::Request::try_from(request).map_err(|e| OAuthError::from_http(&e))?;
+            let request = reqwest::Request::try_from(request)
+                .map_err(|e| OAuthError::from(RemoteError::from_http(&e)))?;
             let url = request.url().to_string();
             let response = self
                 .0
                 .execute(request)
                 .await
-                .map_err(|e| OAuthError::from_http(&e))?;
+                .map_err(|e| OAuthError::from(RemoteError::from_http(&e)))?;
             let mut answer = http::Response::builder().status(response.status());
             for (name, value) in response.headers() {
                 answer = answer.header(name, value);
             }
-            let body = read_capped(response, &url).await?;
+            let body = read_capped(response, &url)
+                .await
+                .map_err(OAuthError::from)?;
             answer
                 .body(body)
                 .map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
         })
     }
-}
-
-/// A GET for JSON; a non-2xx answer is the provider's error.
-pub(super) async fn get_json(
-    http: &reqwest::Client,
-    url: &str,
-    bearer: Option<&str>,
-) -> Result<Value, OAuthError> {
-    let mut request = http
-        .get(url)
-        .header(http::header::ACCEPT, "application/json");
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| OAuthError::from_http(&e))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(OAuthError::Provider(format!("{url} answered {status}")));
-    }
-    let body = read_capped(response, url).await?;
-    serde_json::from_slice(&body).map_err(|e| OAuthError::Provider(format!("{url}: {e}")))
-}
-
-/// A provider answer's body, refused past [`MAX_ANSWER`] bytes.
-async fn read_capped(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, OAuthError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| OAuthError::from_http(&e))?
-    {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            return Err(OAuthError::Provider(format!(
-                "{url} answered more than {MAX_ANSWER} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// The largest provider answer read (token, discovery, key set, user APIs): a
-/// broken or hostile provider cannot make us buffer without end.
-const MAX_ANSWER: usize = 1024 * 1024;
-
-/// The HTTP client for provider calls: bounded in time, and never following
-/// redirects (a provider answer that redirects is an error, not a hop to
-/// wherever it points).
-pub(super) fn http_client(timeout: Duration) -> Result<reqwest::Client, ConfigError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| ConfigError(format!("oauth http client: {e}")))
 }
 
 /// A claim as a string, if it is one.
@@ -334,47 +277,4 @@ pub(super) fn text(value: &Value, key: &str) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    use super::*;
-
-    /// A one-shot HTTP server answering `body` as JSON.
-    async fn answering(body: Vec<u8>) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = [0u8; 4096];
-            let _ = socket.read(&mut request).await.unwrap();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                body.len()
-            );
-            socket.write_all(head.as_bytes()).await.unwrap();
-            let _ = socket.write_all(&body).await;
-        });
-        format!("http://{addr}/")
-    }
-
-    #[tokio::test]
-    async fn provider_answers_are_read_up_to_a_mebibyte() {
-        let http = http_client(Duration::from_secs(5)).unwrap();
-        let small = answering(br#"{"issuer":"x"}"#.to_vec()).await;
-        assert_eq!(get_json(&http, &small, None).await.unwrap()["issuer"], "x");
-        let mut huge = b"[".to_vec();
-        huge.extend(std::iter::repeat_n(b'0', MAX_ANSWER));
-        huge.push(b']');
-        let url = answering(huge).await;
-        let err = get_json(&http, &url, None).await.unwrap_err();
-        assert!(
-            matches!(err, OAuthError::Provider(ref m) if m.contains("more than")),
-            "{err}"
-        );
-    }
 }

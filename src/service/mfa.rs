@@ -290,7 +290,27 @@ impl Auth {
         if !self.0.factors.record_totp_step(&user.id, step).await? {
             return Err(AuthError::InvalidOtp);
         }
+        self.reseal_if_stale(user, &sealed).await?;
         self.clear_account(&user.email).await
+    }
+
+    /// Seals a secret again under the first sealing key when another sealed
+    /// it, so that old keys can be retired once their users have signed in.
+    async fn reseal_if_stale(&self, user: &User, sealed: &str) -> Result<(), AuthError> {
+        let secrets = &self.0.secrets;
+        if !secrets.is_stale(sealed) {
+            return Ok(());
+        }
+        let resealed = secrets.seal(&secrets.open(sealed, &user.id)?, &user.id)?;
+        if self
+            .0
+            .factors
+            .reseal_totp(&user.id, sealed, &resealed)
+            .await?
+        {
+            tracing::info!(user = %user.id, "TOTP secret sealed again under the newest key");
+        }
+        Ok(())
     }
 
     /// The time step of a code for a sealed secret, or [`AuthError::InvalidOtp`].

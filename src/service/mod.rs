@@ -18,7 +18,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::clock::{Clock, SystemClock};
@@ -297,25 +296,13 @@ impl AuthBuilder {
         let identities = identities.ok_or_else(|| missing("identities"))?;
         let hasher = PasswordHasher::new(&self.config.accounts.password)
             .map_err(|e| ConfigError(format!("argon2 parameters: {e}")))?;
-        let secrets = if self.config.keys.sealing_keys.is_empty() {
-            let derived: [u8; 32] = Sha256::new()
-                .chain_update(b"portcullis totp sealing key v1\0")
-                .chain_update(self.config.keys.jwt_secret.expose())
-                .finalize()
-                .into();
-            SecretBox::new(&[derived])
-        } else {
-            // Validated as 32 bytes each.
-            let keys: Vec<[u8; 32]> = (self.config.keys.sealing_keys.iter())
-                .filter_map(|key| key.expose().try_into().ok())
-                .collect();
-            SecretBox::new(&keys)
-        };
-        let access = AccessTokens::hs256(
-            self.config.keys.jwt_secret.expose(),
-            &self.config.keys.issuer,
-            &self.config.keys.audience,
-        );
+        // Validated as 32 bytes each.
+        let sealing: Vec<[u8; 32]> = (self.config.keys.sealing_keys.iter())
+            .filter_map(|key| key.expose().try_into().ok())
+            .collect();
+        let secrets = SecretBox::new(&sealing);
+        let keys = &self.config.keys;
+        let access = AccessTokens::new(&keys.signing, &keys.issuer, &keys.audience)?;
         Ok(Auth(Arc::new(Inner {
             users,
             sessions,

@@ -11,6 +11,13 @@ use crate::token::opaque;
 use super::{Auth, Session, record_user, until};
 
 impl Auth {
+    /// The public keys of access tokens as a JWK Set (RFC 7517): what other
+    /// services fetch to verify them (`GET /.well-known/jwks.json`). HMAC
+    /// secrets are never in it.
+    pub fn jwks(&self) -> serde_json::Value {
+        self.0.config.keys.signing.jwks()
+    }
+
     /// Verifies an access token; no store round-trip.
     pub fn authenticate(&self, access_token: &str) -> Result<Identity, AuthError> {
         self.0.access.verify(access_token, self.0.clock.now())

@@ -8,7 +8,7 @@
 //! | [`SessionStore`] | sessions (refresh families) and their refresh tokens | 7 |
 //! | [`OneTimeTokenStore`] | reset, email-change and verification links, MFA challenges | 6 |
 //! | [`ApiTokenStore`] | app, user and on-behalf-of tokens (the v1 token API) | 5 |
-//! | [`SecondFactorStore`] | TOTP state and recovery codes | 7 |
+//! | [`SecondFactorStore`] | TOTP state and recovery codes | 8 |
 //! | [`IdentityStore`] | external (OAuth) identities linked to accounts | 2 |
 //! | [`RateLimiter`] | throttling counters | 4 |
 //!

@@ -38,6 +38,16 @@ pub trait SecondFactorStore: Send + Sync + 'static {
     /// secret was last set): a code works once, and never after a later one.
     async fn record_totp_step(&self, user_id: &str, step: i64) -> Result<bool, StoreError>;
 
+    /// Replaces the active secret with the same secret sealed again (under
+    /// a newer key), atomically and only if the active secret is still
+    /// `current`; the steps accepted stay. Returns whether it did.
+    async fn reseal_totp(
+        &self,
+        user_id: &str,
+        current: &str,
+        resealed: &str,
+    ) -> Result<bool, StoreError>;
+
     /// Forgets every second factor of the user: both secrets, the steps
     /// accepted, and the recovery codes (MFA off).
     async fn remove_second_factors(&self, user_id: &str) -> Result<(), StoreError>;

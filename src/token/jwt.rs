@@ -1,18 +1,24 @@
-//! Access tokens: short-lived JWTs, HS256, with the algorithm pinned.
+//! Access tokens: short-lived JWTs, signed by the active key of the key set
+//! and verified by the key their `kid` names, with that key's algorithm
+//! pinned.
 //!
-//! Verification refuses every algorithm but the configured one (so `none` and
-//! algorithm confusion fail), requires `iss`, `aud`, `sub`, `iat` and `exp`,
-//! and requires the header `typ` of an access token (`at+jwt`, RFC 9068), so
-//! that no other token this service signs can pass as one (RFC 8725 §3.11).
-//! Expiry is checked against the service's [`crate::Clock`], not the system
-//! time, so tests can move time.
+//! Verification refuses an unknown `kid` and every algorithm but the key's
+//! own (so `none` and algorithm confusion fail), requires `iss`, `aud`,
+//! `sub`, `iat` and `exp`, and requires the header `typ` of an access token
+//! (`at+jwt`, RFC 9068), so that no other token this service signs can pass
+//! as one (RFC 8725 §3.11). A token without `kid` (made before key sets)
+//! is verified only by HS256 keys. Expiry is checked against the service's
+//! [`crate::Clock`], not the system time, so tests can move time.
+
+use std::collections::HashMap;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::error::AuthError;
+use crate::error::{AuthError, ConfigError};
 use crate::identity::Identity;
+use crate::keys::{KeySet, SigningAlgorithm};
 
 /// The `typ` header of access tokens.
 pub(crate) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
@@ -21,54 +27,70 @@ pub(crate) const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub(crate) struct AccessClaims {
     /// The user id.
-    pub sub: String,
+    pub(crate) sub: String,
     /// The session (refresh family) id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
+    pub(crate) sid: Option<String>,
     /// Issued at, seconds since the epoch.
-    pub iat: i64,
+    pub(crate) iat: i64,
     /// Expires at, seconds since the epoch.
-    pub exp: i64,
+    pub(crate) exp: i64,
     /// Issuer.
-    pub iss: String,
+    pub(crate) iss: String,
     /// Audience.
-    pub aud: String,
+    pub(crate) aud: String,
     /// Role id.
-    pub role: String,
+    pub(crate) role: String,
     /// Authentication methods (RFC 8176).
     #[serde(default)]
-    pub amr: Vec<String>,
+    pub(crate) amr: Vec<String>,
     /// A unique id: no two tokens are alike, even within one second.
     #[serde(default)]
-    pub jti: String,
+    pub(crate) jti: String,
 }
 
-/// Signs and verifies access tokens with one key.
+/// A key that verifies, with its pinned algorithm.
+#[derive(Clone)]
+struct Verifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+/// Signs with the active key and verifies with the whole key set.
 #[derive(Clone)]
 pub(crate) struct AccessTokens {
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
     header: Header,
+    by_kid: HashMap<String, Verifier>,
+    /// HS256 keys, for tokens without a `kid`.
+    unnamed: Vec<Verifier>,
 }
 
 impl AccessTokens {
-    /// Keys for HS256 from a shared secret, bound to an issuer and audience.
-    pub(crate) fn hs256(secret: &[u8], issuer: &str, audience: &str) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        validation.validate_exp = false; // checked against the service clock
-        validation.leeway = 0;
-        let mut header = Header::new(Algorithm::HS256);
+    /// Keys for the key set, bound to an issuer and audience.
+    pub(crate) fn new(keys: &KeySet, issuer: &str, audience: &str) -> Result<Self, ConfigError> {
+        let active = keys.active();
+        let mut header = Header::new(active.algorithm().jwt());
         header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            header,
+        header.kid = Some(active.kid().to_owned());
+        let mut by_kid = HashMap::new();
+        let mut unnamed = Vec::new();
+        for key in keys.all() {
+            let verifier = Verifier {
+                key: key.decoding_key()?,
+                validation: validation(key.algorithm().jwt(), issuer, audience),
+            };
+            if key.algorithm() == SigningAlgorithm::Hs256 {
+                unnamed.push(verifier.clone());
+            }
+            by_kid.insert(key.kid().to_owned(), verifier);
         }
+        Ok(Self {
+            encoding: active.encoding_key()?.clone(),
+            header,
+            by_kid,
+            unnamed,
+        })
     }
 
     /// Signs the claims.
@@ -81,24 +103,65 @@ impl AccessTokens {
 
     /// Verifies a token and returns the identity it carries.
     pub(crate) fn verify(&self, token: &str, now: OffsetDateTime) -> Result<Identity, AuthError> {
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
-            .map_err(|_| AuthError::TokenInvalid)?;
-        if data.header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
-            return Err(AuthError::TokenInvalid);
-        }
-        let claims = data.claims;
-        let expires_at =
-            OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|_| AuthError::TokenInvalid)?;
-        if expires_at <= now {
-            return Err(AuthError::TokenExpired);
-        }
-        Ok(Identity {
-            user_id: claims.sub,
-            role: claims.role,
-            session_id: claims.sid,
-            amr: claims.amr,
-            actor: None,
-            expires_at,
-        })
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::TokenInvalid)?;
+        let claims = match &header.kid {
+            Some(kid) => {
+                let verifier = self.by_kid.get(kid).ok_or(AuthError::TokenInvalid)?;
+                verify_with(verifier, token)?
+            }
+            None => self
+                .unnamed
+                .iter()
+                .find_map(|verifier| verify_with(verifier, token).ok())
+                .ok_or(AuthError::TokenInvalid)?,
+        };
+        identity(claims, now)
     }
+}
+
+/// The checks every access token must pass, with `algorithm` pinned.
+pub(crate) fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+    validation.validate_exp = false; // checked against the service clock
+    validation.leeway = 0;
+    validation
+}
+
+fn verify_with(verifier: &Verifier, token: &str) -> Result<AccessClaims, AuthError> {
+    verify_claims(token, &verifier.key, &verifier.validation)
+}
+
+/// The claims of an access token, checked by one key with its pinned
+/// algorithm; the `typ` must be an access token's.
+pub(crate) fn verify_claims(
+    token: &str,
+    key: &DecodingKey,
+    validation: &Validation,
+) -> Result<AccessClaims, AuthError> {
+    let data = jsonwebtoken::decode::<AccessClaims>(token, key, validation)
+        .map_err(|_| AuthError::TokenInvalid)?;
+    if data.header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+        return Err(AuthError::TokenInvalid);
+    }
+    Ok(data.claims)
+}
+
+/// The identity of verified claims that have not expired at `now`.
+pub(crate) fn identity(claims: AccessClaims, now: OffsetDateTime) -> Result<Identity, AuthError> {
+    let expires_at =
+        OffsetDateTime::from_unix_timestamp(claims.exp).map_err(|_| AuthError::TokenInvalid)?;
+    if expires_at <= now {
+        return Err(AuthError::TokenExpired);
+    }
+    Ok(Identity {
+        user_id: claims.sub,
+        role: claims.role,
+        session_id: claims.sid,
+        amr: claims.amr,
+        actor: None,
+        expires_at,
+    })
 }

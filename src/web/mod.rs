@@ -25,6 +25,7 @@ mod cookies;
 mod credentials;
 mod csrf;
 pub mod dialect;
+mod jwks;
 mod layer;
 mod login_context;
 mod oauth_flow;
@@ -33,12 +34,15 @@ mod respond;
 mod state;
 
 pub use body::read_body;
+pub use jwks::{JWKS_MAX_AGE, jwks_response};
 pub use layer::{AuthLayer, AuthService, Guard, GuardLayer, Requirement};
 pub use peer::{PeerAddr, PeerReader, peer_addr};
 pub use state::AuthState;
 
 #[cfg(feature = "actix-web")]
 pub(crate) use credentials::admit;
+#[cfg(feature = "verifier")]
+pub(crate) use credentials::bearer_token;
 #[cfg(feature = "actix-web")]
 pub(crate) use layer::verdict;
 #[cfg(feature = "actix-web")]

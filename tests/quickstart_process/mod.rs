@@ -35,7 +35,8 @@ fn binary(name: &str) -> PathBuf {
     path
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -46,7 +47,12 @@ impl Quickstart {
     /// The quickstart, to run in `dir` with no `PORTCULLIS_*` variable but
     /// what the test sets.
     pub fn command(dir: &Path) -> Command {
-        let mut command = Command::new(binary("quickstart"));
+        Self::example("quickstart", dir)
+    }
+
+    /// An example, to run like the quickstart.
+    fn example(name: &str, dir: &Path) -> Command {
+        let mut command = Command::new(binary(name));
         command.current_dir(dir);
         for (key, _) in std::env::vars() {
             if key.starts_with("PORTCULLIS_") {
@@ -60,18 +66,29 @@ impl Quickstart {
     /// Starts the quickstart in `dir` with these variables on a free port,
     /// and waits until it answers.
     pub async fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
-        let addr = format!("127.0.0.1:{}", free_port());
-        let mut command = Self::command(dir);
+        Self::start_example("quickstart", dir, envs).await
+    }
+
+    /// Starts an example like the quickstart.
+    pub async fn start_example(name: &str, dir: &Path, envs: &[(&str, &str)]) -> Self {
+        let addr = envs
+            .iter()
+            .find(|(key, _)| *key == "PORTCULLIS_ADDR")
+            .map_or_else(
+                || format!("127.0.0.1:{}", free_port()),
+                |(_, a)| (*a).to_owned(),
+            );
+        let mut command = Self::example(name, dir);
         command
             .env("PORTCULLIS_ADDR", &addr)
             .envs(envs.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        let mut child = command.spawn().expect("start the quickstart");
+        let mut child = command.spawn().expect("start the example");
         let deadline = Instant::now() + Duration::from_secs(30);
         while tokio::net::TcpStream::connect(&addr).await.is_err() {
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("the quickstart exited at start-up: {status}");
+                panic!("{name} exited at start-up: {status}");
             }
             assert!(
                 Instant::now() < deadline,

@@ -70,6 +70,25 @@ impl SecondFactorStore for SqlStore {
         Ok(recorded.rows_affected() == 1)
     }
 
+    async fn reseal_totp(
+        &self,
+        user_id: &str,
+        current: &str,
+        resealed: &str,
+    ) -> Result<bool, StoreError> {
+        let resealed = sqlx::query(
+            "UPDATE portcullis_second_factors SET totp_secret = $1 \
+             WHERE user_id = $2 AND totp_secret = $3",
+        )
+        .bind(resealed)
+        .bind(user_id)
+        .bind(current)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(resealed.rows_affected() == 1)
+    }
+
     async fn remove_second_factors(&self, user_id: &str) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         for sql in [

@@ -1,7 +1,5 @@
 //! Any OpenID Connect provider, by its issuer URL.
 
-mod fetched;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,12 +13,13 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use url::Url;
 
-use super::http::{CodeFlow, get_json, http_client, text};
+use super::http::{CodeFlow, text};
 use super::{
     AuthorizationRequest, CodeExchange, Grant, OAuthError, OAuthProvider, Profile, ProviderConfig,
 };
 use crate::error::ConfigError;
-use fetched::Fetched;
+use crate::remote::cache::Fetched;
+use crate::remote::http::{get_json, http_client};
 
 /// The algorithms an ID token may be signed with: asymmetric only (a
 /// provider's HMAC would be keyed with our client secret, and `none` is no
@@ -48,10 +47,6 @@ const JWKS_REFETCH: Duration = Duration::from_secs(60);
 /// How long a fetched key set or discovery document is used: keys the
 /// provider withdrew stop working, and moved endpoints are found, within a day.
 const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
-
-/// After a failed fetch, how long logins that need the document fail at
-/// once rather than each waiting on the provider in turn.
-const RETRY_AFTER: Duration = Duration::from_secs(10);
 
 /// An OpenID Connect provider: endpoints from its discovery document
 /// (fetched on first use, then daily), ID tokens checked against its key set

@@ -41,6 +41,12 @@ pub async fn second_factor_store<S: SecondFactorStore>(store: &S, users: &impl U
         .await;
     report
         .case(
+            "resealing_replaces_only_the_current_secret_and_keeps_the_steps",
+            reseal(store, users),
+        )
+        .await;
+    report
+        .case(
             "removal_forgets_secrets_steps_and_recovery_codes",
             removal(store, users),
         )
@@ -162,6 +168,33 @@ async fn new_secret<S: SecondFactorStore>(store: &S, users: &impl UserIds) -> Ou
     ensure!(
         store.record_totp_step(&id, 150).await?,
         "a new secret forgets the old steps"
+    );
+    Ok(())
+}
+
+async fn reseal<S: SecondFactorStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let id = enrolled(store, users).await?;
+    ensure!(store.record_totp_step(&id, 500).await?, "a code");
+    ensure!(
+        !store
+            .reseal_totp(&id, "another-secret", "sealed-anew")
+            .await?,
+        "only the current secret is resealed"
+    );
+    let reseals =
+        join_all((0..4).map(|_| store.reseal_totp(&id, "sealed-secret", "sealed-anew"))).await;
+    ensure_eq!(wins(reseals)?, 1, "concurrent reseals that won");
+    let state = store.totp(&id).await?;
+    ensure_eq!(state.secret.as_deref(), Some("sealed-anew"), "resealed");
+    ensure!(
+        !store.record_totp_step(&id, 500).await?,
+        "the steps accepted stay: a used code is still used"
+    );
+    ensure!(
+        !store
+            .reseal_totp(&users.user_id().await?, "sealed-secret", "x")
+            .await?,
+        "a user without a secret has nothing to reseal"
     );
     Ok(())
 }

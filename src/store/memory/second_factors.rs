@@ -47,6 +47,22 @@ impl SecondFactorStore for MemoryStore {
         Ok(true)
     }
 
+    async fn reseal_totp(
+        &self,
+        user_id: &str,
+        current: &str,
+        resealed: &str,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.state();
+        match state.totp.get_mut(user_id) {
+            Some(totp) if totp.secret.as_deref() == Some(current) => {
+                totp.secret = Some(resealed.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn remove_second_factors(&self, user_id: &str) -> Result<(), StoreError> {
         let mut state = self.state();
         state.totp.remove(user_id);

@@ -7,11 +7,15 @@
 //! `PORTCULLIS_*` variable must be one of them, so a misspelt name stops
 //! the start-up with its name instead of being ignored.
 
+mod keys;
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use super::{AuthConfig, Secret};
+use super::AuthConfig;
 use crate::error::ConfigError;
 use crate::mail::OutboxMailer;
 use crate::service::AuthBuilder;
@@ -36,7 +40,27 @@ const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "JWT_SECRET",
-        "the access-token key; default generated once into .portcullis-secret",
+        "an HS256 secret for access tokens, instead of an Ed25519 key",
+    ),
+    (
+        "SIGNING_KEY",
+        "a PEM file with the access-token key; default an Ed25519 key generated once",
+    ),
+    (
+        "VERIFY_KEYS",
+        "comma-separated PEM files of keys that only verify (rotation)",
+    ),
+    (
+        "SEALING_KEY",
+        "the TOTP sealing key, 32 bytes in base64url; default generated once",
+    ),
+    (
+        "JWKS_URL",
+        "where a downstream service fetches the key set (read by examples/downstream.rs)",
+    ),
+    (
+        "JWKS_REFETCH_SECONDS",
+        "how often a downstream service may fetch the key set again (read by examples/downstream.rs)",
     ),
     ("TRUSTED_PROXIES", "comma-separated proxy IPs"),
     ("MAIL_FROM", "the From of mail"),
@@ -64,9 +88,6 @@ const OAUTH_FIELDS: &[&str] = &[
     "APP_CALLBACK_URL",
     "AUTO_SET_COOKIES",
 ];
-
-/// The file that keeps a generated JWT secret.
-const SECRET_FILE: &str = ".portcullis-secret";
 
 /// The `PORTCULLIS_*` variables, checked: every name is known.
 ///
@@ -181,7 +202,9 @@ impl Environment {
     /// of logins), proxies, mail sender, and allow-lists.
     pub fn config(&self) -> Result<AuthConfig, ConfigError> {
         let public_url = self.public_url()?;
-        let mut config = AuthConfig::new(self.jwt_secret()?);
+        let mut keys = self.keys()?;
+        keys.issuer = public_url.clone();
+        let mut config = AuthConfig::with_keys(keys);
         config.web.cookies.secure = public_url.starts_with("https://");
         config.web.allowed_origins = vec![public_url.clone()];
         if let Some(proxies) = self.get("TRUSTED_PROXIES") {
@@ -289,27 +312,6 @@ impl Environment {
         }
         Ok(builder)
     }
-
-    /// `PORTCULLIS_JWT_SECRET`, else the secret kept in the key folder,
-    /// else a new one written there (readable by the owner only).
-    fn jwt_secret(&self) -> Result<Secret, ConfigError> {
-        if let Some(secret) = self.get("JWT_SECRET") {
-            return Ok(Secret::from(secret));
-        }
-        let path = self.key_dir().join(SECRET_FILE);
-        if let Ok(secret) = std::fs::read_to_string(&path) {
-            return Ok(Secret::from(secret.trim()));
-        }
-        let secret = crate::token::opaque::generate();
-        write_private(&path, &secret).map_err(|e| {
-            ConfigError(format!(
-                "keeping a new JWT secret in {}: {e}",
-                path.display()
-            ))
-        })?;
-        tracing::info!("generated a JWT secret and kept it in {}", path.display());
-        Ok(Secret::from(secret))
-    }
 }
 
 #[cfg(feature = "smtp")]
@@ -340,6 +342,7 @@ fn list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// Writes a new file readable by its owner only; never replaces one.
 #[cfg(unix)]
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -355,100 +358,4 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     std::fs::write(path, content)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // a panic is how a test fails
-mod tests {
-    use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> Result<Environment, ConfigError> {
-        Environment::from_vars(
-            pairs
-                .iter()
-                .map(|(k, v)| (format!("{PREFIX}{k}"), (*v).to_owned())),
-        )
-    }
-
-    #[test]
-    fn the_public_url_sets_links_origins_and_secure_cookies() {
-        let config = env(&[
-            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-            ("PUBLIC_URL", "http://localhost:8080/"),
-            (
-                "REDIRECT_ALLOW_LIST",
-                "https://app.example, ,https://b.example",
-            ),
-            ("TRUSTED_PROXIES", "10.0.0.1, ::1"),
-        ])
-        .and_then(|e| e.config())
-        .unwrap();
-        assert!(!config.web.cookies.secure, "http: no Secure cookies");
-        assert_eq!(config.mail.public_url, "http://localhost:8080");
-        assert_eq!(config.web.allowed_origins, ["http://localhost:8080"]);
-        assert_eq!(
-            config.oauth.redirect_origins,
-            [
-                "http://localhost:8080",
-                "https://app.example",
-                "https://b.example"
-            ]
-        );
-        assert_eq!(config.web.trusted_proxies.len(), 2);
-        assert_eq!(config.keys.jwt_secret.len(), 32);
-    }
-
-    #[test]
-    fn bad_values_name_their_variable() {
-        let bad_proxy = env(&[("JWT_SECRET", "x"), ("TRUSTED_PROXIES", "proxy.local")])
-            .and_then(|e| e.config())
-            .unwrap_err();
-        assert!(bad_proxy.to_string().contains("PORTCULLIS_TRUSTED_PROXIES"));
-        let bad_addr = env(&[("ADDR", "nowhere")])
-            .and_then(|e| e.addr())
-            .unwrap_err();
-        assert!(bad_addr.to_string().contains("PORTCULLIS_ADDR"));
-        let unknown = env(&[("OAUTH_GOOGLE_CLIENT_SECERT", "x")]).unwrap_err();
-        assert!(
-            unknown
-                .to_string()
-                .contains("PORTCULLIS_OAUTH_GOOGLE_CLIENT_SECERT")
-        );
-    }
-
-    #[test]
-    #[cfg(feature = "oauth")]
-    fn a_half_configured_provider_names_what_is_missing() {
-        let env = env(&[
-            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
-            ("OAUTH_KEYCLOAK_CLIENT_ID", "portcullis"),
-            ("OAUTH_KEYCLOAK_CLIENT_SECRET", "secret"),
-        ])
-        .unwrap();
-        let builder = crate::Auth::builder(env.config().unwrap());
-        let missing = env.providers(builder).err().map(|e| e.to_string());
-        assert!(
-            missing.is_some_and(|e| e.contains("PORTCULLIS_OAUTH_KEYCLOAK_ISSUER")),
-            "a provider that is no preset needs an issuer"
-        );
-    }
-
-    #[test]
-    fn keys_are_kept_beside_a_sqlite_database() {
-        let beside = env(&[("DATABASE_URL", "sqlite:///var/lib/app/auth.db?mode=rwc")]).unwrap();
-        assert_eq!(beside.key_dir(), PathBuf::from("/var/lib/app"));
-        assert_eq!(env(&[]).unwrap().key_dir(), PathBuf::from("."));
-        let postgres = env(&[("DATABASE_URL", "postgres://db/app")]).unwrap();
-        assert_eq!(postgres.key_dir(), PathBuf::from("."));
-    }
-
-    #[test]
-    fn debug_output_shows_names_never_values() {
-        let env = env(&[("JWT_SECRET", "very secret value of the key")]).unwrap();
-        let shown = format!("{env:?}");
-        assert!(
-            shown.contains("JWT_SECRET") && !shown.contains("very secret"),
-            "{shown}"
-        );
-    }
 }

@@ -35,48 +35,56 @@
 //! [`MaybeIdentity`] for "anonymous is fine, but an expired token is 401",
 //! as `Option<Identity>` means in axum.
 
+mod guard;
+mod middleware;
+
 use std::collections::BTreeMap;
 use std::future::{Ready, ready};
-use std::rc::Rc;
 
-use actix_web::body::{BoxBody, EitherBody};
-use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use futures_util::future::LocalBoxFuture;
 
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::service::Auth;
 use crate::web::dialect::{self, Dialect, Endpoint};
-use crate::web::{AuthState, Requirement, admit, client, verdict};
+use crate::web::{AuthState, Requirement};
+
+pub use guard::{ActixGuard, ActixGuardService};
+pub use middleware::{ActixAuth, ActixAuthService};
 
 impl Auth {
     /// Middleware that authenticates every request: `App::new().wrap(auth.actix_middleware())`.
     pub fn actix_middleware(&self) -> ActixAuth {
-        ActixAuth {
-            auth: self.clone(),
-            requirement: None,
-            format: Dialect::Native,
-        }
+        ActixAuth::new(self.clone())
     }
 
     /// A guard for resources that need a role: `.wrap(auth.actix_require_role("admin"))`.
-    pub fn actix_require_role(&self, role: &str) -> ActixAuth {
-        self.actix_guard(Requirement::Role(role.into()))
+    pub fn actix_require_role(&self, role: &str) -> ActixGuard {
+        ActixGuard::new(Requirement::Role(role.into()))
     }
 
     /// A guard for resources that need a second factor.
-    pub fn actix_require_second_factor(&self) -> ActixAuth {
-        self.actix_guard(Requirement::SecondFactor)
+    pub fn actix_require_second_factor(&self) -> ActixGuard {
+        ActixGuard::new(Requirement::SecondFactor)
     }
 
-    fn actix_guard(&self, requirement: Requirement) -> ActixAuth {
-        ActixAuth {
-            auth: self.clone(),
-            requirement: Some(requirement),
-            format: Dialect::Native,
+    /// `GET /.well-known/jwks.json`, the public keys of access tokens, at
+    /// the root of the origin: `App::new().configure(auth.actix_well_known())`.
+    pub fn actix_well_known(&self) -> impl Fn(&mut web::ServiceConfig) + Clone + 'static {
+        let auth = self.clone();
+        move |config: &mut web::ServiceConfig| {
+            let auth = auth.clone();
+            config.route(
+                "/.well-known/jwks.json",
+                web::get().to(move || {
+                    let auth = auth.clone();
+                    async move { to_actix(crate::web::jwks_response(&auth)) }
+                }),
+            );
         }
     }
 
@@ -173,16 +181,8 @@ async fn answer(
 }
 
 /// The request line and headers in `http` 1.x types (actix-web 4 is on `http` 0.2).
-fn parts(req: &HttpRequest) -> http::request::Parts {
-    let mut headers = http::HeaderMap::new();
-    for (name, value) in req.headers() {
-        if let (Ok(name), Ok(value)) = (
-            http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            headers.append(name, value);
-        }
-    }
+pub(crate) fn parts(req: &HttpRequest) -> http::request::Parts {
+    let headers = http_headers(req.headers());
     let (mut parts, ()) = http::Request::new(()).into_parts();
     // A method that does not convert counts as unsafe (CSRF-checked).
     parts.method =
@@ -192,7 +192,21 @@ fn parts(req: &HttpRequest) -> http::request::Parts {
     parts
 }
 
-fn to_actix(response: http::Response<Bytes>) -> HttpResponse {
+/// actix-web's headers as `http` 1.x headers.
+pub(crate) fn http_headers(actix: &actix_web::http::header::HeaderMap) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in actix {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_str().as_bytes()),
+            http::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    headers
+}
+
+pub(crate) fn to_actix(response: http::Response<Bytes>) -> HttpResponse {
     let (parts, body) = response.into_parts();
     let status = actix_web::http::StatusCode::from_u16(parts.status.as_u16())
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
@@ -245,104 +259,5 @@ impl FromRequest for MaybeIdentity {
             AuthState::Anonymous => Ok(Self(None)),
             other => other.identity().cloned().map(|i| Self(Some(i))),
         }))
-    }
-}
-
-/// The middleware made by [`Auth::actix_middleware`] (authenticates) or by
-/// the guard constructors (checks a [`Requirement`]).
-#[derive(Clone)]
-pub struct ActixAuth {
-    auth: Auth,
-    requirement: Option<Requirement>,
-    format: Dialect,
-}
-
-impl ActixAuth {
-    /// A guard answers refusals in the wire format of `dialect` (native by
-    /// default): for guards in front of routes that speak it.
-    pub fn refusing_as(mut self, dialect: Dialect) -> Self {
-        self.format = dialect;
-        self
-    }
-}
-
-impl<S, B> Transform<S, ServiceRequest> for ActixAuth
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Transform = ActixAuthService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ActixAuthService {
-            inner: Rc::new(service),
-            auth: self.auth.clone(),
-            requirement: self.requirement.clone(),
-            format: self.format,
-        }))
-    }
-}
-
-/// The service made by [`ActixAuth`].
-pub struct ActixAuthService<S> {
-    inner: Rc<S>,
-    auth: Auth,
-    requirement: Option<Requirement>,
-    format: Dialect,
-}
-
-impl<S, B> Service<ServiceRequest> for ActixAuthService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(inner);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let (inner, auth, requirement, format) = (
-            self.inner.clone(),
-            self.auth.clone(),
-            self.requirement.clone(),
-            self.format,
-        );
-        Box::pin(async move {
-            let verdict = match &requirement {
-                None => {
-                    let parts = parts(req.request());
-                    let peer = req.peer_addr().map(|a| a.ip());
-                    let client = client(&auth, peer, &parts.headers);
-                    let state =
-                        admit(&auth, &parts.method, &parts.uri, &parts.headers, client).await;
-                    req.extensions_mut().insert(state);
-                    Ok(())
-                }
-                Some(requirement) => match req.extensions().get::<AuthState>() {
-                    Some(state) => verdict(state, requirement),
-                    None => {
-                        tracing::error!(
-                            "an actix guard used without auth.actix_middleware() around it"
-                        );
-                        Err(AuthError::Unauthenticated)
-                    }
-                },
-            };
-            match verdict {
-                Ok(()) => inner
-                    .call(req)
-                    .await
-                    .map(ServiceResponse::map_into_left_body),
-                Err(err) => Ok(req
-                    .into_response(to_actix(format.error(&err)))
-                    .map_into_right_body()),
-            }
-        })
     }
 }

@@ -1,5 +1,6 @@
-//! [`Fetched`]: a provider document fetched once at a time, kept while
-//! usable, and not asked for again right after a failure.
+//! [`Fetched`]: a remote document (a provider's discovery document, a key
+//! set) fetched once at a time, kept while usable, and not asked for again
+//! right after a failure.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,13 +8,16 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use super::RETRY_AFTER;
-use crate::oauth::OAuthError;
+use super::RemoteError;
 
-/// A document fetched from the provider (discovery, key set): one fetch at
+/// After a failed fetch, how long callers that need the document fail at
+/// once rather than each waiting on the remote party in turn.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// A remote document: one fetch at
 /// a time, the result reused while it is usable, and after a failure no new
 /// fetch for [`RETRY_AFTER`].
-pub(super) struct Fetched<T>(Mutex<FetchState<T>>);
+pub(crate) struct Fetched<T>(Mutex<FetchState<T>>);
 
 struct FetchState<T> {
     /// The last document fetched, and when.
@@ -23,7 +27,7 @@ struct FetchState<T> {
 }
 
 impl<T> Fetched<T> {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(Mutex::new(FetchState {
             last: None,
             failed: None,
@@ -32,16 +36,17 @@ impl<T> Fetched<T> {
 
     /// The cached document if `usable(document, its age at now)`, else a
     /// new one from `fetch` (awaited only then).
-    pub(super) async fn get<F>(
+    pub(crate) async fn get<F, E>(
         &self,
         now: Instant,
         usable: impl Fn(&T, Duration) -> bool,
         fetch: F,
-    ) -> Result<Arc<T>, OAuthError>
+    ) -> Result<Arc<T>, E>
     where
-        F: Future<Output = Result<T, OAuthError>>,
+        F: Future<Output = Result<T, E>>,
+        E: From<RemoteError>,
     {
-        // Held across the fetch: of concurrent logins, one fetches and the
+        // Held across the fetch: of concurrent callers, one fetches and the
         // others use what it fetched.
         let mut state = self.0.lock().await;
         if let Some((document, at)) = &state.last
@@ -53,9 +58,9 @@ impl<T> Fetched<T> {
             .failed
             .is_some_and(|at| now.saturating_duration_since(at) < RETRY_AFTER)
         {
-            return Err(OAuthError::Unreachable(
-                "the provider failed moments ago; not asked again yet".into(),
-            ));
+            return Err(E::from(RemoteError::Unreachable(
+                "it failed moments ago; not asked again yet".into(),
+            )));
         }
         match fetch.await {
             Ok(document) => {
