@@ -12,8 +12,9 @@
 //! - `PORTCULLIS_ADMIN_EMAIL`, `PORTCULLIS_ADMIN_PASSWORD`: the admin created
 //!   on first start when absent (default `admin@example.com` with a random
 //!   password, printed once).
-//! - `PORTCULLIS_JWT_SECRET`: the access-token key (default: generated once
-//!   and kept in `.portcullis-secret`, so restarts keep sessions).
+//! - `PORTCULLIS_JWT_SECRET`: an HS256 secret for access tokens (default: an
+//!   Ed25519 key generated once and kept in `.portcullis-signing-key.pem`
+//!   beside the database, so restarts keep sessions).
 //! - `PORTCULLIS_PUBLIC_URL`: this server's origin as browsers see it
 //!   (default `http://` + the listen address); cookies are `Secure` when it
 //!   is https, and it is an allowed origin for cookie requests.
@@ -35,11 +36,20 @@
 //!   are optional. A misspelt variable stops the start-up.
 //! - `PORTCULLIS_REDIRECT_ALLOW_LIST`: comma-separated origins a login may
 //!   return to (`?redirect=`), besides `PORTCULLIS_PUBLIC_URL`'s.
+//! - `PORTCULLIS_SIGNING_KEY`: a PEM file with the access-token key;
+//!   `PORTCULLIS_VERIFY_KEYS`: PEM files of keys that only verify (rotation);
+//!   `PORTCULLIS_SEALING_KEY`: the TOTP sealing key (32 bytes, base64url).
+//!
+//! Routes besides the API: `GET /.well-known/jwks.json` (the public keys of
+//! access tokens), `GET /protected` (a route of the app's own behind the
+//! layer: the signed-in user's id) and `GET /health` (outside the layer).
 
 use std::error::Error;
 use std::net::SocketAddr;
 
 use axum::Router;
+use axum::routing::get;
+use portcullis::Identity;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -55,7 +65,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .merge(auth.well_known_routes())
         .nest("/api", auth.routes())
         .nest("/directus", auth.directus_routes())
-        .layer(auth.layer());
+        // A route of the app's own, behind the layer: the signed-in user's id.
+        .route("/protected", get(|me: Identity| async move { me.user_id }))
+        .layer(auth.layer())
+        // Outside the layer: for load balancers, and to measure what the layer costs.
+        .route("/health", get(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("portcullis quickstart listening on {public_url}/api");
     axum::serve(

@@ -406,6 +406,13 @@ fn no_key_material_is_printed() {
     assert!(!shown.contains(&pem_body), "{shown}");
     assert!(!shown.contains("an hmac secret"), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
+    let provider = portcullis::oauth::ProviderConfig::new(
+        "google",
+        "client-id",
+        "the client secret",
+        "https://api.example.com/api/auth/google/callback",
+    );
+    assert!(!format!("{provider:?}").contains("the client secret"));
 }
 
 /// The TOTP code at the clock's time, computed with RFC 6238 by hand here

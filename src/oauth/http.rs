@@ -117,7 +117,9 @@ impl CodeFlow {
         secure_endpoint(config, "token endpoint", token_url)?;
         let bad = |what: &str| ConfigError(format!("oauth provider {:?}: {what}", config.name));
         let client = oauth2::Client::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(config.client_secret.clone()))
+            .set_client_secret(ClientSecret::new(
+                String::from_utf8_lossy(config.client_secret.expose()).into_owned(),
+            ))
             .set_auth_type(auth_type)
             .set_auth_uri(
                 AuthUrl::new(auth_url.to_owned()).map_err(|_| bad("bad authorization URL"))?,

@@ -53,7 +53,6 @@ mod http;
 #[cfg(feature = "oauth")]
 mod oidc;
 
-use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -61,6 +60,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
+use crate::config::Secret;
 use crate::error::ConfigError;
 
 #[cfg(feature = "oauth")]
@@ -71,8 +71,9 @@ pub use github::GitHubProvider;
 pub use oidc::OidcProvider;
 
 /// One provider's settings: the client registered with it, and how logins
-/// through it come back to the application.
-#[derive(Clone)]
+/// through it come back to the application. `Debug` never shows the client
+/// secret.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ProviderConfig {
     /// The name in URLs (`/auth/{name}`): lowercase letters, digits, `-`, `_`.
@@ -85,8 +86,8 @@ pub struct ProviderConfig {
     pub icon: Option<String>,
     /// The OAuth client id.
     pub client_id: String,
-    /// The OAuth client secret.
-    pub client_secret: String,
+    /// The OAuth client secret (never printed, zeroed when dropped).
+    pub client_secret: Secret,
     /// Scopes to ask for; each preset fills in what it needs.
     pub scopes: Vec<String>,
     /// The callback registered with the provider:
@@ -115,7 +116,7 @@ impl ProviderConfig {
     pub fn new(
         name: impl Into<String>,
         client_id: impl Into<String>,
-        client_secret: impl Into<String>,
+        client_secret: impl Into<Secret>,
         redirect_uri: impl Into<String>,
     ) -> Self {
         let name = name.into();
@@ -192,21 +193,6 @@ const RESERVED_NAMES: &[&str] = &[
 
 pub(crate) fn is_web_url(url: &str) -> bool {
     Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-}
-
-impl fmt::Debug for ProviderConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProviderConfig")
-            .field("name", &self.name)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .field("scopes", &self.scopes)
-            .field("redirect_uri", &self.redirect_uri)
-            .field("auto_set_cookies", &self.auto_set_cookies)
-            .field("app_callback_url", &self.app_callback_url)
-            .field("allowed_redirect_origins", &self.allowed_redirect_origins)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What the authorization URL carries for one login.

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use zeroize::Zeroizing;
+
 use super::AuthConfig;
 use crate::error::ConfigError;
 use crate::mail::OutboxMailer;
@@ -110,7 +112,8 @@ const OAUTH_FIELDS: &[&str] = &[
 #[derive(Clone)]
 pub struct Environment {
     /// Values by name, without the prefix; blank values are left out.
-    vars: BTreeMap<String, String>,
+    /// They include secrets: zeroed when the environment is dropped.
+    vars: BTreeMap<String, Zeroizing<String>>,
 }
 
 impl std::fmt::Debug for Environment {
@@ -151,7 +154,7 @@ impl Environment {
                 )));
             }
             if !value.trim().is_empty() {
-                known.insert(name.to_owned(), value);
+                known.insert(name.to_owned(), Zeroizing::new(value));
             }
         }
         Ok(Self { vars: known })
@@ -159,7 +162,7 @@ impl Environment {
 
     /// A variable's value, by its name after `PORTCULLIS_` (`"ADMIN_EMAIL"`).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        self.vars.get(name).map(|value| value.as_str())
     }
 
     /// `PORTCULLIS_ADDR`, default `127.0.0.1:3000`.
