@@ -14,7 +14,7 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS members (member_no INTEGER PRIM
 const INSERT: &str = "INSERT INTO members VALUES (NULL, ?, ?, ?, ?, ?, ?, ?) RETURNING *";
 const UPDATE: &str = "UPDATE members SET full_name = IIF(?1, ?2, full_name), password_phc = \
     COALESCE(?3, password_phc), blocked = COALESCE(?4, blocked), mail = COALESCE(?5, mail), \
-    mail_ok = COALESCE(?6, mail_ok) WHERE member_no = ?7 RETURNING *";
+    mail_ok = COALESCE(?6, mail_ok), kind = COALESCE(?7, kind) WHERE member_no = ?8 RETURNING *";
 
 struct Members(SqlitePool);
 type Statement<'q> = Query<'q, sqlx::Sqlite, SqliteArguments<'q>>;
@@ -69,7 +69,7 @@ impl UserStore for Members {
         let q = q.bind(c.name.flatten()).bind(c.password_hash);
         let q = q.bind(c.is_active.map(|active| !active));
         let q = q.bind(c.email.map(|e| e.trim().to_owned()));
-        let updated = self.one(q.bind(c.email_verified).bind(no));
+        let updated = self.one(q.bind(c.email_verified).bind(c.role).bind(no));
         updated.await?.ok_or(StoreError::NotFound)
     }
 }

@@ -49,6 +49,7 @@ pub mod oauth;
 mod password;
 #[cfg(any(feature = "oauth", feature = "verifier"))]
 mod remote;
+pub mod revocation;
 mod service;
 pub mod store;
 mod token;

@@ -62,6 +62,18 @@ async fn memory_rate_limiter() {
     conformance::rate_limiter(&MemoryRateLimiter::new())
         .await
         .assert_passed();
+    let shared = MemoryRateLimiter::new();
+    conformance::shared_rate_limiter(&shared, &shared.clone())
+        .await
+        .assert_passed();
+}
+
+#[tokio::test]
+async fn memory_revocation_channel() {
+    let channel = portcullis::revocation::MemoryRevocations::new();
+    conformance::revocation_channel(&channel, &channel.clone())
+        .await
+        .assert_passed();
 }
 
 #[tokio::test]

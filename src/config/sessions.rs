@@ -14,6 +14,11 @@ pub struct SessionConfig {
     pub ttl: Duration,
     /// Session lifetime when the user asked to be remembered; default 30 days.
     pub remembered_ttl: Duration,
+    /// Strict sessions (see [`crate::revocation`]): an access token whose
+    /// session ended is refused at once, on every instance, and acts with
+    /// its user's role as it is now; default off (an access token lives out
+    /// its `access_token_ttl`).
+    pub strict: bool,
 }
 
 impl Default for SessionConfig {
@@ -22,6 +27,7 @@ impl Default for SessionConfig {
             access_token_ttl: Duration::from_secs(15 * 60),
             ttl: Duration::from_secs(7 * 24 * 3600),
             remembered_ttl: Duration::from_secs(30 * 24 * 3600),
+            strict: false,
         }
     }
 }

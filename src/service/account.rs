@@ -2,6 +2,7 @@
 
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
+use crate::revocation::Revocation;
 use crate::store::{NewUser, User, UserChanges, email_key};
 
 use super::{Auth, Client, record_user};
@@ -105,12 +106,42 @@ impl Auth {
         };
         let user = self.0.users.update_user(user_id, changes).await?;
         if !active {
-            self.0
-                .sessions
-                .revoke_user_families(user_id, None, self.0.clock.now())
-                .await?;
+            self.end_user_sessions(user_id, None).await?;
         }
         Ok(user)
+    }
+
+    /// Gives an account another role (an admin API). With strict sessions
+    /// the access tokens already out act with the new role from the next
+    /// request, on every instance; otherwise from their next refresh.
+    #[tracing::instrument(name = "portcullis.set_user_role", skip_all, fields(user = %user_id))]
+    pub async fn set_user_role(&self, user_id: &str, role: &str) -> Result<User, AuthError> {
+        let role = role.trim();
+        if role.is_empty() {
+            return Err(AuthError::invalid(
+                Field::Named("role".into()),
+                Rule::Missing,
+            ));
+        }
+        let changes = UserChanges {
+            role: Some(role.to_owned()),
+            ..UserChanges::default()
+        };
+        let user = self.0.users.update_user(user_id, changes).await?;
+        self.announce(Revocation::RoleChanged {
+            user_id: user.id.clone(),
+            role: user.role.clone(),
+        })
+        .await;
+        Ok(user)
+    }
+
+    /// Ends every session of an account, on every instance with strict
+    /// sessions: for an account deleted from the app's own users table,
+    /// or a device reported stolen.
+    #[tracing::instrument(name = "portcullis.end_all_sessions", skip_all, fields(user = %user_id))]
+    pub async fn end_all_sessions(&self, user_id: &str) -> Result<(), AuthError> {
+        self.end_user_sessions(user_id, None).await
     }
 
     /// The signed-in user's own account, for changes to its credentials
@@ -209,9 +240,7 @@ impl Auth {
         let password_changed = changes.password_hash.is_some();
         let user = inner.users.update_user(&user.id, changes).await?;
         if password_changed {
-            inner
-                .sessions
-                .revoke_user_families(&user.id, identity.session_id.as_deref(), inner.clock.now())
+            self.end_user_sessions(&user.id, identity.session_id.as_deref())
                 .await?;
             inner.one_time.revoke_one_time_tokens(&user.id).await?;
         }

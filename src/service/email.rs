@@ -76,10 +76,7 @@ impl Auth {
             ..UserChanges::default()
         };
         let user = self.0.users.update_user(&spent.user_id, changes).await?;
-        self.0
-            .sessions
-            .revoke_user_families(&user.id, None, self.now())
-            .await?;
+        self.end_user_sessions(&user.id, None).await?;
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
     }

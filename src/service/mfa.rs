@@ -148,9 +148,7 @@ impl Auth {
             .replace_recovery_codes(&user.id, &digests)
             .await?;
         // Sessions that began without the second factor end here.
-        self.0
-            .sessions
-            .revoke_user_families(&user.id, identity.session_id.as_deref(), self.now())
+        self.end_user_sessions(&user.id, identity.session_id.as_deref())
             .await?;
         Ok(codes)
     }
@@ -202,7 +200,7 @@ impl Auth {
         let login = self
             .finish_challenge(challenge, user, AuthMethod::Recovery)
             .await?;
-        self.reset_mfa(&user_id).await?;
+        self.0.factors.remove_second_factors(&user_id).await?;
         Ok(login)
     }
 
@@ -244,11 +242,12 @@ impl Auth {
                     })?;
             }
         }
-        self.reset_mfa(&user.id).await
+        Ok(self.0.factors.remove_second_factors(&user.id).await?)
     }
 
-    /// Turns a user's MFA off and voids their recovery codes (an admin API,
-    /// for users who lost their device and their codes).
+    /// Turns a user's MFA off, voids their recovery codes and ends their
+    /// sessions (an admin API, for users who lost their device and their
+    /// codes).
     #[tracing::instrument(name = "portcullis.reset_mfa", skip_all, fields(user = %user_id))]
     pub async fn reset_mfa(&self, user_id: &str) -> Result<(), AuthError> {
         self.0
@@ -256,7 +255,9 @@ impl Auth {
             .find_user(user_id)
             .await?
             .ok_or(AuthError::NotFound)?;
-        Ok(self.0.factors.remove_second_factors(user_id).await?)
+        self.0.factors.remove_second_factors(user_id).await?;
+        // Sessions that began with the factor that is gone end with it.
+        self.end_user_sessions(user_id, None).await
     }
 
     /// Whether the user has MFA on (a confirmed TOTP secret).

@@ -12,6 +12,7 @@ mod login;
 mod mfa;
 mod oauth;
 mod session;
+mod strict;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::mail::Mailer;
 use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
 use crate::password::PasswordHasher;
+use crate::revocation::{MemoryRevocations, RevocationChannel};
 use crate::store::{
     ApiTokenStore, IdentityStore, MemoryRateLimiter, OneTimeTokenStore, RateLimiter,
     SecondFactorStore, SessionStore, User, UserStore,
@@ -38,6 +40,9 @@ pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
 pub use login::Credentials;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
+use strict::Strict;
+pub(crate) use strict::Verdict;
+
 pub use oauth::{OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart};
 
 /// The authentication service. Cheap to clone: clones share one state.
@@ -70,6 +75,9 @@ struct Inner {
     mailer: Option<Arc<dyn Mailer>>,
     mail_failures: AtomicU64,
     oauth: Vec<Arc<dyn OAuthProvider>>,
+    /// Strict sessions: what this instance knows of revocations, and the
+    /// channel they travel on.
+    strict: Option<Arc<Strict>>,
 }
 
 /// Who is calling, as far as throttling needs to know.
@@ -124,6 +132,7 @@ impl Auth {
             clock: None,
             mailer: None,
             oauth: Vec::new(),
+            revocations: None,
         }
     }
 
@@ -169,9 +178,17 @@ pub struct AuthBuilder {
     clock: Option<Arc<dyn Clock>>,
     mailer: Option<Arc<dyn Mailer>>,
     oauth: Vec<Arc<dyn OAuthProvider>>,
+    revocations: Option<Arc<dyn RevocationChannel>>,
 }
 
 impl AuthBuilder {
+    /// How revocations reach every instance in strict mode
+    /// (`sessions.strict`); default: within this process only.
+    pub fn revocations(mut self, channel: impl RevocationChannel) -> Self {
+        self.revocations = Some(Arc::new(channel));
+        self
+    }
+
     /// Adds a login provider (see [`crate::oauth`]); its name must be unique.
     pub fn oauth_provider(mut self, provider: impl OAuthProvider) -> Self {
         self.oauth.push(Arc::new(provider));
@@ -255,7 +272,9 @@ impl AuthBuilder {
         self
     }
 
-    /// Checks the configuration and builds the service.
+    /// Checks the configuration and builds the service. With strict
+    /// sessions it starts following the revocation channel, so it must be
+    /// called within a tokio runtime.
     pub fn build(self) -> Result<Auth, ConfigError> {
         self.config.validate()?;
         if self.config.mail.email_verification != crate::config::EmailVerification::Off
@@ -303,6 +322,21 @@ impl AuthBuilder {
         let secrets = SecretBox::new(&sealing);
         let keys = &self.config.keys;
         let access = AccessTokens::new(&keys.signing, &keys.issuer, &keys.audience)?;
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let strict = if self.config.sessions.strict {
+            let channel = self
+                .revocations
+                .unwrap_or_else(|| Arc::new(MemoryRevocations::new()));
+            let keep = self.config.sessions.access_token_ttl;
+            Some(Strict::start(
+                channel,
+                sessions.clone(),
+                clock.clone(),
+                keep,
+            )?)
+        } else {
+            None
+        };
         Ok(Auth(Arc::new(Inner {
             users,
             sessions,
@@ -313,13 +347,14 @@ impl AuthBuilder {
             limiter: self
                 .limiter
                 .unwrap_or_else(|| Arc::new(MemoryRateLimiter::new())),
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            clock,
             hasher,
             access,
             secrets,
             mailer: self.mailer,
             mail_failures: AtomicU64::new(0),
             oauth: self.oauth,
+            strict,
             config: self.config,
         })))
     }

@@ -8,6 +8,7 @@ use crate::store::{RefreshFamily, User};
 use crate::token::jwt::AccessClaims;
 use crate::token::opaque;
 
+use super::strict::Verdict;
 use super::{Auth, Session, record_user, until};
 
 impl Auth {
@@ -18,9 +19,40 @@ impl Auth {
         self.0.config.keys.signing.jwks()
     }
 
-    /// Verifies an access token; no store round-trip.
+    /// Verifies an access token, with no store round trip: its signature
+    /// and claims and, with strict sessions, the revocation view. While an
+    /// instance in strict mode has lost its revocation channel this cannot
+    /// vouch for any token and answers [`AuthError::Unavailable`]: use
+    /// [`check_access_token`](Self::check_access_token), which then asks
+    /// the store.
     pub fn authenticate(&self, access_token: &str) -> Result<Identity, AuthError> {
-        self.0.access.verify(access_token, self.0.clock.now())
+        match self.verdict(access_token) {
+            Verdict::Settled(identity) => identity,
+            Verdict::AskStore(_) => Err(AuthError::Unavailable),
+        }
+    }
+
+    /// Verifies an access token like [`authenticate`](Self::authenticate);
+    /// in strict mode with the revocation channel lost, the store judges
+    /// (the session must still be open, the user active; the role is the
+    /// user's role now).
+    pub async fn check_access_token(&self, access_token: &str) -> Result<Identity, AuthError> {
+        match self.verdict(access_token) {
+            Verdict::Settled(identity) => identity,
+            Verdict::AskStore(identity) => self.confirm_with_store(identity).await,
+        }
+    }
+
+    /// What can be said of an access token without the store.
+    pub(crate) fn verdict(&self, access_token: &str) -> Verdict {
+        let identity = match self.0.access.verify(access_token, self.0.clock.now()) {
+            Ok(identity) => identity,
+            Err(err) => return Verdict::Settled(Err(err)),
+        };
+        match &self.0.strict {
+            Some(strict) => strict.judge(identity),
+            None => Verdict::Settled(Ok(identity)),
+        }
     }
 
     /// Exchanges a refresh token for a new access token and a new refresh
@@ -52,7 +84,7 @@ impl Auth {
         let user = match inner.users.find_user(&family.user_id).await? {
             Some(user) if user.is_active => user,
             _ => {
-                inner.sessions.revoke_family(&family.id, now).await?;
+                self.end_session(&family.id).await?;
                 return Err(AuthError::TokenInvalid);
             }
         };
@@ -84,7 +116,7 @@ impl Auth {
         access_token: &str,
         refresh_token: &str,
     ) -> Result<Session, AuthError> {
-        let identity = self.authenticate(access_token)?;
+        let identity = self.check_access_token(access_token).await?;
         record_user(&identity.user_id);
         let token = self
             .0
@@ -119,15 +151,13 @@ impl Auth {
             .await?
         {
             tracing::Span::current().record("session", token.family.id.as_str());
-            inner
-                .sessions
-                .revoke_family(&token.family.id, inner.clock.now())
-                .await?;
+            self.end_session(&token.family.id).await?;
         }
         Ok(())
     }
 
-    /// Deletes ended sessions and expired one-time tokens from the store;
+    /// Deletes ended sessions, expired one-time tokens and (where the
+    /// limiter keeps them) spent rate-limit counters from the store;
     /// run it now and then (the quickstart does, hourly). Returns how many
     /// records went.
     #[tracing::instrument(name = "portcullis.purge_expired", skip_all)]
@@ -136,7 +166,8 @@ impl Auth {
         let now = self.now();
         let sessions = inner.sessions.purge_expired_sessions(now).await?;
         let links = inner.one_time.purge_expired_one_time_tokens(now).await?;
-        Ok(sessions + links)
+        let counters = inner.limiter.purge_expired_counters(now).await?;
+        Ok(sessions + links + counters)
     }
 
     /// The user's open sessions, oldest first.
@@ -214,14 +245,9 @@ impl Auth {
             user = %family.user_id,
             "refresh token reused; revoking the session"
         );
-        match self
-            .0
-            .sessions
-            .revoke_family(&family.id, self.0.clock.now())
-            .await
-        {
+        match self.end_session(&family.id).await {
             Ok(()) => AuthError::TokenInvalid,
-            Err(e) => e.into(),
+            Err(e) => e,
         }
     }
 }

@@ -60,4 +60,12 @@ pub trait RateLimiter: Send + Sync + 'static {
 
     /// Forgets the key (after a successful sign-in, say).
     async fn reset(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Deletes counters whose window ended before `now`, for limiters that
+    /// do not expire them by themselves; returns how many went. Called by
+    /// [`Auth::purge_expired`](crate::Auth::purge_expired).
+    async fn purge_expired_counters(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let _ = now;
+        Ok(0)
+    }
 }

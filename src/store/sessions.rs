@@ -68,13 +68,19 @@ pub trait SessionStore: Send + Sync + 'static {
     /// revocation keeps the first time.
     async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError>;
 
-    /// Revokes every family of a user except `keep`; returns how many it revoked.
+    /// Revokes every family of a user except `keep`; returns the ids of
+    /// those it revoked (the ones not revoked before).
     async fn revoke_user_families(
         &self,
         user_id: &str,
         keep: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<u64, StoreError>;
+    ) -> Result<Vec<String>, StoreError>;
+
+    /// The ids of the families revoked at or after `since` (and not yet
+    /// purged): what an instance with strict sessions loads when it starts
+    /// or has lost its revocation channel.
+    async fn revoked_since(&self, since: OffsetDateTime) -> Result<Vec<String>, StoreError>;
 
     /// The user's families that are neither revoked nor expired at `now`, oldest first.
     async fn list_families(

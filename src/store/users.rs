@@ -78,6 +78,8 @@ pub struct UserChanges {
     pub email: Option<String>,
     /// New verified flag.
     pub email_verified: Option<bool>,
+    /// New role id.
+    pub role: Option<String>,
 }
 
 /// Where user accounts live: the one seam an app with its own users table

@@ -5,12 +5,16 @@
 use http::HeaderMap;
 
 use super::{AuthState, cookies, csrf};
-use crate::service::{Auth, Client};
+use crate::identity::Identity;
+use crate::service::{Auth, Client, Verdict};
 
 /// What authenticating a request takes.
 pub(crate) enum Check {
     /// Settled from the headers alone (no store round-trip).
     Ready(AuthState),
+    /// A valid access token that the store must vouch for (strict
+    /// sessions while the revocation channel is lost).
+    AskStore(Identity),
     /// An `App-Token` + `Token` pair: settled by [`Auth::authenticate_tokens`].
     TokenPair {
         /// The `App-Token` header.
@@ -30,12 +34,13 @@ pub(crate) fn authenticate(
     uri: &http::Uri,
     headers: &HeaderMap,
 ) -> Check {
-    let token_state = |token: &str| match auth.authenticate(token) {
-        Ok(identity) => AuthState::Authenticated(identity),
-        Err(err) => AuthState::Rejected(err),
+    let token_state = |token: &str| match auth.verdict(token) {
+        Verdict::Settled(Ok(identity)) => Check::Ready(AuthState::Authenticated(identity)),
+        Verdict::Settled(Err(err)) => Check::Ready(AuthState::Rejected(err)),
+        Verdict::AskStore(identity) => Check::AskStore(identity),
     };
     if let Some(token) = bearer_token(headers) {
-        return Check::Ready(token_state(token));
+        return token_state(token);
     }
     if let (Some(app), Some(user)) = (header(headers, "app-token"), header(headers, "token")) {
         return Check::TokenPair {
@@ -51,7 +56,10 @@ pub(crate) fn authenticate(
     if let Err(err) = csrf::check(auth.config(), method, uri, headers) {
         return Check::Ready(AuthState::Refused(err));
     }
-    Check::Ready(access.map_or(AuthState::Anonymous, |token| token_state(&token)))
+    match access {
+        Some(token) => token_state(&token),
+        None => Check::Ready(AuthState::Anonymous),
+    }
 }
 
 /// Everything the layer does for one request, as one call for adapters that
@@ -65,7 +73,16 @@ pub(crate) async fn admit(
 ) -> AuthState {
     match authenticate(auth, method, uri, headers) {
         Check::Ready(state) => state,
+        Check::AskStore(identity) => ask_store(auth, identity).await,
         Check::TokenPair { app, user } => authenticate_pair(auth, &app, &user, client).await,
+    }
+}
+
+/// Settles an access token the revocation view cannot vouch for, by the store.
+pub(crate) async fn ask_store(auth: &Auth, identity: Identity) -> AuthState {
+    match auth.confirm_with_store(identity).await {
+        Ok(identity) => AuthState::Authenticated(identity),
+        Err(err) => AuthState::Rejected(err),
     }
 }
 

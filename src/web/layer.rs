@@ -12,7 +12,7 @@ use http::{Request, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::credentials::{Check, authenticate, authenticate_pair};
+use super::credentials::{Check, ask_store, authenticate, authenticate_pair};
 use super::dialect::Dialect;
 use super::peer::{PeerReader, client, peer_addr};
 use super::state::AuthState;
@@ -91,6 +91,16 @@ where
             Check::Ready(state) => {
                 req.extensions_mut().insert(state);
                 Either::Left(self.inner.call(req))
+            }
+            Check::AskStore(identity) => {
+                let clone = self.inner.clone();
+                let mut inner = std::mem::replace(&mut self.inner, clone);
+                let auth = self.auth.clone();
+                Either::Right(Box::pin(async move {
+                    let state = ask_store(&auth, identity).await;
+                    req.extensions_mut().insert(state);
+                    inner.call(req).await
+                }))
             }
             Check::TokenPair { app, user } => {
                 // The store decides: take the ready inner service along and

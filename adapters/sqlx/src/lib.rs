@@ -23,18 +23,27 @@
 //! database; several instances starting at once apply each migration once.
 //! Every table is prefixed `portcullis_`.
 //!
-//! Rate-limit counters are not kept here: use the in-memory limiter for one
-//! process, or a shared one (Redis) for many.
+//! `SqlStore` is also a [`RateLimiter`](portcullis::store::RateLimiter)
+//! (one statement per decision), for a fleet without Redis; one process is
+//! better served by the in-memory limiter. With PostgreSQL (feature `postgres`),
+//! `PgRevocations` carries strict sessions' revocations to every instance
+//! by `LISTEN/NOTIFY`.
 
 #![warn(unreachable_pub)]
 
 mod api_tokens;
 mod identities;
+mod limits;
 mod migrate;
 mod one_time;
+#[cfg(feature = "postgres")]
+mod revocations;
 mod second_factors;
 mod sessions;
 mod users;
+
+#[cfg(feature = "postgres")]
+pub use revocations::PgRevocations;
 
 use std::str::FromStr;
 use std::time::Duration;

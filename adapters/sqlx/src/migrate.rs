@@ -47,6 +47,13 @@ const MIGRATIONS: &[(i64, Change)] = &[
             postgres: include_str!("../migrations/0006_independent_seams.postgres.sql"),
         },
     ),
+    (
+        7,
+        Change::PerDatabase {
+            sqlite: include_str!("../migrations/0007_shared_state.sqlite.sql"),
+            postgres: include_str!("../migrations/0007_shared_state.postgres.sql"),
+        },
+    ),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;

@@ -142,18 +142,25 @@ impl SessionStore for SqlStore {
         user_id: &str,
         keep: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        let revoked = sqlx::query(
+    ) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar(
             "UPDATE portcullis_refresh_families SET revoked_at = $1 \
-             WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3",
+             WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3 RETURNING id",
         )
         .bind(seconds(now))
         .bind(user_id)
         .bind(keep.unwrap_or(""))
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await
-        .map_err(unavailable)?;
-        Ok(revoked.rows_affected())
+        .map_err(unavailable)
+    }
+
+    async fn revoked_since(&self, since: OffsetDateTime) -> Result<Vec<String>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM portcullis_refresh_families WHERE revoked_at >= $1")
+            .bind(seconds(since))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)
     }
 
     async fn list_families(

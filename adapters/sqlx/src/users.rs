@@ -86,8 +86,9 @@ impl UserStore for SqlStore {
              email = COALESCE($5, email), \
              email_key = COALESCE($6, email_key), \
              email_verified = COALESCE($7, email_verified), \
-             updated_at = $8 \
-             WHERE id = $9",
+             role = COALESCE($8, role), \
+             updated_at = $9 \
+             WHERE id = $10",
         )
         .bind(changes.name.is_some())
         .bind(changes.name.flatten())
@@ -96,6 +97,7 @@ impl UserStore for SqlStore {
         .bind(changes.email.as_deref().map(str::trim))
         .bind(changes.email.as_deref().map(email_key))
         .bind(changes.email_verified.map(i64::from))
+        .bind(changes.role)
         .bind(seconds(time::OffsetDateTime::now_utc()))
         .bind(id)
         .execute(&self.pool)

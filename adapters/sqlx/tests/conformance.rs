@@ -41,6 +41,7 @@ async fn every_seam(store: &SqlStore) -> Vec<Report> {
         conformance::api_token_store(store, &OpaqueIds).await,
         conformance::second_factor_store(store, &OpaqueIds).await,
         conformance::identity_store(store, &OpaqueIds).await,
+        conformance::rate_limiter(store).await,
     ]
 }
 
@@ -86,6 +87,46 @@ async fn postgres_every_seam() {
         .await
         .expect("connect to PostgreSQL");
     assert_all_passed(&every_seam(&store).await);
+}
+
+#[tokio::test]
+async fn sqlite_limiter_is_shared_by_two_pools_on_one_file() {
+    let (first, path) = sqlite().await;
+    let second = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("a second pool");
+    conformance::shared_rate_limiter(&first, &second)
+        .await
+        .assert_passed();
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn postgres_limiter_is_shared_by_two_pools() {
+    let Some(url) = postgres_url() else { return };
+    let first = SqlStore::connect(&url)
+        .await
+        .expect("connect to PostgreSQL");
+    let second = SqlStore::connect(&url).await.expect("a second pool");
+    conformance::shared_rate_limiter(&first, &second)
+        .await
+        .assert_passed();
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_revocation_channel() {
+    let Some(url) = postgres_url() else { return };
+    let first = SqlStore::connect(&url)
+        .await
+        .expect("connect to PostgreSQL");
+    let second = SqlStore::connect(&url).await.expect("a second pool");
+    conformance::revocation_channel(
+        &portcullis_sqlx::PgRevocations::new(&first, &url),
+        &portcullis_sqlx::PgRevocations::new(&second, &url),
+    )
+    .await
+    .assert_passed();
 }
 
 #[tokio::test]

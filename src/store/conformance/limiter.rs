@@ -41,6 +41,25 @@ pub async fn rate_limiter<L: RateLimiter>(limiter: &L) -> Report {
     report
 }
 
+/// Runs the promises of a limiter shared by a fleet against two clients of
+/// one limiter (two connections, two pools): they count as one.
+pub async fn shared_rate_limiter<L: RateLimiter>(first: &L, second: &L) -> Report {
+    let mut report = Report::new("shared_rate_limiter");
+    report
+        .case(
+            "a_burst_across_two_clients_gets_exactly_the_limit",
+            two_client_burst(first, second),
+        )
+        .await;
+    report
+        .case(
+            "each_client_sees_the_others_hits_and_forgiveness",
+            seen_by_both(first, second),
+        )
+        .await;
+    report
+}
+
 fn key() -> String {
     format!("conformance:{}", new_id())
 }
@@ -156,5 +175,47 @@ async fn burst<L: RateLimiter>(limiter: &L) -> Outcome {
         allowed += usize::from(matches!(decision?, Decision::Allowed { .. }));
     }
     ensure_eq!(allowed, 5, "hits allowed of a burst of 20 against 5");
+    Ok(())
+}
+
+async fn two_client_burst<L: RateLimiter>(first: &L, second: &L) -> Outcome {
+    let key = key();
+    let hits = (0..50).map(|n| {
+        let client = if n % 2 == 0 { first } else { second };
+        client.hit(&key, 10, Window::Sliding(SPAN), t0())
+    });
+    let mut allowed = 0;
+    for decision in join_all(hits).await {
+        allowed += usize::from(matches!(decision?, Decision::Allowed { .. }));
+    }
+    ensure_eq!(
+        allowed,
+        10,
+        "hits allowed of 50 across two clients against 10"
+    );
+    Ok(())
+}
+
+async fn seen_by_both<L: RateLimiter>(first: &L, second: &L) -> Outcome {
+    let key = key();
+    first.hit(&key, 3, Window::Fixed(SPAN), t0()).await?;
+    second.hit(&key, 3, Window::Fixed(SPAN), t0()).await?;
+    ensure_eq!(
+        first.peek(&key, 3, t0()).await?,
+        Decision::Allowed { remaining: 0 },
+        "the other client's hit counts"
+    );
+    second.forgive(&key).await?;
+    ensure_eq!(
+        first.peek(&key, 3, t0()).await?,
+        Decision::Allowed { remaining: 1 },
+        "the other client's forgiveness counts"
+    );
+    first.reset(&key).await?;
+    ensure_eq!(
+        second.peek(&key, 3, t0()).await?,
+        Decision::Allowed { remaining: 2 },
+        "the other client's reset counts"
+    );
     Ok(())
 }

@@ -45,6 +45,12 @@ pub async fn session_store<S: SessionStore>(store: &S, users: &impl UserIds) -> 
         )
         .await;
     report
+        .case(
+            "revoked_since_lists_the_families_revoked_from_then",
+            revoked_since(store, users),
+        )
+        .await;
+    report
         .case("purging_deletes_ended_sessions_only", purging(store, users))
         .await;
     report
@@ -191,13 +197,16 @@ async fn revoke_user<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcom
     for f in [&a, &b, &expired, &strangers] {
         store.create_family(f, &digest()).await?;
     }
-    let count = store
+    let mut revoked = store
         .revoke_user_families(&user, Some(&b.id), later)
         .await?;
+    revoked.sort();
+    let mut expected = vec![a.id.clone(), expired.id.clone()];
+    expected.sort();
     ensure_eq!(
-        count,
-        2,
-        "every unrevoked family but the kept one (expired ones too)"
+        revoked,
+        expected,
+        "every unrevoked family but the kept one (expired ones too), by id"
     );
     let listed = store.list_families(&user, later).await?;
     ensure_eq!(
@@ -207,7 +216,7 @@ async fn revoke_user<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcom
     );
     ensure_eq!(
         store.revoke_user_families(&user, None, later).await?,
-        1,
+        vec![b.id.clone()],
         "without a kept one, the rest"
     );
     ensure!(
@@ -218,6 +227,33 @@ async fn revoke_user<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcom
         store.list_families(&strangers.user_id, later).await?.len(),
         1,
         "another user's session is untouched"
+    );
+    Ok(())
+}
+
+async fn revoked_since<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let minute = Duration::from_secs(60);
+    let (earlier, _) = started(store, users).await?;
+    let (later, _) = started(store, users).await?;
+    let (open, _) = started(store, users).await?;
+    store.revoke_family(&earlier.id, t0() + minute).await?;
+    store.revoke_family(&later.id, t0() + 10 * minute).await?;
+    let listed = store.revoked_since(t0() + 5 * minute).await?;
+    ensure!(
+        listed.contains(&later.id),
+        "a family revoked since is listed"
+    );
+    ensure!(
+        !listed.contains(&earlier.id),
+        "a family revoked before is not"
+    );
+    ensure!(!listed.contains(&open.id), "an open family is not");
+    ensure!(
+        store
+            .revoked_since(t0() + 10 * minute)
+            .await?
+            .contains(&later.id),
+        "the moment of revocation counts as since"
     );
     Ok(())
 }

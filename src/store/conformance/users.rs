@@ -126,10 +126,12 @@ async fn update<S: UserStore>(store: &S) -> Outcome {
         name: Some(None),
         password_hash: Some("$argon2id$new".into()),
         is_active: Some(false),
+        role: Some("editor".into()),
         ..UserChanges::default()
     };
     let changed = store.update_user(&user.id, changes).await?;
     ensure_eq!(changed.name, None, "Some(None) clears the name");
+    ensure_eq!(changed.role, "editor", "the new role");
     ensure_eq!(
         changed.password_hash.as_deref(),
         Some("$argon2id$new"),

@@ -132,6 +132,9 @@ impl UserStore for MemoryStore {
         if let Some(active) = changes.is_active {
             user.is_active = active;
         }
+        if let Some(role) = changes.role {
+            user.role = role;
+        }
         Ok(user.clone())
     }
 }

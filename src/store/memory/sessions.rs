@@ -77,18 +77,28 @@ impl SessionStore for MemoryStore {
         user_id: &str,
         keep: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<u64, StoreError> {
-        let mut revoked = 0;
+    ) -> Result<Vec<String>, StoreError> {
+        let mut revoked = Vec::new();
         for family in self.state().families.values_mut() {
             if family.user_id == user_id
                 && family.revoked_at.is_none()
                 && Some(family.id.as_str()) != keep
             {
                 family.revoked_at = Some(now);
-                revoked += 1;
+                revoked.push(family.id.clone());
             }
         }
         Ok(revoked)
+    }
+
+    async fn revoked_since(&self, since: OffsetDateTime) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .state()
+            .families
+            .values()
+            .filter(|f| f.revoked_at.is_some_and(|at| at >= since))
+            .map(|f| f.id.clone())
+            .collect())
     }
 
     async fn list_families(

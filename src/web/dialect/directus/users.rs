@@ -16,13 +16,13 @@ use crate::web::respond::no_content;
 
 /// `GET /users/me`.
 pub(super) async fn me(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
-    let user = call.auth.me(&identity(call)?).await?;
+    let user = call.auth.me(&identity(call).await?).await?;
     Ok(data(user_json(call, &user).await?))
 }
 
 /// `PATCH /users/me`: names, address and password, nothing else.
 pub(super) async fn update_me(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
-    let me = identity(call)?;
+    let me = identity(call).await?;
     let body = JsonBody::parse(call.body)?;
     let allowed = [
         "first_name",
@@ -68,7 +68,7 @@ pub(super) async fn update_me(call: &Call<'_>) -> Result<Response<Bytes>, AuthEr
 
 /// `POST /users/me/tfa/generate`: needs the password.
 pub(super) async fn tfa_generate(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
-    let me = identity(call)?;
+    let me = identity(call).await?;
     let password = JsonBody::parse(call.body)?.required_str("password")?;
     call.auth
         .confirm_own_password(&me, &password, call.client)
@@ -81,7 +81,7 @@ pub(super) async fn tfa_generate(call: &Call<'_>) -> Result<Response<Bytes>, Aut
 
 /// `POST /users/me/tfa/enable`: a bad code is a bad payload, as in Directus.
 pub(super) async fn tfa_enable(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
-    let me = identity(call)?;
+    let me = identity(call).await?;
     let otp = JsonBody::parse(call.body)?.required_str("otp")?;
     match call.auth.confirm_mfa_enrolment(&me, &otp).await {
         Ok(_) => Ok(no_content()),
@@ -92,7 +92,7 @@ pub(super) async fn tfa_enable(call: &Call<'_>) -> Result<Response<Bytes>, AuthE
 
 /// `POST /users/me/tfa/disable`: with a current code.
 pub(super) async fn tfa_disable(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
-    let me = identity(call)?;
+    let me = identity(call).await?;
     let otp = JsonBody::parse(call.body)?.required_str("otp")?;
     let own = call.auth.own_account(&me).await?;
     if !call.auth.mfa_enabled(&own.id).await? {
@@ -120,7 +120,7 @@ pub(super) async fn password_request(call: &Call<'_>) -> Result<Response<Bytes>,
 
 /// The token a request carries, the Directus way: one of a bearer header,
 /// the session cookie, or `?access_token=`.
-fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
+async fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
     let parts = call.parts;
     let bearer = crate::web::credentials::bearer_token(&parts.headers).map(str::to_owned);
     let cookie = call.cookie(SESSION_COOKIE);
@@ -149,7 +149,7 @@ fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
     if token.split('.').count() != 3 {
         return Err(AuthError::InvalidCredentials);
     }
-    call.auth.authenticate(&token)
+    call.auth.check_access_token(&token).await
 }
 
 /// A user the way Directus shows one; the one name splits at its first space.
