@@ -39,6 +39,12 @@
 //! - `PORTCULLIS_SIGNING_KEY`: a PEM file with the access-token key;
 //!   `PORTCULLIS_VERIFY_KEYS`: PEM files of keys that only verify (rotation);
 //!   `PORTCULLIS_SEALING_KEY`: the TOTP sealing key (32 bytes, base64url).
+//! - `PORTCULLIS_STRICT_SESSIONS=true`: an ended session's access tokens
+//!   (logout, password change, deactivation…) are refused at once, on every
+//!   instance, and role changes act at the next request.
+//! - `PORTCULLIS_REDIS_URL`: `redis://…`, the rate limiter and revocation
+//!   channel that a fleet of instances shares (without it, a `postgres://`
+//!   database holds them).
 //!
 //! Routes besides the API: `GET /.well-known/jwks.json` (the public keys of
 //! access tokens), `GET /protected` (a route of the app's own behind the

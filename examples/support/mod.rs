@@ -1,14 +1,15 @@
 //! What the quickstart and the actix example share: the service built from
 //! the `PORTCULLIS_*` environment (see `portcullis::config::Environment`),
-//! the first admin, logging, and the shutdown signal.
+//! what a fleet shares, the first admin, logging, and the shutdown signal.
 
 use std::error::Error;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use portcullis::config::Environment;
-use portcullis::{Auth, NewAccount};
-use portcullis_sqlx::SqlStore;
+use portcullis::{Auth, AuthBuilder, NewAccount};
+use portcullis_redis::Redis;
+use portcullis_sqlx::{PgRevocations, SqlStore};
 use tracing_subscriber::EnvFilter;
 
 /// The service and where to serve it, from the environment.
@@ -31,7 +32,8 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
 
     let env = Environment::read()?;
     let store = SqlStore::connect(env.database_url()).await?;
-    let builder = Auth::builder(env.config()?).store(store);
+    let builder = Auth::builder(env.config()?).store(store.clone());
+    let builder = fleet(builder, &env, store).await?;
     let auth = env.apply(builder)?.build()?;
     ensure_admin(&auth, &env).await?;
     let janitor = auth.clone();
@@ -52,6 +54,31 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
     })
 }
 
+/// What a fleet of instances shares besides the store: the rate limiter
+/// and the revocation channel of strict sessions. `PORTCULLIS_REDIS_URL`
+/// puts both in Redis; without it, a PostgreSQL database holds both (the
+/// limiter in a table, revocations by `LISTEN/NOTIFY`); a SQLite file
+/// serves one process, which keeps them in memory.
+async fn fleet(
+    builder: AuthBuilder,
+    env: &Environment,
+    store: SqlStore,
+) -> Result<AuthBuilder, Box<dyn Error>> {
+    let database = env.database_url();
+    Ok(match env.get("REDIS_URL") {
+        Some(url) => {
+            let redis = Redis::connect(url)
+                .await
+                .map_err(|e| format!("PORTCULLIS_REDIS_URL: {e}"))?;
+            builder.rate_limiter(redis.clone()).revocations(redis)
+        }
+        None if database.starts_with("postgres") => builder
+            .revocations(PgRevocations::new(&store, database))
+            .rate_limiter(store),
+        None => builder,
+    })
+}
+
 /// Creates the admin on first start; a generated password is printed once.
 async fn ensure_admin(auth: &Auth, env: &Environment) -> Result<(), Box<dyn Error>> {
     let email = env.get("ADMIN_EMAIL").unwrap_or("admin@example.com");
@@ -65,7 +92,11 @@ async fn ensure_admin(auth: &Auth, env: &Environment) -> Result<(), Box<dyn Erro
     };
     let mut account = NewAccount::new(email, &password, "admin");
     account.name = Some("Admin".into());
-    auth.create_user(account).await?;
+    match auth.create_user(account).await {
+        // Another instance of the fleet, starting at the same time, made it.
+        Err(portcullis::AuthError::Conflict(_)) => return Ok(()),
+        other => other?,
+    };
     if generated {
         println!(
             "Created admin {email} with password: {password}\n(shown once; set PORTCULLIS_ADMIN_PASSWORD to choose it)"

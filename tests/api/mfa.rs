@@ -11,27 +11,9 @@ use serde_json::{Value, json};
 
 use crate::common::{Backing, PASSWORD, Reply, Server, test_config};
 
-/// The code pyotp computes for `secret` at `unix_time`.
-pub(crate) fn code_at(secret: &str, unix_time: i64) -> String {
-    let output = Command::new("python3")
-        .args([
-            "-c",
-            "import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
-            secret,
-            &unix_time.to_string(),
-        ])
-        .output()
-        .expect("python3 runs (scripts/test installs pyotp)");
-    assert!(
-        output.status.success(),
-        "pyotp: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
-}
+#[path = "../totp/mod.rs"]
+mod totp;
+pub(crate) use totp::code_at;
 
 /// What `zbarimg` reads from a PNG.
 fn read_qr(png: &[u8]) -> String {

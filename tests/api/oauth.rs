@@ -8,7 +8,6 @@
 //! third app) proxies `/enfyra/**` to its `/api/**`.
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::time::Duration;
 
 use portcullis::oauth::{
@@ -18,42 +17,14 @@ use portcullis::oauth::{
 use portcullis::{AuthConfig, NewAccount};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use url::Url;
 
 use crate::common::{Backing, Mail, PASSWORD, Server, test_config};
 use crate::mfa::{amr, code_at, enable, now, verify};
 
-/// The provider process and where it listens.
-struct Provider {
-    _child: Child,
-    issuer: String,
-    api: String,
-}
-
-async fn provider() -> Provider {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oauth/provider.mjs");
-    let mut child = Command::new("node")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("node runs (scripts/test installs the provider)");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .await
-        .expect("the provider starts");
-    let info: Value = serde_json::from_str(&line).expect("the provider prints its URLs");
-    Provider {
-        issuer: info["issuer"].as_str().expect("issuer").to_owned(),
-        api: info["api"].as_str().expect("api").to_owned(),
-        _child: child,
-    }
-}
+#[path = "../oauth/provider.rs"]
+mod provider;
+use provider::{Provider, provider};
 
 fn config() -> AuthConfig {
     let mut config = test_config();

@@ -46,6 +46,7 @@ pub fn free_port() -> u16 {
 impl Quickstart {
     /// The quickstart, to run in `dir` with no `PORTCULLIS_*` variable but
     /// what the test sets.
+    #[allow(dead_code)] // not every test crate that runs quickstarts needs it
     pub fn command(dir: &Path) -> Command {
         Self::example("quickstart", dir)
     }

@@ -10,6 +10,7 @@
 mod keys;
 #[cfg(test)]
 mod tests;
+mod variables;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -22,74 +23,10 @@ use crate::error::ConfigError;
 use crate::mail::OutboxMailer;
 use crate::service::AuthBuilder;
 
+use variables::{OAUTH_FIELDS, VARIABLES, boolean, oauth_setting};
+
 /// The prefix of every variable.
 const PREFIX: &str = "PORTCULLIS_";
-
-/// Every variable (after the prefix) and what it sets; `OAUTH_<NAME>_<FIELD>`
-/// comes on top (see [`Environment::apply`]).
-const VARIABLES: &[(&str, &str)] = &[
-    (
-        "ADDR",
-        "listen address, default 127.0.0.1:3000 (read by the app)",
-    ),
-    (
-        "DATABASE_URL",
-        "sqlite://… or postgres://…, default sqlite://portcullis.db?mode=rwc (read by the app)",
-    ),
-    (
-        "PUBLIC_URL",
-        "this server's origin as browsers see it, default http:// + ADDR",
-    ),
-    (
-        "JWT_SECRET",
-        "an HS256 secret for access tokens, instead of an Ed25519 key",
-    ),
-    (
-        "SIGNING_KEY",
-        "a PEM file with the access-token key; default an Ed25519 key generated once",
-    ),
-    (
-        "VERIFY_KEYS",
-        "comma-separated PEM files of keys that only verify (rotation)",
-    ),
-    (
-        "SEALING_KEY",
-        "the TOTP sealing key, 32 bytes in base64url; default generated once",
-    ),
-    (
-        "JWKS_URL",
-        "where a downstream service fetches the key set (read by examples/downstream.rs)",
-    ),
-    (
-        "JWKS_REFETCH_SECONDS",
-        "how often a downstream service may fetch the key set again (read by examples/downstream.rs)",
-    ),
-    ("TRUSTED_PROXIES", "comma-separated proxy IPs"),
-    ("MAIL_FROM", "the From of mail"),
-    ("RESET_URL_ALLOW_LIST", "comma-separated reset pages"),
-    (
-        "REDIRECT_ALLOW_LIST",
-        "comma-separated origins logins may return to",
-    ),
-    ("OUTBOX", "folder for mail as .eml files, default ./outbox"),
-    ("SMTP_URL", "send mail over SMTP instead"),
-    ("ADMIN_EMAIL", "the first admin (read by the app)"),
-    (
-        "ADMIN_PASSWORD",
-        "the first admin's password (read by the app)",
-    ),
-];
-
-/// What a provider's `PORTCULLIS_OAUTH_<NAME>_*` variables may set.
-const OAUTH_FIELDS: &[&str] = &[
-    "CLIENT_ID",
-    "CLIENT_SECRET",
-    "ISSUER",
-    "REDIRECT_URI",
-    "SCOPES",
-    "APP_CALLBACK_URL",
-    "AUTO_SET_COOKIES",
-];
 
 /// The `PORTCULLIS_*` variables, checked: every name is known.
 ///
@@ -202,7 +139,7 @@ impl Environment {
 
     /// The configuration these variables describe: keys, the public URL
     /// (links, cookie origins, `Secure` cookies for https, return origins
-    /// of logins), proxies, mail sender, and allow-lists.
+    /// of logins), proxies, mail sender, allow-lists, and strict sessions.
     pub fn config(&self) -> Result<AuthConfig, ConfigError> {
         let public_url = self.public_url()?;
         let mut keys = self.keys()?;
@@ -225,6 +162,9 @@ impl Environment {
         }
         if let Some(pages) = self.get("RESET_URL_ALLOW_LIST") {
             config.mail.reset_url_allow_list = list(pages).map(str::to_owned).collect();
+        }
+        if let Some(strict) = self.get("STRICT_SESSIONS") {
+            config.sessions.strict = boolean("PORTCULLIS_STRICT_SESSIONS", strict)?;
         }
         config.oauth.redirect_origins = vec![public_url];
         if let Some(origins) = self.get("REDIRECT_ALLOW_LIST") {
@@ -296,12 +236,8 @@ impl Environment {
             config.app_callback_url = take("APP_CALLBACK_URL").map(str::to_owned);
             config.auto_set_cookies = match take("AUTO_SET_COOKIES") {
                 None => config.app_callback_url.is_none(),
-                Some("true") => true,
-                Some("false") => false,
-                Some(other) => {
-                    return Err(ConfigError(format!(
-                        "PORTCULLIS_OAUTH_{upper}_AUTO_SET_COOKIES is true or false, not {other:?}"
-                    )));
+                Some(value) => {
+                    boolean(&format!("PORTCULLIS_OAUTH_{upper}_AUTO_SET_COOKIES"), value)?
                 }
             };
             builder = match (name.as_str(), take("ISSUER")) {
@@ -329,15 +265,6 @@ fn smtp(_: AuthBuilder, _: &str) -> Result<AuthBuilder, ConfigError> {
     Err(ConfigError::new(
         "PORTCULLIS_SMTP_URL needs portcullis's `smtp` feature",
     ))
-}
-
-/// `<NAME>` and `<FIELD>` of an `OAUTH_<NAME>_<FIELD>` variable.
-fn oauth_setting(name: &str) -> Option<(&str, &'static str)> {
-    let rest = name.strip_prefix("OAUTH_")?;
-    OAUTH_FIELDS.iter().find_map(|field| {
-        let provider = rest.strip_suffix(field)?.strip_suffix('_')?;
-        (!provider.is_empty()).then_some((provider, *field))
-    })
 }
 
 /// The non-blank items of a comma-separated list.

@@ -108,3 +108,21 @@ fn debug_output_shows_names_never_values() {
         "{shown}"
     );
 }
+
+#[test]
+fn strict_sessions_are_off_unless_asked_and_only_true_or_false() {
+    let base = [
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("SEALING_KEY", SEALING),
+    ];
+    let with = |value: &str| {
+        let mut pairs = base.to_vec();
+        pairs.push(("STRICT_SESSIONS", value));
+        env(&pairs).and_then(|e| e.config())
+    };
+    assert!(!env(&base).and_then(|e| e.config()).unwrap().sessions.strict);
+    assert!(with("true").unwrap().sessions.strict);
+    assert!(!with("false").unwrap().sessions.strict);
+    let err = with("yes").unwrap_err().to_string();
+    assert!(err.contains("PORTCULLIS_STRICT_SESSIONS"), "{err}");
+}
