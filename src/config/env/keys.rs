@@ -86,7 +86,8 @@ fn kept_ed25519(path: &Path) -> Result<SigningKey, ConfigError> {
     })?;
     tracing::info!(
         kid = key.kid(),
-        "generated an Ed25519 signing key and kept it in {}",
+        "generated an Ed25519 signing key and kept it in {} (every instance of a fleet \
+         must sign with the same key: give them all PORTCULLIS_SIGNING_KEY)",
         path.display()
     );
     Ok(key)
@@ -106,7 +107,8 @@ fn kept_sealing_key(path: &Path) -> Result<Secret, ConfigError> {
         ))
     })?;
     tracing::info!(
-        "generated a TOTP sealing key and kept it in {}",
+        "generated a TOTP sealing key and kept it in {} (every instance of a fleet \
+         must share it: give them all PORTCULLIS_SEALING_KEY)",
         path.display()
     );
     Ok(key)
