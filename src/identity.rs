@@ -50,6 +50,13 @@ pub struct Identity {
     pub actor: Option<String>,
     /// When the access token expires.
     pub expires_at: OffsetDateTime,
+    /// When the user signed in (the session began): the `auth_time`
+    /// claim. `None` for API tokens and for tokens issued before it was
+    /// written.
+    pub auth_time: Option<OffsetDateTime>,
+    /// For a request authenticated by an `App-Token` + `Token` pair: the
+    /// digest of the `Token`, so that a token cannot act on itself.
+    pub(crate) api_token: Option<String>,
 }
 
 impl Identity {

@@ -106,7 +106,7 @@ impl Auth {
         };
         let user = self.0.users.update_user(user_id, changes).await?;
         if !active {
-            self.end_user_sessions(user_id, None).await?;
+            self.end_user_access(user_id, None).await?;
         }
         Ok(user)
     }
@@ -141,7 +141,7 @@ impl Auth {
     /// or a device reported stolen.
     #[tracing::instrument(name = "portcullis.end_all_sessions", skip_all, fields(user = %user_id))]
     pub async fn end_all_sessions(&self, user_id: &str) -> Result<(), AuthError> {
-        self.end_user_sessions(user_id, None).await
+        self.end_user_access(user_id, None).await
     }
 
     /// The signed-in user's own account, for changes to its credentials
@@ -240,7 +240,7 @@ impl Auth {
         let password_changed = changes.password_hash.is_some();
         let user = inner.users.update_user(&user.id, changes).await?;
         if password_changed {
-            self.end_user_sessions(&user.id, identity.session_id.as_deref())
+            self.end_user_access(&user.id, identity.session_id.as_deref())
                 .await?;
             inner.one_time.revoke_one_time_tokens(&user.id).await?;
         }

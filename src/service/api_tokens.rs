@@ -86,7 +86,7 @@ impl Auth {
     ) -> Result<String, AuthError> {
         let policy = &self.0.config.api_tokens;
         let owner = self.may_mint(caller, &policy.app_token_roles).await?;
-        let expires_at = self.expiry(seconds, policy.app_token_ttl, true)?;
+        let expires_at = self.expiry(seconds, policy.app_token_ttl, self.now(), true)?;
         self.mint(ApiTokenKind::App, &owner, None, &owner.id, None, expires_at)
             .await
     }
@@ -117,7 +117,7 @@ impl Auth {
                 "you may not act for a user with that role",
             ));
         }
-        let expires_at = self.expiry(seconds, policy.on_behalf_of_ttl, true)?;
+        let expires_at = self.expiry(seconds, policy.on_behalf_of_ttl, self.now(), true)?;
         let token = self
             .mint(
                 ApiTokenKind::OnBehalfOf,
@@ -150,6 +150,10 @@ impl Auth {
 
     /// Sets a token's expiry to now + `seconds` (`seconds <= 0` ends it at
     /// once). Tokens of other users are [`AuthError::NotFound`].
+    ///
+    /// Extending needs the maker's rights today (minting such a token),
+    /// never the token itself (a `Token` cannot extend its own life), and
+    /// goes no further than the token's policy lifetime from its minting.
     #[tracing::instrument(name = "portcullis.set_api_token_expiry", skip_all, fields(user = %caller.user_id))]
     pub async fn set_api_token_expiry(
         &self,
@@ -160,7 +164,9 @@ impl Auth {
     ) -> Result<ApiToken, AuthError> {
         let mut found = self.owned_token(caller, scope, token).await?;
         if seconds > 0 {
-            // Extending needs the right to mint such a token today.
+            if caller.api_token.as_deref() == Some(found.token_hash.as_str()) {
+                return Err(AuthError::Forbidden("a token cannot extend its own life"));
+            }
             let policy = &self.0.config.api_tokens;
             match found.kind {
                 ApiTokenKind::App => self.may_mint(caller, &policy.app_token_roles).await?,
@@ -170,7 +176,8 @@ impl Auth {
                 ApiTokenKind::User => self.own_account(caller).await?,
             };
         }
-        found.expires_at = self.expiry(Some(seconds), Duration::ZERO, false)?;
+        let lifetime = self.lifetime(found.kind);
+        found.expires_at = self.expiry(Some(seconds), lifetime, found.created_at, false)?;
         if !self
             .0
             .api_tokens
@@ -250,6 +257,8 @@ impl Auth {
             amr: Vec::new(),
             actor: token.actor_id,
             expires_at: token.expires_at,
+            auth_time: None,
+            api_token: Some(token.token_hash),
         })
     }
 
@@ -352,19 +361,22 @@ impl Auth {
         Ok(())
     }
 
-    /// now + `seconds`, or now + `default` without them.
+    /// now + `seconds`, or now + `lifetime` without them; never past
+    /// `minted` + `lifetime`, the most the token's policy allows it.
     fn expiry(
         &self,
         seconds: Option<i64>,
-        default: Duration,
+        lifetime: Duration,
+        minted: OffsetDateTime,
         creating: bool,
     ) -> Result<OffsetDateTime, AuthError> {
         let now = self.now();
         let out_of_range = || AuthError::invalid(Field::Lifetime, Rule::OutOfRange);
+        let ceiling = minted
+            .checked_add(lifetime.try_into().map_err(|_| out_of_range())?)
+            .ok_or_else(out_of_range)?;
         match seconds {
-            None => now
-                .checked_add(default.try_into().map_err(|_| out_of_range())?)
-                .ok_or_else(out_of_range),
+            None => Ok(ceiling),
             Some(s) if creating && s <= 0 => {
                 Err(AuthError::invalid(Field::Lifetime, Rule::NotPositive))
             }
@@ -372,7 +384,18 @@ impl Auth {
             Some(s) if s <= 0 => Ok(now),
             Some(s) => now
                 .checked_add(time::Duration::seconds(s))
+                .filter(|wanted| *wanted <= ceiling)
                 .ok_or_else(out_of_range),
+        }
+    }
+
+    /// The most a token of `kind` may live, from its minting.
+    fn lifetime(&self, kind: ApiTokenKind) -> Duration {
+        let policy = &self.0.config.api_tokens;
+        match kind {
+            ApiTokenKind::App => policy.app_token_ttl,
+            ApiTokenKind::User => policy.user_token_ttl,
+            ApiTokenKind::OnBehalfOf => policy.on_behalf_of_ttl,
         }
     }
 

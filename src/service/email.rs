@@ -76,7 +76,7 @@ impl Auth {
             ..UserChanges::default()
         };
         let user = self.0.users.update_user(&spent.user_id, changes).await?;
-        self.end_user_sessions(&user.id, None).await?;
+        self.end_user_access(&user.id, None).await?;
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
     }

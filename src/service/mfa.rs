@@ -148,7 +148,7 @@ impl Auth {
             .replace_recovery_codes(&user.id, &digests)
             .await?;
         // Sessions that began without the second factor end here.
-        self.end_user_sessions(&user.id, identity.session_id.as_deref())
+        self.end_user_access(&user.id, identity.session_id.as_deref())
             .await?;
         Ok(codes)
     }
@@ -257,7 +257,7 @@ impl Auth {
             .ok_or(AuthError::NotFound)?;
         self.0.factors.remove_second_factors(user_id).await?;
         // Sessions that began with the factor that is gone end with it.
-        self.end_user_sessions(user_id, None).await
+        self.end_user_access(user_id, None).await
     }
 
     /// Whether the user has MFA on (a confirmed TOTP secret).

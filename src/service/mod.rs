@@ -8,6 +8,7 @@
 mod account;
 mod api_tokens;
 mod email;
+mod ending;
 mod login;
 mod mfa;
 mod oauth;

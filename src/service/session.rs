@@ -156,8 +156,8 @@ impl Auth {
         Ok(())
     }
 
-    /// Deletes ended sessions, expired one-time tokens and (where the
-    /// limiter keeps them) spent rate-limit counters from the store;
+    /// Deletes ended sessions, expired one-time tokens and API tokens, and
+    /// (where the limiter keeps them) spent rate-limit counters;
     /// run it now and then (the quickstart does, hourly). Returns how many
     /// records went.
     #[tracing::instrument(name = "portcullis.purge_expired", skip_all)]
@@ -166,8 +166,9 @@ impl Auth {
         let now = self.now();
         let sessions = inner.sessions.purge_expired_sessions(now).await?;
         let links = inner.one_time.purge_expired_one_time_tokens(now).await?;
+        let tokens = inner.api_tokens.purge_expired_api_tokens(now).await?;
         let counters = inner.limiter.purge_expired_counters(now).await?;
-        Ok(sessions + links + counters)
+        Ok(sessions + links + tokens + counters)
     }
 
     /// The user's open sessions, oldest first.
@@ -228,6 +229,7 @@ impl Auth {
             aud: inner.config.keys.audience.clone(),
             role: user.role.clone(),
             amr: family.amr.clone(),
+            auth_time: Some(family.created_at.unix_timestamp()),
             jti: new_id(),
         };
         Ok(Session {

@@ -79,6 +79,18 @@ pub trait ApiTokenStore: Send + Sync + 'static {
     /// Deletes a token; returns whether it existed.
     async fn delete_api_token(&self, token_hash: &str) -> Result<bool, StoreError>;
 
+    /// Ends, at `now`, every live user token and on-behalf-of token that
+    /// acts as `user_id` or that `user_id` acts with (app tokens stay: they
+    /// belong to the app); returns how many it ended.
+    async fn end_user_api_tokens(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
+    /// Deletes the tokens that expired before `now`; returns how many went.
+    async fn purge_expired_api_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError>;
+
     /// The tokens of these kinds that `owner_id` made, expired ones too,
     /// oldest first.
     async fn list_api_tokens(

@@ -44,6 +44,10 @@ pub(crate) struct AccessClaims {
     /// Authentication methods (RFC 8176).
     #[serde(default)]
     pub(crate) amr: Vec<String>,
+    /// When the user signed in, seconds since the epoch (OpenID Connect's
+    /// `auth_time`): the session's start, however often it was refreshed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) auth_time: Option<i64>,
     /// A unique id: no two tokens are alike, even within one second.
     #[serde(default)]
     pub(crate) jti: String,
@@ -163,5 +167,9 @@ pub(crate) fn identity(claims: AccessClaims, now: OffsetDateTime) -> Result<Iden
         amr: claims.amr,
         actor: None,
         expires_at,
+        auth_time: claims
+            .auth_time
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+        api_token: None,
     })
 }

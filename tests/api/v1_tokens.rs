@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::common::{Backing, PASSWORD, Reply, Server, test_config};
 
 /// An admin's app token, made with a bearer JWT (how the first one is made).
-async fn app_token(server: &Server, admin_email: &str) -> String {
+pub(crate) async fn app_token(server: &Server, admin_email: &str) -> String {
     let (access, _) = server.tokens(admin_email).await;
     let reply = server
         .request(Method::POST, "/api/v1/app_tokens/")
@@ -52,14 +52,14 @@ fn urlencode(s: &str) -> String {
 }
 
 /// The user token `email` gets with [`PASSWORD`] beside `app`.
-async fn token_of(server: &Server, app: &str, email: &str) -> String {
+pub(crate) async fn token_of(server: &Server, app: &str, email: &str) -> String {
     let reply = user_token(server, app, email, PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.body["token"].as_str().expect("token").to_owned()
 }
 
 /// A token acting as `user`, made with a bearer access token.
-async fn obo_token(server: &Server, access: &str, user: &str) -> String {
+pub(crate) async fn obo_token(server: &Server, access: &str, user: &str) -> String {
     let reply = server
         .request(Method::POST, "/api/v1/tokens/")
         .bearer(access)
@@ -70,7 +70,7 @@ async fn obo_token(server: &Server, access: &str, user: &str) -> String {
     reply.body["token"].as_str().expect("token").to_owned()
 }
 
-async fn with_pair(
+pub(crate) async fn with_pair(
     server: &Server,
     method: Method,
     path: &str,
@@ -571,8 +571,10 @@ async fn expiry_changes_take_form_bodies_and_any_negative_number() {
     server.user("admin@example.com", "admin").await;
     let app = app_token(&server, "admin@example.com").await;
     let token = token_of(&server, &app, "admin@example.com").await;
+    // Extending takes another of the user's tokens: never the token itself.
+    let other = token_of(&server, &app, "admin@example.com").await;
     let path = format!("/api/v1/tokens/{token}");
-    let form = with_pair(&server, Method::PATCH, &path, &app, &token)
+    let form = with_pair(&server, Method::PATCH, &path, &app, &other)
         .await
         .raw(
             "application/x-www-form-urlencoded",

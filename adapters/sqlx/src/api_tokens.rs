@@ -84,6 +84,32 @@ impl ApiTokenStore for SqlStore {
         Ok(deleted.rows_affected() == 1)
     }
 
+    async fn end_user_api_tokens(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let ended = sqlx::query(
+            "UPDATE portcullis_api_tokens SET expires_at = $1 \
+             WHERE (user_id = $2 OR actor_id = $2) AND kind <> 'app' AND expires_at > $1",
+        )
+        .bind(seconds(now))
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(ended.rows_affected())
+    }
+
+    async fn purge_expired_api_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let purged = sqlx::query("DELETE FROM portcullis_api_tokens WHERE expires_at <= $1")
+            .bind(seconds(now))
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(purged.rows_affected())
+    }
+
     async fn list_api_tokens(
         &self,
         owner_id: &str,

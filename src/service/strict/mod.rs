@@ -101,38 +101,6 @@ impl Auth {
         }
     }
 
-    /// Ends one session: in the store, and (strict mode) on every instance.
-    pub(crate) async fn end_session(&self, session_id: &str) -> Result<(), AuthError> {
-        self.0
-            .sessions
-            .revoke_family(session_id, self.now())
-            .await?;
-        self.announce(Revocation::SessionsEnded {
-            session_ids: vec![session_id.to_owned()],
-        })
-        .await;
-        Ok(())
-    }
-
-    /// Ends every session of a user but `keep`: in the store, and (strict
-    /// mode) on every instance.
-    pub(crate) async fn end_user_sessions(
-        &self,
-        user_id: &str,
-        keep: Option<&str>,
-    ) -> Result<(), AuthError> {
-        let session_ids = self
-            .0
-            .sessions
-            .revoke_user_families(user_id, keep, self.now())
-            .await?;
-        if !session_ids.is_empty() {
-            self.announce(Revocation::SessionsEnded { session_ids })
-                .await;
-        }
-        Ok(())
-    }
-
     /// The store's word on an identity the view cannot vouch for: its
     /// session still open, its user active, and its role as it is now.
     pub(crate) async fn confirm_with_store(

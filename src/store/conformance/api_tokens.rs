@@ -31,6 +31,15 @@ pub async fn api_token_store<S: ApiTokenStore>(store: &S, users: &impl UserIds) 
         .case("a_token_is_deleted_once", delete(store, users))
         .await;
     report
+        .case(
+            "ending_a_users_tokens_ends_user_and_acting_tokens_not_app_tokens",
+            end_user_tokens(store, users),
+        )
+        .await;
+    report
+        .case("purging_deletes_expired_tokens_only", purge(store, users))
+        .await;
+    report
 }
 
 fn api_token(
@@ -178,5 +187,62 @@ async fn delete<S: ApiTokenStore>(store: &S, users: &impl UserIds) -> Outcome {
         store.find_api_token(&app.token_hash).await?.is_some(),
         "others stay"
     );
+    Ok(())
+}
+
+async fn end_user_tokens<S: ApiTokenStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let [app, mine, obo] = three(store, users).await?;
+    let later = t0() + Duration::from_secs(60);
+    let ended = store.end_user_api_tokens(&mine.user_id, later).await?;
+    ensure_eq!(ended, 2, "the user token and the token acting as the user");
+    for token in [&mine, &obo] {
+        let found = store.find_api_token(&token.token_hash).await?;
+        ensure_eq!(
+            found.map(|t| t.expires_at),
+            Some(later),
+            "{:?} ends now",
+            token.kind
+        );
+    }
+    let kept = store.find_api_token(&app.token_hash).await?;
+    ensure_eq!(
+        kept.map(|t| t.expires_at),
+        Some(app.expires_at),
+        "app tokens stay"
+    );
+    let [_, _, acting] = three(store, users).await?;
+    let actor = acting.actor_id.clone().unwrap_or_default();
+    ensure_eq!(
+        store.end_user_api_tokens(&actor, later).await?,
+        1,
+        "the actor's token acting for another ends with the actor"
+    );
+    ensure_eq!(
+        store.end_user_api_tokens(&mine.user_id, later).await?,
+        0,
+        "tokens already ended are not counted again"
+    );
+    Ok(())
+}
+
+async fn purge<S: ApiTokenStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let [app, mine, obo] = three(store, users).await?;
+    let day = Duration::from_secs(86_400);
+    store
+        .set_api_token_expiry(&mine.token_hash, t0() - day)
+        .await?;
+    let purged = store.purge_expired_api_tokens(t0()).await?;
+    ensure!(purged >= 1, "at least the expired token went: {purged}");
+    ensure!(
+        store.find_api_token(&mine.token_hash).await?.is_none(),
+        "the expired token is gone"
+    );
+    for token in [&app, &obo] {
+        ensure!(
+            store.find_api_token(&token.token_hash).await?.is_some(),
+            "{:?}, alive, stays",
+            token.kind
+        );
+    }
     Ok(())
 }

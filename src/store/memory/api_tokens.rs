@@ -40,6 +40,29 @@ impl ApiTokenStore for MemoryStore {
         Ok(self.state().api_tokens.remove(token_hash).is_some())
     }
 
+    async fn end_user_api_tokens(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let mut ended = 0;
+        for token in self.state().api_tokens.values_mut() {
+            let theirs = token.user_id == user_id || token.actor_id.as_deref() == Some(user_id);
+            if theirs && token.kind != ApiTokenKind::App && token.expires_at > now {
+                token.expires_at = now;
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    async fn purge_expired_api_tokens(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.api_tokens.len();
+        state.api_tokens.retain(|_, token| token.expires_at > now);
+        Ok(u64::try_from(before - state.api_tokens.len()).unwrap_or(u64::MAX))
+    }
+
     async fn list_api_tokens(
         &self,
         owner_id: &str,

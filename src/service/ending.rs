@@ -1,0 +1,61 @@
+//! Ending sessions and tokens: in the store, and (with strict sessions) on
+//! every instance at once.
+
+use crate::error::AuthError;
+use crate::revocation::Revocation;
+
+use super::Auth;
+
+impl Auth {
+    /// Ends one session: in the store, and (strict mode) on every instance.
+    pub(crate) async fn end_session(&self, session_id: &str) -> Result<(), AuthError> {
+        self.0
+            .sessions
+            .revoke_family(session_id, self.now())
+            .await?;
+        self.announce(Revocation::SessionsEnded {
+            session_ids: vec![session_id.to_owned()],
+        })
+        .await;
+        Ok(())
+    }
+
+    /// Ends every session of a user but `keep`: in the store, and (strict
+    /// mode) on every instance.
+    pub(crate) async fn end_user_sessions(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let session_ids = self
+            .0
+            .sessions
+            .revoke_user_families(user_id, keep, self.now())
+            .await?;
+        if !session_ids.is_empty() {
+            self.announce(Revocation::SessionsEnded { session_ids })
+                .await;
+        }
+        Ok(())
+    }
+
+    /// Ends what a user's changed credentials no longer vouch for: every
+    /// session but `keep`, and every user token and on-behalf-of token
+    /// acting as or by the user. App tokens stay (they belong to the app).
+    pub(crate) async fn end_user_access(
+        &self,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<(), AuthError> {
+        self.end_user_sessions(user_id, keep).await?;
+        let ended = self
+            .0
+            .api_tokens
+            .end_user_api_tokens(user_id, self.now())
+            .await?;
+        if ended > 0 {
+            tracing::info!(target: "portcullis::audit", user = %user_id, ended, "user tokens ended");
+        }
+        Ok(())
+    }
+}
