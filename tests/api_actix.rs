@@ -26,6 +26,8 @@ mod mail;
 mod mfa;
 #[path = "api/oauth.rs"]
 mod oauth;
+#[path = "api/review_mfa.rs"]
+mod review_mfa;
 #[path = "api/review_tokens.rs"]
 mod review_tokens;
 #[path = "api/security.rs"]

@@ -334,7 +334,10 @@ async fn sealing_keys_rotate_on_login_and_signing_keys_never_touch_mfa() {
     let identity = first
         .authenticate(&access_token(&first, "ada@example.com").await)
         .unwrap();
-    let enrolment = first.begin_mfa_enrolment(&identity).await.unwrap();
+    let enrolment = first
+        .begin_mfa_enrolment(&identity, Some(PASSWORD), Client::default())
+        .await
+        .unwrap();
     let secret = totp_secret(&enrolment.secret);
     first
         .confirm_mfa_enrolment(&identity, &code(&secret, &clock))

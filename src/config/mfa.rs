@@ -17,6 +17,10 @@ pub struct MfaConfig {
     pub max_code_failures: u32,
     /// Recovery codes given at enrolment; default 10.
     pub recovery_codes: usize,
+    /// How recent a login must be for an account without a password to
+    /// enrol a second factor (others give their current password); default
+    /// 5 minutes.
+    pub recent_login: Duration,
 }
 
 impl Default for MfaConfig {
@@ -26,6 +30,7 @@ impl Default for MfaConfig {
             challenge_ttl: Duration::from_secs(5 * 60),
             max_code_failures: 5,
             recovery_codes: 10,
+            recent_login: Duration::from_secs(5 * 60),
         }
     }
 }

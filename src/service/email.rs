@@ -70,6 +70,12 @@ impl Auth {
         let spent = self
             .spend_one_time(token, OneTimePurpose::PasswordReset)
             .await?;
+        let before = self
+            .0
+            .users
+            .find_user(&spent.user_id)
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
         let changes = UserChanges {
             password_hash: Some(self.0.hasher.hash(password).await?),
             email_verified: Some(true),
@@ -77,6 +83,14 @@ impl Auth {
         };
         let user = self.0.users.update_user(&spent.user_id, changes).await?;
         self.end_user_access(&user.id, None).await?;
+        if !before.email_verified {
+            // Whoever set the account up before the owner proved the address
+            // (a squatter, say) may have added a second factor or linked an
+            // identity of their own: the owner starts clean.
+            self.0.factors.remove_second_factors(&user.id).await?;
+            self.0.identities.unlink_identities(&user.id).await?;
+            tracing::info!(target: "portcullis::audit", user = %user.id, "reset of an unverified address: second factors and linked identities cleared");
+        }
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
     }

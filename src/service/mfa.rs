@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::EmailVerification;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::{AuthMethod, Identity};
 use crate::mfa;
@@ -84,12 +85,27 @@ impl Auth {
     /// Starts (or restarts) TOTP enrolment for the signed-in user. The new
     /// secret stays pending, and any earlier pending one is dropped, until
     /// [`confirm_mfa_enrolment`](Self::confirm_mfa_enrolment).
+    ///
+    /// A stolen access token alone must not enrol the thief's device, so
+    /// the user proves themselves again: with `current_password`, or, for
+    /// an account without a password, with a login at most
+    /// `mfa.recent_login` old. With email verification on, the address
+    /// must be verified first.
     #[tracing::instrument(name = "portcullis.begin_mfa_enrolment", skip_all, fields(user = %identity.user_id))]
     pub async fn begin_mfa_enrolment(
         &self,
         identity: &Identity,
+        current_password: Option<&str>,
+        client: Client,
     ) -> Result<MfaEnrolment, AuthError> {
         let user = self.own_account(identity).await?;
+        self.reauthenticate(&user, identity, current_password, client)
+            .await?;
+        if self.0.config.mail.email_verification != EmailVerification::Off && !user.email_verified {
+            return Err(AuthError::Forbidden(
+                "verify your address before enrolling a second factor",
+            ));
+        }
         if self.mfa_enabled(&user.id).await? && !identity.has_second_factor() {
             // Replacing a second factor takes one: otherwise a stolen
             // password-only session could move MFA to another device.
@@ -202,6 +218,34 @@ impl Auth {
             .await?;
         self.0.factors.remove_second_factors(&user_id).await?;
         Ok(login)
+    }
+
+    /// The user proves themselves again: the current password (throttled
+    /// like a login), or without one a recent login.
+    async fn reauthenticate(
+        &self,
+        user: &User,
+        identity: &Identity,
+        current_password: Option<&str>,
+        client: Client,
+    ) -> Result<(), AuthError> {
+        if user.password_hash.is_none() {
+            let recent = self.now() - self.0.config.mfa.recent_login;
+            return match identity.auth_time {
+                Some(signed_in) if signed_in >= recent => Ok(()),
+                _ => Err(AuthError::Forbidden(
+                    "sign in again to change your second factor",
+                )),
+            };
+        }
+        let password = current_password
+            .ok_or_else(|| AuthError::invalid(Field::CurrentPassword, Rule::Missing))?;
+        match self.check_password(&user.email, password, client).await {
+            Err(AuthError::InvalidCredentials) => {
+                Err(AuthError::invalid(Field::CurrentPassword, Rule::Incorrect))
+            }
+            other => other.map(drop),
+        }
     }
 
     /// Checks the signed-in user's own password (throttled like a login); a

@@ -22,4 +22,7 @@ pub trait IdentityStore: Send + Sync + 'static {
         provider: &str,
         subject: &str,
     ) -> Result<(), StoreError>;
+
+    /// Unlinks every external identity of a user; returns how many went.
+    async fn unlink_identities(&self, user_id: &str) -> Result<u64, StoreError>;
 }

@@ -92,14 +92,14 @@ pub fn wait_for_messages(dir: &Path, count: usize) -> Vec<Received> {
     }
 }
 
-async fn messages(server: &Server, count: usize) -> Vec<Received> {
+pub(crate) async fn messages(server: &Server, count: usize) -> Vec<Received> {
     let dir = server.outbox.clone();
     tokio::task::spawn_blocking(move || wait_for_messages(&dir, count))
         .await
         .expect("join")
 }
 
-async fn request_reset(server: &Server, body: Value) -> Reply {
+pub(crate) async fn request_reset(server: &Server, body: Value) -> Reply {
     server.post("/api/auth/request-reset-password", body).await
 }
 

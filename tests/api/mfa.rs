@@ -55,10 +55,12 @@ async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>)
     (access, secret, codes)
 }
 
+/// Starts an enrolment, proving the user with [`PASSWORD`].
 pub(crate) async fn enable(server: &Server, access: &str) -> Reply {
     server
         .request(Method::POST, "/api/auth/enable-mfa")
         .bearer(access)
+        .json(json!({ "currentPassword": PASSWORD }))
         .send()
         .await
 }

@@ -381,6 +381,48 @@ async fn without_auto_cookies_the_tokens_go_to_the_app_callback() {
 }
 
 #[tokio::test]
+async fn an_account_without_a_password_enrols_mfa_only_soon_after_signing_in() {
+    let provider = provider().await;
+    let mut client = client("oidc");
+    client.auto_set_cookies = false;
+    client.app_callback_url = Some("https://client.test/oauth/callback".into());
+    let oidc = OidcProvider::new(client, &provider.issuer).expect("oidc");
+    let server = Server::start_custom(config(), Backing::Memory, Mail::Outbox, |b| {
+        b.oauth_provider(oidc)
+    })
+    .await;
+    let landed = Browser::new(&server).login(START, &[]).await;
+    let access = param(landed.location(), "accessToken").expect("accessToken");
+    let refresh = param(landed.location(), "refreshToken").expect("refreshToken");
+    let enrol = |access: String| {
+        let server = &server;
+        async move {
+            server
+                .request(reqwest::Method::POST, "/api/auth/enable-mfa")
+                .bearer(&access)
+                .json(json!({}))
+                .send()
+                .await
+        }
+    };
+    let fresh = enrol(access).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    server.advance(6 * 60);
+    let refreshed = server.refresh(&refresh).await;
+    let access = refreshed.data()["accessToken"]
+        .as_str()
+        .expect("a refreshed token")
+        .to_owned();
+    let stale = enrol(access).await;
+    assert_eq!(
+        stale.status,
+        StatusCode::FORBIDDEN,
+        "a refresh is no new sign-in: {}",
+        stale.body
+    );
+}
+
+#[tokio::test]
 async fn redirects_off_the_allow_list_are_refused_before_anything_happens() {
     let provider = provider().await;
     let server = server_with(&provider, config()).await;

@@ -146,7 +146,8 @@ async fn an_mfa_login_begun_on_one_instance_finishes_on_the_other() {
     let (access, _) = fleet.session(a).await;
     let enable = fleet
         .request(a, Method::POST, "/api/auth/enable-mfa")
-        .bearer_auth(&access);
+        .bearer_auth(&access)
+        .json(&json!({ "currentPassword": PASSWORD }));
     let (status, body) = fleet.send(enable).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let secret = body["data"]["secret"].as_str().unwrap().to_owned();

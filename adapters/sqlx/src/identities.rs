@@ -41,4 +41,13 @@ impl IdentityStore for SqlStore {
         .map_err(unavailable)?;
         Ok(())
     }
+
+    async fn unlink_identities(&self, user_id: &str) -> Result<u64, StoreError> {
+        let unlinked = sqlx::query("DELETE FROM portcullis_identities WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(unlinked.rows_affected())
+    }
 }

@@ -17,6 +17,12 @@ pub async fn identity_store<S: IdentityStore>(store: &S, users: &impl UserIds) -
         .case("an_identity_belongs_to_one_user", one_owner(store, users))
         .await;
     report
+        .case(
+            "unlinking_a_user_frees_their_identities_only",
+            unlink(store, users),
+        )
+        .await;
+    report
 }
 
 fn subject() -> String {
@@ -78,6 +84,28 @@ async fn one_owner<S: IdentityStore>(store: &S, users: &impl UserIds) -> Outcome
         store.find_identity("google", &subject).await?,
         Some(id),
         "the first link stands"
+    );
+    Ok(())
+}
+
+async fn unlink<S: IdentityStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let (mine, theirs) = (users.user_id().await?, users.user_id().await?);
+    let (a, b, c) = (subject(), subject(), subject());
+    store.link_identity(&mine, "google", &a).await?;
+    store.link_identity(&mine, "github", &b).await?;
+    store.link_identity(&theirs, "google", &c).await?;
+    ensure_eq!(store.unlink_identities(&mine).await?, 2, "both of mine");
+    ensure_eq!(store.find_identity("google", &a).await?, None, "gone");
+    ensure_eq!(
+        store.find_identity("google", &c).await?,
+        Some(theirs.clone()),
+        "another user's stays"
+    );
+    store.link_identity(&theirs, "github", &b).await?;
+    ensure_eq!(
+        store.find_identity("github", &b).await?,
+        Some(theirs),
+        "a freed identity can be linked again"
     );
     Ok(())
 }

@@ -30,4 +30,11 @@ impl IdentityStore for MemoryStore {
         state.identities.insert(key, user_id.to_owned());
         Ok(())
     }
+
+    async fn unlink_identities(&self, user_id: &str) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        let before = state.identities.len();
+        state.identities.retain(|_, owner| owner != user_id);
+        Ok(u64::try_from(before - state.identities.len()).unwrap_or(u64::MAX))
+    }
 }

@@ -70,10 +70,18 @@ pub(super) async fn update_me(call: &Call<'_>) -> Result<Response<Bytes>, AuthEr
 pub(super) async fn tfa_generate(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let me = identity(call).await?;
     let password = JsonBody::parse(call.body)?.required_str("password")?;
-    call.auth
-        .confirm_own_password(&me, &password, call.client)
-        .await?;
-    let enrolment = call.auth.begin_mfa_enrolment(&me).await?;
+    let enrolment = match call
+        .auth
+        .begin_mfa_enrolment(&me, Some(&password), call.client)
+        .await
+    {
+        // Directus answers a wrong password as a failed login.
+        Err(AuthError::Validation {
+            field: Field::CurrentPassword,
+            rule: Rule::Incorrect,
+        }) => return Err(AuthError::InvalidCredentials),
+        other => other?,
+    };
     Ok(data(
         json!({ "secret": enrolment.secret, "otpauth_url": enrolment.otpauth_url }),
     ))

@@ -19,7 +19,11 @@ pub(super) async fn enable(
     call: &Call<'_>,
     identity: &Identity,
 ) -> Result<Response<Bytes>, AuthError> {
-    let enrolment = call.auth.begin_mfa_enrolment(identity).await?;
+    let current_password = body(call)?.optional_str("currentPassword")?;
+    let enrolment = call
+        .auth
+        .begin_mfa_enrolment(identity, current_password.as_deref(), call.client)
+        .await?;
     Ok(success(
         StatusCode::OK,
         json!({
