@@ -26,8 +26,12 @@ mod mail;
 mod mfa;
 #[path = "api/oauth.rs"]
 mod oauth;
+#[path = "api/review_lockout.rs"]
+mod review_lockout;
 #[path = "api/review_mfa.rs"]
 mod review_mfa;
+#[path = "api/review_notices.rs"]
+mod review_notices;
 #[path = "api/review_tokens.rs"]
 mod review_tokens;
 #[path = "api/security.rs"]

@@ -47,6 +47,13 @@ pub struct MailConfig {
     pub send_timeout: Duration,
     /// The texts of every message.
     pub templates: crate::mail::MailTemplates,
+    /// Whether owners are told of changes to their account's security
+    /// (password changed or reset, address changed, the account locked,
+    /// MFA turned on or off, a recovery code used); default on.
+    pub notify_changes: bool,
+    /// Whether owners are told of each sign-in from a device not seen
+    /// before (no device cookie of theirs); default off.
+    pub notify_new_device: bool,
 }
 
 impl Default for MailConfig {
@@ -64,6 +71,8 @@ impl Default for MailConfig {
             email_verification: EmailVerification::Off,
             send_timeout: Duration::from_secs(10),
             templates: crate::mail::MailTemplates::default(),
+            notify_changes: true,
+            notify_new_device: false,
         }
     }
 }

@@ -16,8 +16,15 @@ pub struct ThrottleConfig {
     /// logins, failed token checks, registrations, mail requests,
     /// unfinished OAuth logins); default 100 per 15 minutes.
     pub ip: Throttle,
-    /// Mails per address (resets, verification resends); default 3 per 15 minutes.
+    /// Mails per address and client IP (resets, verification resends);
+    /// default 3 per 15 minutes. Keyed by both, so that nobody can use up
+    /// an owner's resets from elsewhere.
     pub mail_address: Throttle,
+    /// Failed sign-ins (passwords and codes) an account survives with no
+    /// success between them, however slowly they come; the next one locks
+    /// it until a password reset or an admin's unlock (and its owner is
+    /// told). Default 100, the most NIST SP 800-63B allows.
+    pub lockout_ceiling: u32,
 }
 
 impl Default for ThrottleConfig {
@@ -27,6 +34,7 @@ impl Default for ThrottleConfig {
             account: Throttle::new(10, quarter),
             ip: Throttle::new(100, quarter),
             mail_address: Throttle::new(3, quarter),
+            lockout_ceiling: 100,
         }
     }
 }
@@ -39,6 +47,11 @@ impl ThrottleConfig {
         {
             return Err(ConfigError::new(
                 "throttles: limits must be at least 1 and windows positive",
+            ));
+        }
+        if !(1..=100).contains(&self.lockout_ceiling) {
+            return Err(ConfigError::new(
+                "throttles: lockout_ceiling is between 1 and 100 (NIST SP 800-63B)",
             ));
         }
         Ok(())

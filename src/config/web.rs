@@ -34,9 +34,14 @@ impl Default for WebConfig {
 impl WebConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         let cookies = &self.cookies;
-        if cookies.access_name == cookies.refresh_name {
+        let names = [
+            &cookies.access_name,
+            &cookies.refresh_name,
+            &cookies.device_name,
+        ];
+        if names[0] == names[1] || names[0] == names[2] || names[1] == names[2] {
             return Err(ConfigError::new(
-                "web.cookies: access and refresh cookies need different names",
+                "web.cookies: access, refresh and device cookies need different names",
             ));
         }
         if cookies.oauth_flow_name.is_empty() {
@@ -54,6 +59,17 @@ pub struct CookieConfig {
     pub access_name: String,
     /// Cookie holding the refresh token; default `portcullis_refresh`.
     pub refresh_name: String,
+    /// Cookie marking a browser that signed in before (it then passes an
+    /// account's lockout with the right password); default `portcullis_device`.
+    pub device_name: String,
+    /// Whether `Secure` cookies take the `__Host-` prefix (the access cookie,
+    /// host-only on `/`) or `__Secure-` (the refresh and device cookies,
+    /// scoped to narrower paths); default on.
+    pub prefixed: bool,
+    /// The `Path` of the refresh cookie; default: where the auth endpoints
+    /// answer (`/api/auth` for routes nested at `/api`). Set it when a proxy
+    /// serves the endpoints under another path.
+    pub refresh_path: Option<String>,
     /// The HttpOnly cookie that binds an OAuth login to the browser that
     /// started it, one per provider (`{name}_{provider}`); default
     /// `portcullis_oauth`. It is always host-only on `/`, and
@@ -62,7 +78,7 @@ pub struct CookieConfig {
     pub oauth_flow_name: String,
     /// The `Secure` attribute; default `true`. Turn off only for plain http on loopback.
     pub secure: bool,
-    /// The `Path` attribute; default `/`.
+    /// The `Path` attribute of the access cookie; default `/`.
     pub path: String,
     /// The `Domain` attribute; default none (host-only).
     pub domain: Option<String>,
@@ -75,6 +91,9 @@ impl Default for CookieConfig {
         Self {
             access_name: "portcullis_access".into(),
             refresh_name: "portcullis_refresh".into(),
+            device_name: "portcullis_device".into(),
+            prefixed: true,
+            refresh_path: None,
             oauth_flow_name: "portcullis_oauth".into(),
             secure: true,
             path: "/".into(),

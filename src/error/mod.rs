@@ -39,6 +39,12 @@ pub enum AuthError {
     /// A wrong, replayed or missing one-time code (TOTP or recovery code).
     #[error("invalid one-time code")]
     InvalidOtp,
+    /// Too many failed sign-ins over time: the account waits for a
+    /// password reset or an admin's unlock.
+    #[error(
+        "this account is locked after too many failed sign-ins: reset the password to unlock it"
+    )]
+    AccountLocked,
     /// The password was right, but the address must be verified first.
     #[error("verify your email address first: follow the link we sent")]
     EmailNotVerified,
@@ -89,6 +95,7 @@ impl AuthError {
             Self::InvalidOtp => "INVALID_OTP",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
+            Self::AccountLocked => "ACCOUNT_LOCKED",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::Validation { .. } => "VALIDATION",
@@ -106,7 +113,9 @@ impl AuthError {
             | Self::TokenExpired
             | Self::TokenInvalid
             | Self::InvalidOtp => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::EmailNotVerified => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::EmailNotVerified | Self::AccountLocked => {
+                StatusCode::FORBIDDEN
+            }
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Validation { .. } => StatusCode::BAD_REQUEST,

@@ -5,6 +5,7 @@ use crate::identity::Identity;
 use crate::revocation::Revocation;
 use crate::store::{NewUser, User, UserChanges, email_key};
 
+use super::notify::Notice;
 use super::{Auth, Client, record_user};
 
 /// Longest display name accepted, in characters.
@@ -243,6 +244,7 @@ impl Auth {
             self.end_user_access(&user.id, identity.session_id.as_deref())
                 .await?;
             inner.one_time.revoke_one_time_tokens(&user.id).await?;
+            self.notify(&user, Notice::PasswordChanged);
         }
         if let Some(email) = new_email {
             self.request_email_change(&user, &email).await?;

@@ -18,7 +18,8 @@ use crate::mail::{Email, Template};
 use crate::store::{OneTimePurpose, OneTimeToken, User, UserChanges, Window, email_key};
 use crate::token::opaque;
 
-use super::login::limited;
+use super::notify::Notice;
+use super::throttle::limited;
 use super::{Auth, Client, record_user};
 
 impl Auth {
@@ -91,6 +92,7 @@ impl Auth {
             self.0.identities.unlink_identities(&user.id).await?;
             tracing::info!(target: "portcullis::audit", user = %user.id, "reset of an unverified address: second factors and linked identities cleared");
         }
+        self.notify(&user, Notice::PasswordReset);
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
     }
@@ -102,6 +104,12 @@ impl Auth {
         let spent = self
             .spend_one_time(token, OneTimePurpose::EmailChange)
             .await?;
+        let before = self
+            .0
+            .users
+            .find_user(&spent.user_id)
+            .await?
+            .ok_or(AuthError::TokenInvalid)?;
         let changes = UserChanges {
             email: Some(spent.data),
             email_verified: Some(true),
@@ -118,6 +126,7 @@ impl Auth {
             })?;
         // Links sent to the old address (a reset, say) must not outlive it.
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
+        self.notify_at(&user, &before.email, Notice::EmailChanged);
         Ok(user)
     }
 
@@ -229,9 +238,14 @@ impl Auth {
     }
 
     /// Mails per address and per client IP.
+    ///
+    /// The address's budget is kept per client IP as well, so that a
+    /// stranger who uses it up from one place cannot keep the owner, from
+    /// another, from resetting.
     async fn throttle_mail(&self, email: &str, client: Client) -> Result<(), AuthError> {
         let per_address = self.0.config.throttles.mail_address;
-        let address = format!("mail:address:{}", opaque::digest(&email_key(email)));
+        let from = client.ip_key("from").unwrap_or_default();
+        let address = format!("mail:address:{}:{from}", opaque::digest(&email_key(email)));
         limited(
             self.0
                 .limiter
@@ -275,7 +289,7 @@ impl Auth {
     }
 
     /// A page on the public origin.
-    fn page(&self, path: &str) -> Result<Url, AuthError> {
+    pub(super) fn page(&self, path: &str) -> Result<Url, AuthError> {
         Url::parse(&self.0.config.mail.public_url)
             .and_then(|base| base.join(path))
             .map_err(|e| {
@@ -327,7 +341,7 @@ impl Auth {
         Ok(token)
     }
 
-    async fn mail(
+    pub(super) async fn mail(
         &self,
         template: &Template,
         user: &User,
@@ -368,7 +382,7 @@ impl Auth {
     }
 
     /// Runs work after the answer has gone; failures are logged.
-    fn in_background(
+    pub(super) fn in_background(
         &self,
         work: impl Future<Output = Result<(), AuthError>> + Send + 'static,
     ) -> Result<(), AuthError> {

@@ -3,9 +3,10 @@
 use crate::config::EmailVerification;
 use crate::error::AuthError;
 use crate::identity::AuthMethod;
-use crate::store::{Decision, User, Window, email_key};
-use crate::token::opaque;
+use crate::store::User;
 
+use super::notify::Notice;
+use super::throttle::Guarded;
 use super::{Auth, Client, LoginOutcome, NewAccount, record_user};
 
 /// What a password login needs.
@@ -26,6 +27,9 @@ pub struct Credentials {
     /// Whether the client can take a second login step (an `mfaToken`); a
     /// client that cannot (Directus) gets [`AuthError::InvalidOtp`] instead.
     pub second_step: bool,
+    /// The device mark the client kept from an earlier sign-in (the device
+    /// cookie): with it, the right password passes the account's lockout.
+    pub device: Option<String>,
 }
 
 impl Credentials {
@@ -38,6 +42,7 @@ impl Credentials {
             otp: None,
             context: None,
             second_step: true,
+            device: None,
         }
     }
 }
@@ -61,24 +66,33 @@ impl Auth {
         credentials: Credentials,
         client: Client,
     ) -> Result<LoginOutcome, AuthError> {
-        let (user, mfa) = self
-            .prove_password(&credentials.email, &credentials.password, client)
+        let proof = self
+            .prove_password(
+                &credentials.email,
+                &credentials.password,
+                client,
+                credentials.device.as_deref(),
+            )
             .await?;
+        let user = proof.user;
         record_user(&user.id);
         self.may_sign_in(&user)?;
-        if !mfa {
-            let session = self
+        let device = self.mark_device(&user.id, proof.device);
+        if !proof.mfa {
+            let mut session = self
                 .open_session(user, &[AuthMethod::Password], credentials.remember)
                 .await?;
+            session.device = device;
             return Ok(LoginOutcome::Session(session));
         }
         match &credentials.otp {
             Some(code) => {
                 self.check_totp(&user, code).await?;
                 let methods = [AuthMethod::Password, AuthMethod::Otp];
-                let session = self
+                let mut session = self
                     .open_session(user, &methods, credentials.remember)
                     .await?;
+                session.device = device;
                 Ok(LoginOutcome::Session(session))
             }
             None if !credentials.second_step => Err(AuthError::InvalidOtp),
@@ -129,23 +143,45 @@ impl Auth {
         password: &str,
         client: Client,
     ) -> Result<User, AuthError> {
-        Ok(self.prove_password(email, password, client).await?.0)
+        Ok(self
+            .prove_password(email, password, client, None)
+            .await?
+            .user)
     }
 
-    /// [`check_password`](Self::check_password), and whether the account
-    /// has MFA on.
+    /// [`check_password`](Self::check_password), with a device mark: a
+    /// device the account's owner signed in on before is charged its own
+    /// budget, not the account's (which a stranger may have used up).
     async fn prove_password(
         &self,
         email: &str,
         password: &str,
         client: Client,
-    ) -> Result<(User, bool), AuthError> {
+        device: Option<&str>,
+    ) -> Result<Proof, AuthError> {
         let inner = &self.0;
         let ip_key = client.ip_key("login");
         self.charge_ip(client, "login").await?;
-        self.charge_account(email).await?;
-
         let user = inner.users.find_user_by_email(email).await?;
+        let device = match (device, &user) {
+            (Some(mark), Some(user)) => self.known_device(mark, &user.id),
+            _ => None,
+        };
+        let guarded = match &device {
+            Some(id) => match self.charge(Guarded::Device(id)).await {
+                Ok(()) => Guarded::Device(id),
+                // A device locked out by its own failures is known no more.
+                Err(AuthError::AccountLocked) => {
+                    self.charge_account(email).await?;
+                    Guarded::Account(email)
+                }
+                Err(other) => return Err(other),
+            },
+            None => {
+                self.charge_account(email).await?;
+                Guarded::Account(email)
+            }
+        };
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let matched = inner.hasher.verify(password, hash).await?;
         match user {
@@ -156,64 +192,31 @@ impl Auth {
                 let mfa = self.mfa_enabled(&user.id).await?;
                 if !mfa {
                     self.clear_account(email).await?;
+                    self.clear(guarded).await?;
                 }
                 if let Some(key) = &ip_key {
                     inner.limiter.forgive(key).await?;
                 }
-                Ok((user, mfa))
+                let trusted = matches!(guarded, Guarded::Device(_));
+                if !trusted {
+                    self.notify(&user, Notice::NewDevice);
+                }
+                let device = trusted.then_some(device).flatten();
+                Ok(Proof { user, mfa, device })
             }
-            _ => Err(AuthError::InvalidCredentials),
+            user => {
+                self.count_failure(guarded, user.as_ref()).await?;
+                Err(AuthError::InvalidCredentials)
+            }
         }
     }
 }
 
-impl Auth {
-    /// Counts one attempt by the client's IP under `purpose` against the
-    /// `ip_throttle` budget (nothing without a known IP).
-    pub(crate) async fn charge_ip(&self, client: Client, purpose: &str) -> Result<(), AuthError> {
-        let Some(key) = client.ip_key(purpose) else {
-            return Ok(());
-        };
-        let budget = self.0.config.throttles.ip;
-        let decision = self
-            .0
-            .limiter
-            .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())
-            .await?;
-        limited(decision)
-    }
-
-    /// Counts one attempt at proving an account (a password or a code)
-    /// against its budget of consecutive failures.
-    pub(crate) async fn charge_account(&self, email: &str) -> Result<(), AuthError> {
-        let budget = self.0.config.throttles.account;
-        let decision = self
-            .0
-            .limiter
-            .hit(
-                &account_key(email),
-                budget.limit,
-                Window::Sliding(budget.window),
-                self.now(),
-            )
-            .await?;
-        limited(decision)
-    }
-
-    /// Forgets an account's failures after it was proven.
-    pub(crate) async fn clear_account(&self, email: &str) -> Result<(), AuthError> {
-        Ok(self.0.limiter.reset(&account_key(email)).await?)
-    }
-}
-
-/// A digest keeps keys short whatever the client sends as an email.
-fn account_key(email: &str) -> String {
-    format!("login:account:{}", opaque::digest(&email_key(email)))
-}
-
-pub(crate) fn limited(decision: Decision) -> Result<(), AuthError> {
-    match decision {
-        Decision::Allowed { .. } => Ok(()),
-        Decision::Limited { retry_after } => Err(AuthError::RateLimited { retry_after }),
-    }
+/// What a right password proved.
+struct Proof {
+    user: User,
+    /// Whether a second factor must follow.
+    mfa: bool,
+    /// The id of the known device it came from.
+    device: Option<String>,
 }

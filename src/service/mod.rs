@@ -7,13 +7,16 @@
 
 mod account;
 mod api_tokens;
+mod device;
 mod email;
 mod ending;
 mod login;
 mod mfa;
+mod notify;
 mod oauth;
 mod session;
 mod strict;
+mod throttle;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -39,6 +42,7 @@ use crate::token::jwt::AccessTokens;
 pub(crate) use account::valid_email;
 pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
+pub(crate) use device::DEVICE_TTL;
 pub use login::Credentials;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
 use strict::Strict;
@@ -120,6 +124,9 @@ pub struct Session {
     pub refresh_expires_in: Duration,
     /// The signed-in user.
     pub user: User,
+    /// A device mark for the client to keep (the device cookie), after a
+    /// sign-in with a password: see [`Credentials::device`].
+    pub device: Option<String>,
 }
 
 impl Auth {

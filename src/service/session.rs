@@ -238,6 +238,7 @@ impl Auth {
             expires_in,
             refresh_expires_in: until(family.expires_at, now),
             user,
+            device: None,
         })
     }
 

@@ -1,8 +1,12 @@
 //! [`Call`]: one request on its way through a dialect.
 
+use std::time::Duration;
+
 use bytes::Bytes;
+use http::HeaderValue;
 use http::request::Parts;
 
+use super::cookies::{self, Jar};
 use super::credentials::{admit, header};
 use super::{AuthState, csrf};
 use crate::error::AuthError;
@@ -75,6 +79,23 @@ impl Call<'_> {
 
     /// The value of a request cookie.
     pub(crate) fn cookie(&self, name: &str) -> Option<String> {
-        super::cookies::read(&self.parts.headers, name)
+        cookies::read(&self.parts.headers, name)
+    }
+
+    /// The value of one of the native cookies.
+    pub(crate) fn jar(&self, jar: Jar) -> Option<String> {
+        cookies::read_jar(&self.parts.headers, &self.auth.config().web.cookies, jar)
+    }
+
+    /// Sets one of the native cookies, scoped from this request's path.
+    pub(crate) fn set_jar(&self, jar: Jar, value: &str, max_age: Duration) -> HeaderValue {
+        let config = &self.auth.config().web.cookies;
+        cookies::set_jar(config, jar, value, max_age, self.parts.uri.path())
+    }
+
+    /// Deletes one of the native cookies.
+    pub(crate) fn clear_jar(&self, jar: Jar) -> HeaderValue {
+        let config = &self.auth.config().web.cookies;
+        cookies::clear_jar(config, jar, self.parts.uri.path())
     }
 }

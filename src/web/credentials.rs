@@ -4,6 +4,7 @@
 
 use http::HeaderMap;
 
+use super::cookies::Jar;
 use super::{AuthState, cookies, csrf};
 use crate::identity::Identity;
 use crate::service::{Auth, Client, Verdict};
@@ -48,9 +49,9 @@ pub(crate) fn authenticate(
             user: user.to_owned(),
         };
     }
-    let names = &auth.config().web.cookies;
-    let access = cookies::read(headers, &names.access_name);
-    if access.is_none() && cookies::read(headers, &names.refresh_name).is_none() {
+    let jar = &auth.config().web.cookies;
+    let access = cookies::read_jar(headers, jar, Jar::Access);
+    if access.is_none() && cookies::read_jar(headers, jar, Jar::Refresh).is_none() {
         return Check::Ready(AuthState::Anonymous);
     }
     if let Err(err) = csrf::check(auth.config(), method, uri, headers) {

@@ -99,6 +99,28 @@ pub(crate) async fn messages(server: &Server, count: usize) -> Vec<Received> {
         .expect("join")
 }
 
+/// The token of the newest reset link in the outbox (other mail, such as
+/// notices, may come before or after it).
+pub(crate) async fn reset_token(server: &Server) -> String {
+    let dir = server.outbox.clone();
+    tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let resets: Vec<Received> = read_messages(&dir)
+                .into_iter()
+                .filter(|m| m.subject == "Reset your password")
+                .collect();
+            if let Some(last) = resets.last() {
+                return last.token();
+            }
+            assert!(Instant::now() < deadline, "no reset mail came");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .expect("join")
+}
+
 pub(crate) async fn request_reset(server: &Server, body: Value) -> Reply {
     server.post("/api/auth/request-reset-password", body).await
 }

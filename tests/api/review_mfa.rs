@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::{Backing, PASSWORD, Server, test_config};
-use crate::mail::{messages, request_reset};
+use crate::mail::{request_reset, reset_token};
 use crate::mfa::{code_at, enable, now, verify};
 
 /// Self-registration: the address is not verified.
@@ -71,7 +71,7 @@ async fn a_reset_of_a_never_verified_address_clears_second_factors() {
 
     // The owner resets the password through the mail only they receive.
     request_reset(&server, json!({ "email": "owner@example.com" })).await;
-    let token = messages(&server, 1).await[0].token();
+    let token = reset_token(&server).await;
     let reset = server
         .post(
             "/api/auth/reset-password",
@@ -103,7 +103,7 @@ async fn a_reset_of_a_verified_address_keeps_the_second_factor() {
         .to_owned();
     verify(&server, &access, &code_at(&secret, now(&server))).await;
     request_reset(&server, json!({ "email": "ada@example.com" })).await;
-    let token = messages(&server, 1).await[0].token();
+    let token = reset_token(&server).await;
     server
         .post(
             "/api/auth/reset-password",

@@ -8,10 +8,10 @@ use serde_json::json;
 
 use super::{REFRESH_COOKIE, SESSION_COOKIE, data, error};
 use crate::error::{AuthError, Field, Rule};
-use crate::service::{Credentials, LoginOutcome, Session, valid_email};
+use crate::service::{Credentials, DEVICE_TTL, LoginOutcome, Session, valid_email};
 use crate::web::body::JsonBody;
 use crate::web::call::Call;
-use crate::web::cookies;
+use crate::web::cookies::{self, Jar};
 use crate::web::respond::no_content;
 
 /// How tokens are handed over.
@@ -36,6 +36,7 @@ pub(super) async fn login(call: &Call<'_>) -> Result<Response<Bytes>, AuthError>
     let mut credentials = Credentials::new(email, body.required_str("password")?);
     credentials.otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
     credentials.second_step = false;
+    credentials.device = call.jar(Jar::Device);
     match call.auth.login(credentials, call.client).await? {
         LoginOutcome::Session(session) => Ok(deliver(call, &session, mode)),
         // Not with `second_step` off: the service answers InvalidOtp instead.
@@ -126,7 +127,7 @@ pub(super) fn deliver(call: &Call<'_>, session: &Session, mode: Mode) -> Respons
             session.refresh_expires_in,
         )
     };
-    match mode {
+    let mut response = match mode {
         Mode::Json => data(json!({
             "access_token": session.access_token,
             "refresh_token": session.refresh_token,
@@ -153,7 +154,12 @@ pub(super) fn deliver(call: &Call<'_>, session: &Session, mode: Mode) -> Respons
             headers.append(SET_COOKIE, refresh_cookie());
             response
         }
+    };
+    if let Some(mark) = &session.device {
+        let cookie = call.set_jar(Jar::Device, mark, DEVICE_TTL);
+        response.headers_mut().append(SET_COOKIE, cookie);
     }
+    response
 }
 
 fn clear_cookies(call: &Call<'_>, mut response: Response<Bytes>) -> Response<Bytes> {

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use super::{body, error, success};
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
-use crate::service::{Credentials, LoginOutcome, Session};
+use crate::service::{Credentials, DEVICE_TTL, LoginOutcome, Session};
 use crate::web::call::Call;
-use crate::web::cookies;
+use crate::web::cookies::Jar;
 use crate::web::login_context::LoginContext;
 use crate::web::respond::timestamp;
 
@@ -31,6 +31,7 @@ pub(super) async fn login(
         Credentials::new(body.required_str("email")?, body.required_str("password")?);
     credentials.remember = body.optional_bool("remember")?.unwrap_or(false);
     credentials.otp = body.optional_str("otp")?.filter(|otp| !otp.is_empty());
+    credentials.device = call.jar(Jar::Device);
     if cookie_mode {
         credentials.context = Some(LoginContext::NativeCookie.as_str().to_owned());
     }
@@ -100,9 +101,10 @@ pub(super) async fn check_second_step_origin(
     Ok(())
 }
 
-/// A session in the body, or (cookie mode) in HttpOnly cookies only.
+/// A session in the body, or (cookie mode) in HttpOnly cookies only; and
+/// the device mark of a sign-in, in its cookie.
 pub(super) fn deliver(call: &Call<'_>, session: &Session, cookie_mode: bool) -> Response<Bytes> {
-    if cookie_mode {
+    let mut response = if cookie_mode {
         let data = json!({
             "expTime": session.expires_in.as_secs(),
             "user": super::account::user_json(call, &session.user),
@@ -110,7 +112,12 @@ pub(super) fn deliver(call: &Call<'_>, session: &Session, cookie_mode: bool) -> 
         with_session_cookies(call, success(StatusCode::OK, data), session)
     } else {
         success(StatusCode::OK, session_json(call, session))
+    };
+    if let Some(mark) = &session.device {
+        let cookie = call.set_jar(Jar::Device, mark, DEVICE_TTL);
+        response.headers_mut().append(SET_COOKIE, cookie);
     }
+    response
 }
 
 /// The refresh token from the body, else from the cookie.
@@ -119,7 +126,7 @@ fn refresh_token(call: &Call<'_>) -> Result<(String, bool), AuthError> {
     if let Some(token) = body.optional_str("refreshToken")?.filter(|t| !t.is_empty()) {
         return Ok((token, false));
     }
-    call.cookie(&call.auth.config().web.cookies.refresh_name)
+    call.jar(Jar::Refresh)
         .map(|token| (token, true))
         .ok_or_else(|| AuthError::invalid(Field::named("refreshToken"), Rule::Missing))
 }
@@ -139,22 +146,15 @@ pub(super) fn with_session_cookies(
     mut response: Response<Bytes>,
     session: &Session,
 ) -> Response<Bytes> {
-    let config = &call.auth.config().web.cookies;
     let headers = response.headers_mut();
     headers.append(
         SET_COOKIE,
-        cookies::set(
-            config,
-            &config.access_name,
-            &session.access_token,
-            session.expires_in,
-        ),
+        call.set_jar(Jar::Access, &session.access_token, session.expires_in),
     );
     headers.append(
         SET_COOKIE,
-        cookies::set(
-            config,
-            &config.refresh_name,
+        call.set_jar(
+            Jar::Refresh,
             &session.refresh_token,
             session.refresh_expires_in,
         ),
@@ -163,9 +163,8 @@ pub(super) fn with_session_cookies(
 }
 
 fn clearing_cookies(call: &Call<'_>, mut response: Response<Bytes>) -> Response<Bytes> {
-    let config = &call.auth.config().web.cookies;
     let headers = response.headers_mut();
-    headers.append(SET_COOKIE, cookies::clear(config, &config.access_name));
-    headers.append(SET_COOKIE, cookies::clear(config, &config.refresh_name));
+    headers.append(SET_COOKIE, call.clear_jar(Jar::Access));
+    headers.append(SET_COOKIE, call.clear_jar(Jar::Refresh));
     response
 }

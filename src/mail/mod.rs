@@ -13,6 +13,10 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart};
 
+mod templates;
+
+pub use templates::{MailTemplates, Template};
+
 /// A message ready to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -126,102 +130,6 @@ impl Mailer for SmtpMailer {
             .map(|_| ())
             .map_err(|e| MailError(e.to_string()))
     }
-}
-
-/// The texts of one kind of message. `{link}`, `{email}` and `{name}` are
-/// replaced (HTML-escaped in `html`).
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Template {
-    /// Subject line.
-    pub subject: String,
-    /// Plain-text body.
-    pub text: String,
-    /// HTML body.
-    pub html: String,
-}
-
-impl Template {
-    /// A template from its three texts.
-    pub fn new(subject: &str, text: &str, html: &str) -> Self {
-        Self {
-            subject: subject.to_owned(),
-            text: text.to_owned(),
-            html: html.to_owned(),
-        }
-    }
-
-    /// The message for `to`, with the placeholders filled in.
-    pub fn render(&self, to: &str, name: Option<&str>, link: &str) -> Email {
-        let name = name.unwrap_or(to);
-        let fill = |text: &str, escape: fn(&str) -> String| {
-            text.replace("{link}", &escape(link))
-                .replace("{email}", &escape(to))
-                .replace("{name}", &escape(name))
-        };
-        Email {
-            to: to.to_owned(),
-            subject: fill(&self.subject, str::to_owned),
-            text: fill(&self.text, str::to_owned),
-            html: fill(&self.html, html_escape),
-        }
-    }
-}
-
-/// Every message the service sends; replace any of them.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct MailTemplates {
-    /// The password reset link.
-    pub password_reset: Template,
-    /// The link that confirms a new address (sent to the new address).
-    pub email_change: Template,
-    /// The notice that the address is changing (sent to the old address).
-    pub email_change_notice: Template,
-    /// The link that verifies an address after registration.
-    pub email_verification: Template,
-}
-
-impl Default for MailTemplates {
-    fn default() -> Self {
-        Self {
-            password_reset: Template::new(
-                "Reset your password",
-                "Hello {name},\n\nsomeone asked to reset the password of {email}. If it was you, open this link within the hour:\n\n{link}\n\nIf it was not, ignore this message: nothing changes.\n",
-                "<p>Hello {name},</p><p>someone asked to reset the password of {email}. If it was you, open this link within the hour:</p><p><a href=\"{link}\">Reset your password</a></p><p>If it was not, ignore this message: nothing changes.</p>",
-            ),
-            email_change: Template::new(
-                "Confirm your new email address",
-                "Hello {name},\n\nto make {email} the address of your account, open this link:\n\n{link}\n\nIf you did not ask for this, ignore this message.\n",
-                "<p>Hello {name},</p><p>to make {email} the address of your account, open this link:</p><p><a href=\"{link}\">Confirm {email}</a></p><p>If you did not ask for this, ignore this message.</p>",
-            ),
-            email_change_notice: Template::new(
-                "Your email address is being changed",
-                "Hello {name},\n\nsomeone asked to move your account from {email} to another address. It changes only once the new address is confirmed. If this was not you, change your password now.\n",
-                "<p>Hello {name},</p><p>someone asked to move your account from {email} to another address. It changes only once the new address is confirmed. If this was not you, change your password now.</p>",
-            ),
-            email_verification: Template::new(
-                "Verify your email address",
-                "Hello {name},\n\nplease confirm that {email} is yours by opening this link:\n\n{link}\n",
-                "<p>Hello {name},</p><p>please confirm that {email} is yours:</p><p><a href=\"{link}\">Verify {email}</a></p>",
-            ),
-        }
-    }
-}
-
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

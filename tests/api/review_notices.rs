@@ -1,0 +1,149 @@
+//! The attack review on notices: an owner hears of every change to their
+//! account's security, so that a change they did not make does not pass
+//! unseen; and, when asked, of sign-ins from devices never seen before.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::{Backing, PASSWORD, Server, test_config};
+use crate::mail::{messages, request_reset};
+use crate::mfa::{code_at, enable, now, verify};
+
+/// Waits for the `count`-th message and answers whether one went to `to`
+/// with `subject`.
+async fn told(server: &Server, count: usize, to: &str, subject: &str) -> bool {
+    messages(server, count)
+        .await
+        .iter()
+        .any(|m| m.to == to && m.subject == subject)
+}
+
+#[tokio::test]
+async fn password_changes_and_resets_are_told() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let change = json!({ "password": "a new password", "currentPassword": PASSWORD });
+    assert_eq!(
+        server.patch_me(&access, change).send().await.status,
+        StatusCode::OK
+    );
+    assert!(told(&server, 1, "ada@example.com", "Your password was changed").await);
+
+    request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    let mail = messages(&server, 2).await;
+    let link = mail
+        .iter()
+        .find(|m| m.subject == "Reset your password")
+        .unwrap();
+    let body = json!({ "token": link.token(), "password": "yet another password" });
+    server.post("/api/auth/reset-password", body).await;
+    assert!(told(&server, 3, "ada@example.com", "Your password was reset").await);
+}
+
+#[tokio::test]
+async fn an_address_change_is_told_to_the_old_address() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    server
+        .request(Method::PUT, "/api/auth/update-user")
+        .bearer(&access)
+        .json(json!({ "email": "lovelace@example.com", "currentPassword": PASSWORD }))
+        .send()
+        .await;
+    let mail = messages(&server, 2).await;
+    let confirm = mail
+        .iter()
+        .find(|m| m.to == "lovelace@example.com")
+        .unwrap();
+    let done = server
+        .request(Method::PUT, "/api/auth/update-email")
+        .json(json!({ "token": confirm.token() }))
+        .send()
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        told(
+            &server,
+            3,
+            "ada@example.com",
+            "Your email address was changed"
+        )
+        .await
+    );
+}
+
+#[tokio::test]
+async fn a_second_factor_turned_on_and_a_recovery_code_used_are_told() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let secret = enable(&server, &access).await.data()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let confirmed = verify(&server, &access, &code_at(&secret, now(&server))).await;
+    let codes = confirmed.data()["recoveryCodes"].clone();
+    assert!(told(&server, 1, "ada@example.com", "Two-step sign-in is on").await);
+
+    let login = server.login("ada@example.com", PASSWORD).await;
+    let recover = json!({
+        "mfaToken": login.data()["mfaToken"],
+        "recoveryCode": codes[0],
+    });
+    let recovered = server.post("/api/auth/recover-mfa", recover).await;
+    assert_eq!(recovered.status, StatusCode::OK, "{}", recovered.body);
+    assert!(told(&server, 2, "ada@example.com", "A recovery code was used").await);
+}
+
+#[tokio::test]
+async fn new_devices_are_told_when_asked_and_known_ones_are_not() {
+    let mut config = test_config();
+    config.mail.notify_new_device = true;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let first = server.login("ada@example.com", PASSWORD).await;
+    assert!(told(&server, 1, "ada@example.com", "A sign-in from a new device").await);
+    let device = first
+        .set_cookie("portcullis_device")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let again = server
+        .request(Method::POST, "/api/auth/login")
+        .header("cookie", &device)
+        .json(json!({ "email": "ada@example.com", "password": PASSWORD }))
+        .send()
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    server.login("ada@example.com", PASSWORD).await;
+    let mail = messages(&server, 2).await;
+    let new_devices = mail
+        .iter()
+        .filter(|m| m.subject == "A sign-in from a new device")
+        .count();
+    assert_eq!(
+        new_devices, 2,
+        "the first and the third sign-in, not the known device's"
+    );
+}
+
+#[tokio::test]
+async fn without_notices_nothing_is_sent() {
+    let mut config = test_config();
+    config.mail.notify_changes = false;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let change = json!({ "password": "a new password", "currentPassword": PASSWORD });
+    assert_eq!(
+        server.patch_me(&access, change).send().await.status,
+        StatusCode::OK
+    );
+    request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    let mail = messages(&server, 2).await;
+    assert_eq!(mail.len(), 1, "the reset link only: {mail:?}");
+}
