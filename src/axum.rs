@@ -30,7 +30,9 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, Request};
+use axum::extract::{
+    ConnectInfo, FromRequestParts, OptionalFromRequestParts, OriginalUri, Request,
+};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 use http::request::Parts;
@@ -116,7 +118,12 @@ fn peer_ip(extensions: &http::Extensions) -> Option<IpAddr> {
 }
 
 async fn answer(auth: &Auth, endpoint: Endpoint, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // `nest` strips its prefix from the URI; cookies are scoped by the
+    // path the client asked for.
+    if let Some(OriginalUri(asked)) = parts.extensions.get::<OriginalUri>() {
+        parts.uri = asked.clone();
+    }
     let peer = peer_ip(&parts.extensions);
     let response = match read_body(body, auth.config().web.body_limit).await {
         Ok(bytes) => dialect::handle(auth, endpoint, &parts, &bytes, peer).await,

@@ -26,6 +26,8 @@ mod mail;
 mod mfa;
 #[path = "api/oauth.rs"]
 mod oauth;
+#[path = "api/review_http.rs"]
+mod review_http;
 #[path = "api/review_lockout.rs"]
 mod review_lockout;
 #[path = "api/review_mfa.rs"]

@@ -34,9 +34,11 @@ pub(crate) fn check(
     }
 }
 
-/// Whether `origin` is listed, or names the request's own host (the `Host`
-/// header, or the URI's authority where HTTP/2 carries it). The scheme is
-/// not compared: behind a TLS-terminating proxy the server cannot see it.
+/// Whether `origin` is listed, or is the request's own origin: its host
+/// (the `Host` header, or the URI's authority where HTTP/2 carries it) with
+/// the scheme the cookies are for (`https` when they are `Secure`; behind a
+/// TLS-terminating proxy the server cannot see the scheme itself), so that
+/// a plain-http page of the same host cannot pass for the site.
 fn origin_allowed(config: &AuthConfig, uri: &Uri, headers: &HeaderMap, origin: &str) -> bool {
     let origin = origin.trim_end_matches('/');
     if config
@@ -47,9 +49,15 @@ fn origin_allowed(config: &AuthConfig, uri: &Uri, headers: &HeaderMap, origin: &
     {
         return true;
     }
+    let scheme = if config.web.cookies.secure {
+        "https://"
+    } else {
+        "http://"
+    };
     let authority = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"));
+        .get(..scheme.len())
+        .filter(|prefix| prefix.eq_ignore_ascii_case(scheme))
+        .map(|_| &origin[scheme.len()..]);
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -83,8 +91,15 @@ mod tests {
         let ok = |h| check(&config, &post, &uri, &h).is_ok();
         assert!(ok(headers(&[
             ("host", "api.local:3000"),
-            ("origin", "http://api.local:3000")
+            ("origin", "https://api.local:3000")
         ])));
+        assert!(
+            !ok(headers(&[
+                ("host", "api.local:3000"),
+                ("origin", "http://api.local:3000")
+            ])),
+            "Secure cookies: a plain-http page of the host is not the site"
+        );
         assert!(ok(headers(&[
             ("host", "api.local"),
             ("origin", "https://app.example.com")

@@ -18,6 +18,7 @@ mod input;
 mod mail;
 mod mfa;
 mod oauth;
+mod review_http;
 mod review_lockout;
 mod review_mfa;
 mod review_notices;

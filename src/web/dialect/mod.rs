@@ -11,7 +11,8 @@ pub mod v1;
 use std::net::IpAddr;
 
 use bytes::Bytes;
-use http::header::SET_COOKIE;
+use http::HeaderValue;
+use http::header::{CACHE_CONTROL, SET_COOKIE};
 use http::request::Parts;
 use http::{Method, Response};
 
@@ -121,12 +122,19 @@ pub async fn handle(
         body,
         client: peer::client(auth, peer, &parts.headers),
     };
-    match endpoint {
+    let mut response = match endpoint {
         Endpoint::Native(endpoint) => native::handle(&call, endpoint).await,
         Endpoint::V1(endpoint) => v1::handle(&call, endpoint).await,
         Endpoint::Directus(endpoint) => directus::handle(&call, endpoint).await,
         Endpoint::OAuthCallback(path) => oauth_callback(&call, path).await,
-    }
+    };
+    // Every answer here is one user's (tokens, cookies, their account):
+    // no cache, shared or private, may keep it.
+    response
+        .headers_mut()
+        .entry(CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The error response of the endpoint's dialect (for failures before it
