@@ -62,8 +62,8 @@ pub use config::{AuthConfig, EmailVerification, PasswordPolicy, Secret, Throttle
 pub use error::{AuthError, ConfigError, Field, Rule};
 pub use identity::{AuthMethod, Identity};
 pub use service::{
-    Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof, NewAccount,
-    OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart, ProfileUpdate,
+    Agent, Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof,
+    NewAccount, OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart, ProfileUpdate,
     SecondFactorLogin, Session, TokenScope,
 };
 

@@ -389,7 +389,7 @@ async fn mfa_login(auth: &Auth, secret: &[u8], clock: &ManualClock) {
     let LoginOutcome::MfaRequired { mfa_token } = outcome else {
         panic!("MFA is on");
     };
-    auth.complete_mfa_login(&mfa_token, &code(secret, clock))
+    auth.complete_mfa_login(&mfa_token, &code(secret, clock), Client::default())
         .await
         .expect("the code opens with the configured sealing keys");
 }

@@ -19,6 +19,12 @@ pub struct SessionConfig {
     /// its user's role as it is now; default off (an access token lives out
     /// its `access_token_ttl`).
     pub strict: bool,
+    /// A session not refreshed for this long ends (an idle timeout, beside
+    /// the absolute `ttl`); default 7 days; `None`: never idle.
+    pub idle_timeout: Option<Duration>,
+    /// Open sessions one user may have; opening one more ends the oldest;
+    /// default 100.
+    pub max_per_user: usize,
 }
 
 impl Default for SessionConfig {
@@ -28,6 +34,8 @@ impl Default for SessionConfig {
             ttl: Duration::from_secs(7 * 24 * 3600),
             remembered_ttl: Duration::from_secs(30 * 24 * 3600),
             strict: false,
+            idle_timeout: Some(Duration::from_secs(7 * 24 * 3600)),
+            max_per_user: 100,
         }
     }
 }
@@ -36,6 +44,11 @@ impl SessionConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         if self.access_token_ttl.is_zero() || self.ttl.is_zero() {
             return Err(ConfigError::new("sessions: lifetimes must be positive"));
+        }
+        if self.idle_timeout.is_some_and(|idle| idle.is_zero()) || self.max_per_user == 0 {
+            return Err(ConfigError::new(
+                "sessions: idle_timeout must be positive and max_per_user at least 1",
+            ));
         }
         if self.remembered_ttl < self.ttl {
             return Err(ConfigError::new(

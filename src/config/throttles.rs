@@ -25,6 +25,12 @@ pub struct ThrottleConfig {
     /// it until a password reset or an admin's unlock (and its owner is
     /// told). Default 100, the most NIST SP 800-63B allows.
     pub lockout_ceiling: u32,
+    /// Successful sign-ins per client IP; default 300 per 15 minutes (a
+    /// whole office behind one address), beyond which even right
+    /// credentials wait.
+    pub successes_per_ip: Throttle,
+    /// Successful sign-ins per account; default 30 per 15 minutes.
+    pub successes_per_account: Throttle,
 }
 
 impl Default for ThrottleConfig {
@@ -35,15 +41,23 @@ impl Default for ThrottleConfig {
             ip: Throttle::new(100, quarter),
             mail_address: Throttle::new(3, quarter),
             lockout_ceiling: 100,
+            successes_per_ip: Throttle::new(300, quarter),
+            successes_per_account: Throttle::new(30, quarter),
         }
     }
 }
 
 impl ThrottleConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        if [self.account, self.ip, self.mail_address]
-            .iter()
-            .any(|t| t.limit == 0 || t.window.is_zero())
+        if [
+            self.account,
+            self.ip,
+            self.mail_address,
+            self.successes_per_ip,
+            self.successes_per_account,
+        ]
+        .iter()
+        .any(|t| t.limit == 0 || t.window.is_zero())
         {
             return Err(ConfigError::new(
                 "throttles: limits must be at least 1 and windows positive",

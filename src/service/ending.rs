@@ -2,6 +2,7 @@
 //! every instance at once.
 
 use crate::error::AuthError;
+use crate::identity::Identity;
 use crate::revocation::Revocation;
 
 use super::Auth;
@@ -57,5 +58,30 @@ impl Auth {
             tracing::info!(target: "portcullis::audit", user = %user_id, ended, "user tokens ended");
         }
         Ok(())
+    }
+
+    /// Ends one of the signed-in user's own sessions (`DELETE
+    /// /auth/sessions/{id}`); another user's is [`AuthError::NotFound`].
+    #[tracing::instrument(name = "portcullis.end_own_session", skip_all, fields(user = %identity.user_id))]
+    pub async fn end_own_session(
+        &self,
+        identity: &Identity,
+        session_id: &str,
+    ) -> Result<(), AuthError> {
+        let user = self.own_account(identity).await?;
+        let open = self.0.sessions.list_families(&user.id, self.now()).await?;
+        if !open.iter().any(|family| family.id == session_id) {
+            return Err(AuthError::NotFound);
+        }
+        self.end_session(session_id).await
+    }
+
+    /// Ends every session of the signed-in user but the one making the
+    /// request ("sign out everywhere else").
+    #[tracing::instrument(name = "portcullis.end_other_sessions", skip_all, fields(user = %identity.user_id))]
+    pub async fn end_other_sessions(&self, identity: &Identity) -> Result<(), AuthError> {
+        let user = self.own_account(identity).await?;
+        self.end_user_sessions(&user.id, identity.session_id.as_deref())
+            .await
     }
 }

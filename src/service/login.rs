@@ -80,7 +80,7 @@ impl Auth {
         let device = self.mark_device(&user.id, proof.device);
         if !proof.mfa {
             let mut session = self
-                .open_session(user, &[AuthMethod::Password], credentials.remember)
+                .open_session(user, &[AuthMethod::Password], credentials.remember, client)
                 .await?;
             session.device = device;
             return Ok(LoginOutcome::Session(session));
@@ -90,7 +90,7 @@ impl Auth {
                 self.check_totp(&user, code).await?;
                 let methods = [AuthMethod::Password, AuthMethod::Otp];
                 let mut session = self
-                    .open_session(user, &methods, credentials.remember)
+                    .open_session(user, &methods, credentials.remember, client)
                     .await?;
                 session.device = device;
                 Ok(LoginOutcome::Session(session))

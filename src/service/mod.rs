@@ -7,6 +7,7 @@
 
 mod account;
 mod api_tokens;
+mod client;
 mod device;
 mod email;
 mod ending;
@@ -18,7 +19,6 @@ mod session;
 mod strict;
 mod throttle;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
@@ -42,6 +42,7 @@ use crate::token::jwt::AccessTokens;
 pub(crate) use account::valid_email;
 pub use account::{NewAccount, ProfileUpdate};
 pub use api_tokens::TokenScope;
+pub use client::{Agent, Client};
 pub(crate) use device::DEVICE_TTL;
 pub use login::Credentials;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
@@ -83,31 +84,6 @@ struct Inner {
     /// Strict sessions: what this instance knows of revocations, and the
     /// channel they travel on.
     strict: Option<Arc<Strict>>,
-}
-
-/// Who is calling, as far as throttling needs to know.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Client {
-    /// The client's IP address, when known (see `AuthConfig::trusted_proxies`).
-    pub ip: Option<IpAddr>,
-}
-
-impl Client {
-    /// The throttling key for this client under `purpose`. IPv6 clients are
-    /// keyed by their /64 (what one subscriber usually holds), IPv4-mapped
-    /// IPv6 addresses as IPv4.
-    pub(crate) fn ip_key(&self, purpose: &str) -> Option<String> {
-        Some(match self.ip?.to_canonical() {
-            IpAddr::V4(ip) => format!("{purpose}:ip:{ip}"),
-            IpAddr::V6(ip) => {
-                let s = ip.segments();
-                format!(
-                    "{purpose}:ip6:{:x}:{:x}:{:x}:{:x}::/64",
-                    s[0], s[1], s[2], s[3]
-                )
-            }
-        })
-    }
 }
 
 /// A signed-in session: what a login or a refresh hands to the client.

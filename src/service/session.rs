@@ -9,7 +9,7 @@ use crate::token::jwt::AccessClaims;
 use crate::token::opaque;
 
 use super::strict::Verdict;
-use super::{Auth, Session, record_user, until};
+use super::{Auth, Client, Session, record_user, until};
 
 impl Auth {
     /// The public keys of access tokens as a JWK Set (RFC 7517): what other
@@ -79,6 +79,11 @@ impl Auth {
             return Err(self.revoke_reused(&family).await);
         }
         if family.expires_at <= now {
+            return Err(AuthError::TokenExpired);
+        }
+        let idle = inner.config.sessions.idle_timeout;
+        if idle.is_some_and(|idle| family.last_used_at + idle <= now) {
+            self.end_session(&family.id).await?;
             return Err(AuthError::TokenExpired);
         }
         let user = match inner.users.find_user(&family.user_id).await? {
@@ -181,12 +186,16 @@ impl Auth {
             .await?)
     }
 
+    /// Opens a session for a proven user: within the budget of successes,
+    /// and ending the user's oldest sessions beyond `max_per_user`.
     pub(crate) async fn open_session(
         &self,
         user: User,
         methods: &[AuthMethod],
         remember: bool,
+        client: Client,
     ) -> Result<Session, AuthError> {
+        self.charge_success(&user, client).await?;
         let inner = &self.0;
         let now = inner.clock.now();
         let ttl = if remember {
@@ -202,13 +211,28 @@ impl Auth {
             created_at: now,
             expires_at: now + ttl,
             revoked_at: None,
+            last_used_at: now,
+            client: client.label(),
         };
         let secret = opaque::generate();
         inner
             .sessions
             .create_family(&family, &opaque::digest(&secret))
             .await?;
+        self.cap_sessions(&user.id).await?;
         self.session(user, &family, secret)
+    }
+
+    /// Ends a user's oldest sessions beyond `sessions.max_per_user`.
+    async fn cap_sessions(&self, user_id: &str) -> Result<(), AuthError> {
+        let open = self.0.sessions.list_families(user_id, self.now()).await?;
+        let beyond = open
+            .len()
+            .saturating_sub(self.0.config.sessions.max_per_user);
+        for oldest in &open[..beyond] {
+            self.end_session(&oldest.id).await?;
+        }
+        Ok(())
     }
 
     fn session(

@@ -101,6 +101,31 @@ impl Auth {
         Ok(self.0.limiter.reset(&who.lockout_key()).await?)
     }
 
+    /// Counts a sign-in against the budgets of successes, per client IP and
+    /// per account: right credentials do not open sessions without end.
+    pub(crate) async fn charge_success(
+        &self,
+        user: &User,
+        client: Client,
+    ) -> Result<(), AuthError> {
+        let throttles = &self.0.config.throttles;
+        let account = format!("signed-in:account:{}", user.id);
+        let budgets = [
+            (client.ip_key("signed-in"), throttles.successes_per_ip),
+            (Some(account), throttles.successes_per_account),
+        ];
+        for (key, budget) in budgets {
+            let Some(key) = key else { continue };
+            let decision = self
+                .0
+                .limiter
+                .hit(&key, budget.limit, Window::Fixed(budget.window), self.now())
+                .await?;
+            limited(decision)?;
+        }
+        Ok(())
+    }
+
     /// Lifts an account's lockout and cool-down (an admin API); a password
     /// reset does the same.
     #[tracing::instrument(name = "portcullis.unlock_account", skip_all, fields(user = %user_id))]

@@ -21,6 +21,12 @@ pub struct RefreshFamily {
     pub expires_at: OffsetDateTime,
     /// When the session was revoked (logout, reuse, password change).
     pub revoked_at: Option<OffsetDateTime>,
+    /// When it was last refreshed (at first: when the user signed in);
+    /// an idle session ends.
+    pub last_used_at: OffsetDateTime,
+    /// The client it began on, for people to tell their sessions apart
+    /// ("Firefox on Linux, 203.0.113.9"); never used for decisions.
+    pub client: Option<String>,
 }
 
 /// One refresh token of a family, found by the hash of its secret.
@@ -54,9 +60,10 @@ pub trait SessionStore: Send + Sync + 'static {
         token_hash: &str,
     ) -> Result<Option<RefreshToken>, StoreError>;
 
-    /// Marks `spent_hash` used at `now` and adds `next_hash` to the same
-    /// family, atomically and only if the token was unused and its family not
-    /// revoked; returns whether this call did it.
+    /// Marks `spent_hash` used at `now`, adds `next_hash` to the same
+    /// family and records `now` as the family's last use, atomically and
+    /// only if the token was unused and its family not revoked; returns
+    /// whether this call did it.
     async fn rotate_refresh_token(
         &self,
         spent_hash: &str,

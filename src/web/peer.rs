@@ -38,7 +38,13 @@ pub fn peer_addr(extensions: &http::Extensions) -> Option<IpAddr> {
 
 /// The client, as the TCP peer and the trusted proxies say.
 pub(crate) fn client(auth: &Auth, peer: Option<IpAddr>, headers: &HeaderMap) -> Client {
-    Client {
-        ip: client_ip::client_ip(peer, headers, &auth.config().web.trusted_proxies),
+    let ip = client_ip::client_ip(peer, headers, &auth.config().web.trusted_proxies);
+    let client = ip.map(Client::at).unwrap_or_default();
+    match headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(user_agent) => client.running(user_agent),
+        None => client,
     }
 }

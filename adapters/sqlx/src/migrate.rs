@@ -54,6 +54,10 @@ const MIGRATIONS: &[(i64, Change)] = &[
             postgres: include_str!("../migrations/0007_shared_state.postgres.sql"),
         },
     ),
+    (
+        8,
+        Change::Portable(include_str!("../migrations/0008_session_activity.sql")),
+    ),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;

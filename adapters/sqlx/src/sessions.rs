@@ -8,20 +8,25 @@ use time::OffsetDateTime;
 
 use super::{SqlStore, flag, seconds, time_at, unavailable};
 
-const FAMILY_COLUMNS: &str =
-    "f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, f.revoked_at";
+const FAMILY_COLUMNS: &str = "f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
+     f.revoked_at, f.last_used_at, f.client";
 
 fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
     let amr: String = row.try_get("amr").map_err(unavailable)?;
     let revoked_at: Option<i64> = row.try_get("revoked_at").map_err(unavailable)?;
+    let created_at = time_at(row.try_get("created_at").map_err(unavailable)?)?;
+    // Sessions from before schema 8 were never marked: their start stands in.
+    let last_used_at: Option<i64> = row.try_get("last_used_at").map_err(unavailable)?;
     Ok(RefreshFamily {
         id: row.try_get("id").map_err(unavailable)?,
         user_id: row.try_get("user_id").map_err(unavailable)?,
         amr: amr.split_whitespace().map(str::to_owned).collect(),
         remember: flag(row, "remember")?,
-        created_at: time_at(row.try_get("created_at").map_err(unavailable)?)?,
+        created_at,
         expires_at: time_at(row.try_get("expires_at").map_err(unavailable)?)?,
         revoked_at: revoked_at.map(time_at).transpose()?,
+        last_used_at: last_used_at.map_or(Ok(created_at), time_at)?,
+        client: row.try_get("client").map_err(unavailable)?,
     })
 }
 
@@ -31,8 +36,8 @@ impl SessionStore for SqlStore {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         sqlx::query(
             "INSERT INTO portcullis_refresh_families \
-             (id, user_id, amr, remember, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             (id, user_id, amr, remember, created_at, expires_at, revoked_at, last_used_at, client) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&f.id)
         .bind(&f.user_id)
@@ -41,6 +46,8 @@ impl SessionStore for SqlStore {
         .bind(seconds(f.created_at))
         .bind(seconds(f.expires_at))
         .bind(f.revoked_at.map(seconds))
+        .bind(seconds(f.last_used_at))
+        .bind(f.client.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;
@@ -84,16 +91,17 @@ impl SessionStore for SqlStore {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        // First lock the family row with a no-op update that only a live
-        // family matches: a revocation committed meanwhile is seen (PostgreSQL
-        // re-checks the row it waited for), and one that comes later waits
-        // for this transaction. SQLite serialises writers anyway.
+        // First mark the family used, which only a live family matches: it
+        // locks the row, so a revocation committed meanwhile is seen
+        // (PostgreSQL re-checks the row it waited for), and one that comes
+        // later waits for this transaction. SQLite serialises writers anyway.
         let live = sqlx::query(
-            "UPDATE portcullis_refresh_families SET revoked_at = NULL \
+            "UPDATE portcullis_refresh_families SET last_used_at = $2 \
              WHERE revoked_at IS NULL AND id = \
              (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $1)",
         )
         .bind(spent_hash)
+        .bind(seconds(now))
         .execute(&mut *tx)
         .await
         .map_err(unavailable)?;

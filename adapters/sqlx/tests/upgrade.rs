@@ -81,6 +81,10 @@ async fn everything_is_still_there(store: &SqlStore) {
     assert!(store.spend_recovery_code("u1", "code-1").await.unwrap());
     let session = store.find_refresh_token("hash-1").await.unwrap().unwrap();
     assert_eq!(session.family.amr, ["pwd", "otp"]);
+    assert_eq!(
+        session.family.last_used_at, session.family.created_at,
+        "a session never marked was last used when it began"
+    );
     assert!(store.find_api_token("app-1").await.unwrap().is_some());
     assert!(store.find_one_time_token("link-1").await.unwrap().is_some());
     assert_eq!(
@@ -100,6 +104,8 @@ async fn everything_is_still_there(store: &SqlStore) {
         created_at: session.family.created_at,
         expires_at: session.family.expires_at,
         revoked_at: None,
+        last_used_at: session.family.created_at,
+        client: None,
     };
     store.create_family(&f, &new_id()).await.unwrap();
 }

@@ -8,7 +8,7 @@ use crate::store::{OneTimePurpose, OneTimeToken, User};
 use crate::token::opaque;
 
 use super::super::notify::Notice;
-use super::super::{Auth, Credentials, record_user};
+use super::super::{Auth, Client, Credentials, record_user};
 use super::{Challenge, SecondFactorLogin};
 
 impl Auth {
@@ -20,6 +20,7 @@ impl Auth {
         &self,
         mfa_token: &str,
         code: &str,
+        client: Client,
     ) -> Result<SecondFactorLogin, AuthError> {
         let (challenge, user) = self.live_challenge(mfa_token).await?;
         if let Err(err) = self.check_totp(&user, code).await {
@@ -28,7 +29,7 @@ impl Auth {
             }
             return Err(err);
         }
-        self.finish_challenge(challenge, user, AuthMethod::Otp)
+        self.finish_challenge(challenge, user, AuthMethod::Otp, client)
             .await
     }
 
@@ -39,6 +40,7 @@ impl Auth {
         &self,
         mfa_token: &str,
         recovery_code: &str,
+        client: Client,
     ) -> Result<SecondFactorLogin, AuthError> {
         let (challenge, user) = self.live_challenge(mfa_token).await?;
         self.charge_account(&user.email).await?;
@@ -57,7 +59,7 @@ impl Auth {
         // that won it must not find MFA gone.
         let user_id = user.id.clone();
         let login = self
-            .finish_challenge(challenge, user, AuthMethod::Recovery)
+            .finish_challenge(challenge, user, AuthMethod::Recovery, client)
             .await?;
         self.0.factors.remove_second_factors(&user_id).await?;
         self.notify(&login.session.user, Notice::RecoveryCodeUsed);
@@ -157,6 +159,7 @@ impl Auth {
         challenge: OneTimeToken,
         user: User,
         second: AuthMethod,
+        client: Client,
     ) -> Result<SecondFactorLogin, AuthError> {
         if !self
             .0
@@ -175,7 +178,7 @@ impl Auth {
         };
         let device = self.mark_device(&user.id, None);
         let mut session = self
-            .open_session(user, &[first, second], data.remember)
+            .open_session(user, &[first, second], data.remember, client)
             .await?;
         session.device = device;
         Ok(SecondFactorLogin {

@@ -167,7 +167,7 @@ impl Auth {
             .map_err(|_| lost())?;
         let state = callback.state.as_deref().unwrap_or("");
         let outcome = if bool::from(state.as_bytes().ct_eq(flow.state.as_bytes())) {
-            self.land(handler, &flow, &callback).await?
+            self.land(handler, &flow, &callback, client).await?
         } else {
             Err(OAuthFailure::InvalidState)
         };
@@ -188,6 +188,7 @@ impl Auth {
         provider: &dyn OAuthProvider,
         flow: &Flow,
         callback: &OAuthCallback,
+        client: Client,
     ) -> Result<Result<LoginOutcome, OAuthFailure>, AuthError> {
         let now = self.now();
         if flow.expires <= now.unix_timestamp() || !self.spend_state(&flow.state).await? {
@@ -244,7 +245,7 @@ impl Auth {
                 Err(err) => return Err(err),
             },
         };
-        let session = self.open_session(user, methods, false).await?;
+        let session = self.open_session(user, methods, false, client).await?;
         Ok(Ok(LoginOutcome::Session(session)))
     }
 

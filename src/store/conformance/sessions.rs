@@ -65,6 +65,8 @@ fn family(user_id: &str, created: OffsetDateTime, ttl: Duration) -> RefreshFamil
         created_at: created,
         expires_at: created + ttl,
         revoked_at: None,
+        last_used_at: created,
+        client: Some("Firefox on Linux, 192.0.2.1".into()),
     }
 }
 
@@ -112,6 +114,16 @@ async fn rotate<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
         "the successor joins the family"
     );
     ensure_eq!(successor.used_at, None, "the successor is unused");
+    ensure_eq!(
+        successor.family.last_used_at,
+        later,
+        "the family records its last use"
+    );
+    ensure_eq!(
+        successor.family.client,
+        first.client,
+        "the client it began on is kept"
+    );
     let again = digest();
     ensure!(
         !store.rotate_refresh_token(&secret, &again, later).await?,

@@ -58,6 +58,9 @@ impl SessionStore for MemoryStore {
         if !live || state.tokens.contains_key(next_hash) {
             return Ok(false);
         }
+        if let Some(family) = state.families.get_mut(&family_id) {
+            family.last_used_at = now;
+        }
         state
             .tokens
             .insert(spent_hash.to_owned(), (family_id.clone(), Some(now)));

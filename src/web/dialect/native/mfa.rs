@@ -46,7 +46,10 @@ pub(super) async fn verify(
     let code = body.required_str("code")?;
     if let Some(mfa_token) = body.optional_str("mfaToken")? {
         check_second_step_origin(call, &mfa_token).await?;
-        let login = call.auth.complete_mfa_login(&mfa_token, &code).await?;
+        let login = call
+            .auth
+            .complete_mfa_login(&mfa_token, &code, call.client)
+            .await?;
         let cookie_mode =
             LoginContext::parse(login.context.as_deref()) == Some(LoginContext::NativeCookie);
         return Ok(deliver(call, &login.session, cookie_mode));
@@ -67,7 +70,10 @@ pub(super) async fn recover(call: &Call<'_>) -> Result<Response<Bytes>, AuthErro
     let mfa_token = body.required_str("mfaToken")?;
     let code = body.required_str("recoveryCode")?;
     check_second_step_origin(call, &mfa_token).await?;
-    let login = call.auth.recover_mfa(&mfa_token, &code).await?;
+    let login = call
+        .auth
+        .recover_mfa(&mfa_token, &code, call.client)
+        .await?;
     let cookie_mode =
         LoginContext::parse(login.context.as_deref()) == Some(LoginContext::NativeCookie);
     Ok(deliver(call, &login.session, cookie_mode))

@@ -11,7 +11,7 @@
 //! | GET | `/auth/validate-session` | 200 when signed in, else 401 |
 //! | GET | `/me` | the signed-in user |
 //! | PATCH | `/me` | `{name?, password?, currentPassword?}` → the user |
-//! | POST | `/auth/enable-mfa` | signed in → `{secret, otpauthUrl, qrCode}` (pending) |
+//! | POST | `/auth/enable-mfa` | signed in, `{currentPassword}` → `{secret, otpauthUrl, qrCode}` (pending) |
 //! | POST | `/auth/verify-mfa` | signed in, `{code}` → MFA on, `{recoveryCodes}`; or `{mfaToken, code}` → the login's tokens |
 //! | POST | `/auth/recover-mfa` | `{mfaToken, recoveryCode}` → MFA off, the login's tokens |
 //! | POST | `/auth/disable-mfa` | signed in, `{code}` or `{password}` → MFA off |
@@ -25,6 +25,9 @@
 //! | GET | `/auth/{provider}` | `?redirect=…&cookieBridgePrefix=…` → 302 to the provider |
 //! | GET | `/auth/{provider}/callback` | 302 to the cookie bridge, the app callback, or `redirect?error=` |
 //! | GET | `/auth/set-cookies` | the cookie bridge: sets the cookies, 302 to `redirect` |
+//! | GET | `/auth/sessions` | signed in → my sessions: `[{id, createdAt, lastUsedAt, expiresAt, client, methods, current}]` |
+//! | DELETE | `/auth/sessions/{id}` | signed in → that session of mine ends (204) |
+//! | DELETE | `/auth/sessions` | signed in → all my sessions but this one end (204) |
 //!
 //! A user with MFA who logs in gets `{mfaRequired: true, mfaToken}` and no
 //! tokens, unless the login body carries `otp` too.
@@ -33,6 +36,7 @@ mod account;
 mod mfa;
 mod oauth;
 mod session;
+mod sessions;
 
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
@@ -92,6 +96,12 @@ pub enum Endpoint {
     OAuthStart,
     /// `GET /auth/set-cookies`: the cookie bridge
     SetCookies,
+    /// `GET /auth/sessions`: the signed-in user's sessions
+    Sessions,
+    /// `DELETE /auth/sessions/{id}`: ends one of them
+    EndSession,
+    /// `DELETE /auth/sessions`: ends all but the current one
+    EndOtherSessions,
 }
 
 /// Every route of the native dialect.
@@ -143,6 +153,9 @@ pub(crate) const ROUTES: &[(Method, &str, Endpoint)] = &[
     (Method::GET, "/auth/providers", Endpoint::Providers),
     (Method::GET, "/auth/oauth", Endpoint::Providers),
     (Method::GET, "/auth/set-cookies", Endpoint::SetCookies),
+    (Method::GET, "/auth/sessions", Endpoint::Sessions),
+    (Method::DELETE, "/auth/sessions", Endpoint::EndOtherSessions),
+    (Method::DELETE, "/auth/sessions/{id}", Endpoint::EndSession),
     (Method::GET, "/auth/{provider}", Endpoint::OAuthStart),
 ];
 
@@ -178,6 +191,9 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::VerifyMfa => mfa::verify(call, &state).await,
         Endpoint::RecoverMfa => mfa::recover(call).await,
         Endpoint::DisableMfa => mfa::disable(call, state.identity()?).await,
+        Endpoint::Sessions => sessions::list(call, state.identity()?).await,
+        Endpoint::EndSession => sessions::end(call, state.identity()?).await,
+        Endpoint::EndOtherSessions => sessions::end_others(call, state.identity()?).await,
         Endpoint::Providers => Ok(success(
             StatusCode::OK,
             json!(call.auth.oauth_provider_names()),

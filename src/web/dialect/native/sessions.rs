@@ -1,0 +1,55 @@
+//! The signed-in user's sessions: listed, ended one by one, or all but
+//! the current one ("sign out everywhere else").
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::json;
+
+use super::success;
+use crate::error::AuthError;
+use crate::identity::Identity;
+use crate::web::call::Call;
+use crate::web::respond::{no_content, timestamp};
+
+/// `GET /auth/sessions`: oldest first, the current one marked.
+pub(super) async fn list(
+    call: &Call<'_>,
+    identity: &Identity,
+) -> Result<Response<Bytes>, AuthError> {
+    let user = call.auth.me(identity).await?;
+    let sessions = call.auth.sessions(&user.id).await?;
+    let listed: Vec<_> = sessions
+        .iter()
+        .map(|family| {
+            json!({
+                "id": family.id,
+                "createdAt": timestamp(family.created_at),
+                "lastUsedAt": timestamp(family.last_used_at),
+                "expiresAt": timestamp(family.expires_at),
+                "client": family.client,
+                "methods": family.amr,
+                "current": identity.session_id.as_deref() == Some(family.id.as_str()),
+            })
+        })
+        .collect();
+    Ok(success(StatusCode::OK, json!(listed)))
+}
+
+/// `DELETE /auth/sessions/{id}`.
+pub(super) async fn end(
+    call: &Call<'_>,
+    identity: &Identity,
+) -> Result<Response<Bytes>, AuthError> {
+    let id = call.path_segment(0)?;
+    call.auth.end_own_session(identity, id).await?;
+    Ok(no_content())
+}
+
+/// `DELETE /auth/sessions`.
+pub(super) async fn end_others(
+    call: &Call<'_>,
+    identity: &Identity,
+) -> Result<Response<Bytes>, AuthError> {
+    call.auth.end_other_sessions(identity).await?;
+    Ok(no_content())
+}
