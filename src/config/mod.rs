@@ -44,7 +44,7 @@ pub use env::Environment;
 pub use keys::{KeyConfig, legacy_sealing_key};
 pub use mail::{EmailVerification, MailConfig};
 pub use mfa::MfaConfig;
-pub use oauth::OAuthSettings;
+pub use oauth::{OAuthBridge, OAuthSettings};
 pub use secret::Secret;
 pub use sessions::SessionConfig;
 pub use throttles::{Throttle, ThrottleConfig};

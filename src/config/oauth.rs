@@ -15,8 +15,12 @@ pub struct OAuthSettings {
     /// How long a started login may take to come back; default 10 minutes.
     pub flow_ttl: Duration,
     /// How long after an external login its tokens may pass the cookie
-    /// bridge (`/auth/set-cookies`); default 2 minutes.
+    /// bridge (`/auth/set-cookies`), or its code be redeemed; default 2 minutes.
     pub bridge_ttl: Duration,
+    /// What a finished external login carries to the app (the cookie bridge
+    /// or the provider's app callback): a single-use code (the default) or,
+    /// as the seed API documents, the tokens themselves.
+    pub bridge: OAuthBridge,
     /// Link a provider identity to the existing account with the same
     /// address, when both the provider and the account have verified it;
     /// default `true`. An unverified address never links.
@@ -32,10 +36,26 @@ impl Default for OAuthSettings {
             redirect_origins: Vec::new(),
             flow_ttl: Duration::from_secs(10 * 60),
             bridge_ttl: Duration::from_secs(120),
+            bridge: OAuthBridge::Code,
             link_by_email: true,
             create_users: true,
         }
     }
+}
+
+/// What a finished external login carries in its redirect to the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OAuthBridge {
+    /// A single-use opaque code, redeemed within `bridge_ttl` by the cookie
+    /// bridge (`GET /auth/set-cookies?code=…`, which sets the cookies) or by
+    /// the app's own server (`POST /auth/redeem`, which answers the tokens).
+    /// Tokens never appear in a URL, so no log, history or `Referer` holds
+    /// one. The recommended choice.
+    Code,
+    /// The access and refresh tokens in the query (the seed API's
+    /// contract): they may end up in logs, history and `Referer` headers.
+    Tokens,
 }
 
 impl OAuthSettings {

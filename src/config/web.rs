@@ -18,6 +18,10 @@ pub struct WebConfig {
     pub body_limit: usize,
     /// Proxies whose `X-Forwarded-For` is believed; empty: the peer address is the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Whether the Directus dialect takes an access token from the query
+    /// (`?access_token=`), as Directus does; default off, since a token in
+    /// a URL ends up in logs, history and `Referer` headers.
+    pub query_access_token: bool,
 }
 
 impl Default for WebConfig {
@@ -27,6 +31,7 @@ impl Default for WebConfig {
             allowed_origins: Vec::new(),
             body_limit: 1024 * 1024,
             trusted_proxies: Vec::new(),
+            query_access_token: false,
         }
     }
 }

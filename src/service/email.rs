@@ -322,7 +322,7 @@ impl Auth {
 
     /// Spends a link's token: unknown, spent, expired or of another purpose
     /// all answer the same [`AuthError::TokenInvalid`].
-    async fn spend_one_time(
+    pub(super) async fn spend_one_time(
         &self,
         secret: &str,
         purpose: OneTimePurpose,

@@ -7,6 +7,7 @@
 
 mod account;
 mod api_tokens;
+mod bridge;
 mod client;
 mod device;
 mod email;

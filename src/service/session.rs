@@ -61,12 +61,16 @@ impl Auth {
     /// token at most one succeeds.
     #[tracing::instrument(name = "portcullis.refresh", skip_all, fields(user = tracing::field::Empty, session = tracing::field::Empty))]
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, AuthError> {
+        self.rotate(&opaque::digest(refresh_token)).await
+    }
+
+    /// A refresh, from the digest of the refresh token it spends.
+    pub(crate) async fn rotate(&self, spent: &str) -> Result<Session, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
-        let spent = opaque::digest(refresh_token);
         let token = inner
             .sessions
-            .find_refresh_token(&spent)
+            .find_refresh_token(spent)
             .await?
             .ok_or(AuthError::TokenInvalid)?;
         let family = token.family;
@@ -96,53 +100,13 @@ impl Auth {
         let next = opaque::generate();
         if !inner
             .sessions
-            .rotate_refresh_token(&spent, &opaque::digest(&next), now)
+            .rotate_refresh_token(spent, &opaque::digest(&next), now)
             .await?
         {
             // Another request spent it between our read and our write.
             return Err(self.revoke_reused(&family).await);
         }
         self.session(user, &family, next)
-    }
-
-    /// Takes over a session from a pair of its tokens (the OAuth cookie
-    /// bridge): the access token must be valid and of the same session as
-    /// the refresh token, a session opened by an external login no longer
-    /// than `oauth.bridge_ttl` ago. The refresh token is then rotated like
-    /// any refresh, so the pair works once; presented again, it is reuse and
-    /// ends the session.
-    ///
-    /// The limits narrow login CSRF (someone sending a victim a link with
-    /// their own tokens) to fresh external logins; a URL that carries the
-    /// tokens cannot be bound to the browser any further.
-    #[tracing::instrument(name = "portcullis.bridge_session", skip_all, fields(user = tracing::field::Empty))]
-    pub async fn bridge_session(
-        &self,
-        access_token: &str,
-        refresh_token: &str,
-    ) -> Result<Session, AuthError> {
-        let identity = self.check_access_token(access_token).await?;
-        record_user(&identity.user_id);
-        let token = self
-            .0
-            .sessions
-            .find_refresh_token(&opaque::digest(refresh_token))
-            .await?
-            .ok_or(AuthError::TokenInvalid)?;
-        let family = &token.family;
-        let federated = family
-            .amr
-            .iter()
-            .any(|m| m == AuthMethod::Federated.as_str());
-        let fresh = family.created_at + self.0.config.oauth.bridge_ttl > self.now();
-        if identity.session_id.as_deref() != Some(family.id.as_str())
-            || identity.actor.is_some()
-            || !federated
-            || !fresh
-        {
-            return Err(AuthError::TokenInvalid);
-        }
-        self.refresh(refresh_token).await
     }
 
     /// Ends the session a refresh token belongs to. Unknown or already

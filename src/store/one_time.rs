@@ -16,6 +16,9 @@ pub enum OneTimePurpose {
     EmailChange,
     /// A link verifying the account's address.
     EmailVerification,
+    /// The code a finished external login carries to the app instead of
+    /// tokens (the digest of its session's refresh token is in `data`).
+    LoginCode,
 }
 
 impl OneTimePurpose {
@@ -26,6 +29,7 @@ impl OneTimePurpose {
             Self::PasswordReset => "password_reset",
             Self::EmailChange => "email_change",
             Self::EmailVerification => "email_verification",
+            Self::LoginCode => "login_code",
         }
     }
 
@@ -36,6 +40,7 @@ impl OneTimePurpose {
             "password_reset" => Some(Self::PasswordReset),
             "email_change" => Some(Self::EmailChange),
             "email_verification" => Some(Self::EmailVerification),
+            "login_code" => Some(Self::LoginCode),
             _ => None,
         }
     }

@@ -157,7 +157,8 @@ pub enum Mail {
 }
 
 /// A configuration for tests: cheap Argon2 (production cost is tested on
-/// its own) and plain-http cookies.
+/// its own), plain-http cookies, and the seed API's token bridge and
+/// Directus query token.
 pub fn test_config() -> AuthConfig {
     let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
     config.mail.public_url = "https://app.test".into();
@@ -165,6 +166,9 @@ pub fn test_config() -> AuthConfig {
     config.accounts.password.memory_kib = 1024;
     config.accounts.password.iterations = 1;
     config.web.cookies.secure = false;
+    // The seed API's contracts, as the quickstart keeps them.
+    config.oauth.bridge = portcullis::config::OAuthBridge::Tokens;
+    config.web.query_access_token = true;
     config
 }
 

@@ -422,6 +422,93 @@ async fn an_account_without_a_password_enrols_mfa_only_soon_after_signing_in() {
     );
 }
 
+/// The configuration of the tests, with the recommended bridge: codes.
+fn code_config() -> AuthConfig {
+    let mut config = config();
+    config.oauth.bridge = portcullis::config::OAuthBridge::Code;
+    config
+}
+
+#[tokio::test]
+async fn the_code_bridge_carries_no_token_in_any_url() {
+    let provider = provider().await;
+    let server = server_with(&provider, code_config()).await;
+    let mut browser = Browser::new(&server);
+    let landed = browser.login(START, &[]).await;
+    let bridge = landed.location().to_owned();
+    assert!(
+        bridge.starts_with("https://app.test/api/auth/set-cookies?"),
+        "{bridge}"
+    );
+    assert!(param(&bridge, "code").is_some(), "{bridge}");
+    assert!(
+        param(&bridge, "accessToken").is_none() && param(&bridge, "refreshToken").is_none(),
+        "no token in the URL: {bridge}"
+    );
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["email"], "pat@example.com");
+    let replay = Browser::new(&server).get(&bridge).await;
+    assert_eq!(
+        replay.error().as_deref(),
+        Some("invalid_token"),
+        "a code works once"
+    );
+
+    let late = Browser::new(&server).login(START, &[]).await;
+    server.advance(3 * 60);
+    let expired = Browser::new(&server).get(late.location()).await;
+    assert_eq!(
+        expired.error().as_deref(),
+        Some("invalid_token"),
+        "and not for long"
+    );
+
+    let tokens = "https://app.test/api/auth/set-cookies?accessToken=a&refreshToken=b&redirect=https%3A%2F%2Fapp.test%2F";
+    let refused = Browser::new(&server).get(tokens).await;
+    assert_eq!(
+        refused.error().as_deref(),
+        Some("invalid_token"),
+        "tokens in a URL are refused where the bridge carries codes"
+    );
+}
+
+#[tokio::test]
+async fn an_app_server_redeems_the_code_once_for_the_tokens() {
+    let provider = provider().await;
+    let mut client = client("oidc");
+    client.auto_set_cookies = false;
+    client.app_callback_url = Some("https://client.test/oauth/callback".into());
+    let oidc = OidcProvider::new(client, &provider.issuer).expect("oidc");
+    let server = Server::start_custom(code_config(), Backing::Memory, Mail::Outbox, |b| {
+        b.oauth_provider(oidc)
+    })
+    .await;
+    let landed = Browser::new(&server).login(START, &[]).await;
+    let target = landed.location();
+    assert!(
+        target.starts_with("https://client.test/oauth/callback?"),
+        "{target}"
+    );
+    assert!(param(target, "accessToken").is_none(), "{target}");
+    let code = param(target, "code").expect("code");
+    let redeemed = server
+        .post("/api/auth/redeem", json!({ "code": code }))
+        .await;
+    assert_eq!(redeemed.status, StatusCode::OK, "{}", redeemed.body);
+    let access = redeemed.data()["accessToken"].as_str().expect("a token");
+    let me = server
+        .request(reqwest::Method::GET, "/api/me")
+        .bearer(access)
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(amr(access), json!(["fed"]));
+    let again = server
+        .post("/api/auth/redeem", json!({ "code": code }))
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "once only");
+}
+
 #[tokio::test]
 async fn redirects_off_the_allow_list_are_refused_before_anything_happens() {
     let provider = provider().await;

@@ -111,3 +111,31 @@ async fn secure_cookies_are_prefixed_and_the_refresh_cookie_scoped() {
         "the rotated token in the same cookie"
     );
 }
+
+#[tokio::test]
+async fn the_directus_query_token_can_be_turned_off() {
+    let mut config = test_config();
+    config.web.query_access_token = false;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let by_query = server
+        .request(
+            Method::GET,
+            &format!("/directus/users/me?access_token={access}"),
+        )
+        .send()
+        .await;
+    assert_eq!(
+        by_query.status,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        by_query.body
+    );
+    let by_header = server
+        .request(Method::GET, "/directus/users/me")
+        .bearer(&access)
+        .send()
+        .await;
+    assert_eq!(by_header.status, StatusCode::OK);
+}

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::AuthConfig;
+use super::{AuthConfig, OAuthBridge};
 use crate::error::ConfigError;
 use crate::mail::OutboxMailer;
 use crate::service::AuthBuilder;
@@ -166,6 +166,21 @@ impl Environment {
         if let Some(strict) = self.get("STRICT_SESSIONS") {
             config.sessions.strict = boolean("PORTCULLIS_STRICT_SESSIONS", strict)?;
         }
+        // The seed API's contracts stay the quickstart's defaults; the safer
+        // choices are a variable away.
+        config.oauth.bridge = match self.get("OAUTH_BRIDGE") {
+            None | Some("tokens") => OAuthBridge::Tokens,
+            Some("code") => OAuthBridge::Code,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "PORTCULLIS_OAUTH_BRIDGE is tokens or code, not {other:?}"
+                )));
+            }
+        };
+        config.web.query_access_token = match self.get("DIRECTUS_QUERY_TOKEN") {
+            Some(value) => boolean("PORTCULLIS_DIRECTUS_QUERY_TOKEN", value)?,
+            None => true,
+        };
         config.oauth.redirect_origins = vec![public_url];
         if let Some(origins) = self.get("REDIRECT_ALLOW_LIST") {
             config

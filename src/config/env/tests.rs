@@ -126,3 +126,24 @@ fn strict_sessions_are_off_unless_asked_and_only_true_or_false() {
     let err = with("yes").unwrap_err().to_string();
     assert!(err.contains("PORTCULLIS_STRICT_SESSIONS"), "{err}");
 }
+
+#[test]
+fn the_seed_contracts_are_the_default_and_the_safer_choices_a_variable_away() {
+    let base = [
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("SEALING_KEY", SEALING),
+    ];
+    let with = |pairs: &[(&'static str, &'static str)]| {
+        let mut all = base.to_vec();
+        all.extend_from_slice(pairs);
+        env(&all).and_then(|e| e.config())
+    };
+    let seed = with(&[]).unwrap();
+    assert_eq!(seed.oauth.bridge, crate::config::OAuthBridge::Tokens);
+    assert!(seed.web.query_access_token);
+    let safer = with(&[("OAUTH_BRIDGE", "code"), ("DIRECTUS_QUERY_TOKEN", "false")]).unwrap();
+    assert_eq!(safer.oauth.bridge, crate::config::OAuthBridge::Code);
+    assert!(!safer.web.query_access_token);
+    let err = with(&[("OAUTH_BRIDGE", "url")]).unwrap_err().to_string();
+    assert!(err.contains("PORTCULLIS_OAUTH_BRIDGE"), "{err}");
+}

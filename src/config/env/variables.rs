@@ -58,6 +58,14 @@ pub(super) const VARIABLES: &[(&str, &str)] = &[
         "true: an ended session's access tokens are refused at once, on every instance",
     ),
     (
+        "OAUTH_BRIDGE",
+        "tokens (the default, as the seed API has it) or code: what an external login carries to the app",
+    ),
+    (
+        "DIRECTUS_QUERY_TOKEN",
+        "false: the Directus dialect takes no ?access_token= (default true, as Directus does)",
+    ),
+    (
         "REDIS_URL",
         "redis://…: the rate limiter and revocation channel a fleet shares (read by the app)",
     ),

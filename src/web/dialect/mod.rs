@@ -156,7 +156,9 @@ async fn oauth_callback(call: &Call<'_>, path: Dialect) -> Response<Bytes> {
     let mut response = match landing {
         Ok(landing) => match LoginContext::parse(landing.context.as_deref()) {
             Some(LoginContext::Directus) => directus::oauth_landing(call, landing),
-            _ => native::oauth_landing(call, landing).unwrap_or_else(|err| native::error(&err)),
+            _ => native::oauth_landing(call, landing)
+                .await
+                .unwrap_or_else(|err| native::error(&err)),
         },
         Err(err) => match path {
             Dialect::Native => native::error(&err),

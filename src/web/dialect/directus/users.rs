@@ -127,16 +127,21 @@ pub(super) async fn password_request(call: &Call<'_>) -> Result<Response<Bytes>,
 }
 
 /// The token a request carries, the Directus way: one of a bearer header,
-/// the session cookie, or `?access_token=`.
+/// the session cookie, or (when `web.query_access_token` allows it)
+/// `?access_token=`.
 async fn identity(call: &Call<'_>) -> Result<Identity, AuthError> {
     let parts = call.parts;
     let bearer = crate::web::credentials::bearer_token(&parts.headers).map(str::to_owned);
     let cookie = call.cookie(SESSION_COOKIE);
-    let query = parts.uri.query().and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(k, _)| k == "access_token")
-            .map(|(_, v)| v.into_owned())
-    });
+    let query = parts
+        .uri
+        .query()
+        .filter(|_| call.auth.config().web.query_access_token)
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| v.into_owned())
+        });
     let from_cookie = cookie.is_some();
     let mut presented = [bearer, cookie, query].into_iter().flatten();
     // As Directus: no token, or one that is not a JWT (Directus would look

@@ -24,7 +24,8 @@
 //! | GET | `/auth/providers`, `/auth/oauth` | the login providers' names |
 //! | GET | `/auth/{provider}` | `?redirect=…&cookieBridgePrefix=…` → 302 to the provider |
 //! | GET | `/auth/{provider}/callback` | 302 to the cookie bridge, the app callback, or `redirect?error=` |
-//! | GET | `/auth/set-cookies` | the cookie bridge: sets the cookies, 302 to `redirect` |
+//! | GET | `/auth/set-cookies` | the cookie bridge: `?code=…` (or the tokens) → sets the cookies, 302 to `redirect` |
+//! | POST | `/auth/redeem` | `{code}` (an external login's, at the app's server) → tokens and user |
 //! | GET | `/auth/sessions` | signed in → my sessions: `[{id, createdAt, lastUsedAt, expiresAt, client, methods, current}]` |
 //! | DELETE | `/auth/sessions/{id}` | signed in → that session of mine ends (204) |
 //! | DELETE | `/auth/sessions` | signed in → all my sessions but this one end (204) |
@@ -96,6 +97,8 @@ pub enum Endpoint {
     OAuthStart,
     /// `GET /auth/set-cookies`: the cookie bridge
     SetCookies,
+    /// `POST /auth/redeem`: an external login's code for its tokens
+    Redeem,
     /// `GET /auth/sessions`: the signed-in user's sessions
     Sessions,
     /// `DELETE /auth/sessions/{id}`: ends one of them
@@ -153,6 +156,7 @@ pub(crate) const ROUTES: &[(Method, &str, Endpoint)] = &[
     (Method::GET, "/auth/providers", Endpoint::Providers),
     (Method::GET, "/auth/oauth", Endpoint::Providers),
     (Method::GET, "/auth/set-cookies", Endpoint::SetCookies),
+    (Method::POST, "/auth/redeem", Endpoint::Redeem),
     (Method::GET, "/auth/sessions", Endpoint::Sessions),
     (Method::DELETE, "/auth/sessions", Endpoint::EndOtherSessions),
     (Method::DELETE, "/auth/sessions/{id}", Endpoint::EndSession),
@@ -191,6 +195,7 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::VerifyMfa => mfa::verify(call, &state).await,
         Endpoint::RecoverMfa => mfa::recover(call).await,
         Endpoint::DisableMfa => mfa::disable(call, state.identity()?).await,
+        Endpoint::Redeem => oauth::redeem(call).await,
         Endpoint::Sessions => sessions::list(call, state.identity()?).await,
         Endpoint::EndSession => sessions::end(call, state.identity()?).await,
         Endpoint::EndOtherSessions => sessions::end_others(call, state.identity()?).await,

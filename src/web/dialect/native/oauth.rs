@@ -5,7 +5,9 @@ use bytes::Bytes;
 use http::Response;
 use url::Url;
 
-use super::session::with_session_cookies;
+use super::body;
+use super::session::{deliver, with_session_cookies};
+use crate::config::OAuthBridge;
 use crate::error::{AuthError, Field, Rule};
 use crate::service::{LoginOutcome, OAuthLanding, OAuthRequest, Session};
 use crate::web::call::Call;
@@ -52,7 +54,7 @@ pub(super) async fn start(call: &Call<'_>) -> Result<Response<Bytes>, AuthError>
 /// Where a finished native login goes: the cookie bridge (a bridged
 /// login), the provider's app callback, or back with `?error=` or the
 /// `mfaToken`.
-pub(crate) fn landing(
+pub(crate) async fn landing(
     call: &Call<'_>,
     landing: OAuthLanding,
 ) -> Result<Response<Bytes>, AuthError> {
@@ -79,10 +81,10 @@ pub(crate) fn landing(
             bridge.set_path(&format!("{prefix}/auth/set-cookies"));
             bridge.set_query(None);
             bridge.set_fragment(None);
-            with_tokens(bridge, &session, provider, &redirect)
+            carry(call, bridge, &session, provider, &redirect).await?
         }
         (Ok(LoginOutcome::Session(session)), false, Some(target)) => {
-            with_tokens(target, &session, provider, &redirect)
+            carry(call, target, &session, provider, &redirect).await?
         }
         (Ok(LoginOutcome::MfaRequired { mfa_token }), bridge, target) => {
             let mut target = if bridge { None } else { target }.unwrap_or(redirect.clone());
@@ -104,12 +106,13 @@ pub(crate) fn landing(
     Ok(found(location.as_str()))
 }
 
-/// `GET /auth/set-cookies?accessToken&refreshToken&expTime&loginProvider&redirect`:
+/// `GET /auth/set-cookies?code&loginProvider&redirect` (or, with the
+/// tokens bridge, `?accessToken&refreshToken&expTime&loginProvider&redirect`):
 /// sets the auth cookies on this origin (the app's, through its proxy) and
-/// goes on to `redirect`. The tokens must be a live pair of one session
-/// that an external login opened moments ago (see
-/// [`Auth::bridge_session`](crate::Auth::bridge_session)); the refresh
-/// token is rotated, so the URL works once.
+/// goes on to `redirect`. A code works once, within `oauth.bridge_ttl`;
+/// tokens must be a live pair of one session that an external login
+/// opened moments ago (see [`Auth::bridge_session`](crate::Auth::bridge_session)),
+/// and the refresh token is rotated, so the URL works once.
 pub(super) async fn set_cookies(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let provider = call.query("loginProvider");
     let redirect = call
@@ -117,11 +120,20 @@ pub(super) async fn set_cookies(call: &Call<'_>) -> Result<Response<Bytes>, Auth
         .ok_or(AuthError::invalid(Field::Redirect, Rule::Missing))?;
     let redirect = call.auth.check_redirect(provider.as_deref(), &redirect)?;
     let refused = |redirect| found(with_pair(redirect, "error", "invalid_token").as_str());
-    let (Some(access), Some(refresh)) = (call.query("accessToken"), call.query("refreshToken"))
-    else {
-        return Ok(refused(redirect));
+    let bridged = match (call.query("code"), call.auth.config().oauth.bridge) {
+        (Some(code), _) => call.auth.redeem_login_code(&code).await,
+        (None, OAuthBridge::Tokens) => {
+            let (Some(access), Some(refresh)) =
+                (call.query("accessToken"), call.query("refreshToken"))
+            else {
+                return Ok(refused(redirect));
+            };
+            call.auth.bridge_session(&access, &refresh).await
+        }
+        // Tokens in a URL are refused where the bridge carries codes.
+        (None, _) => return Ok(refused(redirect)),
     };
-    match call.auth.bridge_session(&access, &refresh).await {
+    match bridged {
         Ok(session) => Ok(with_session_cookies(
             call,
             found(redirect.as_str()),
@@ -132,12 +144,38 @@ pub(super) async fn set_cookies(call: &Call<'_>) -> Result<Response<Bytes>, Auth
     }
 }
 
-fn with_tokens(mut target: Url, session: &Session, provider: &str, redirect: &Url) -> Url {
+/// `POST /auth/redeem` `{code}`: the app's own server exchanges the code
+/// an external login carried to it for the session's tokens.
+pub(super) async fn redeem(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
+    let code = body(call)?.required_str("code")?;
+    let session = call.auth.redeem_login_code(&code).await?;
+    Ok(deliver(call, &session, false))
+}
+
+/// The finished login's session, in the redirect to the app: a single-use
+/// code, or (the seed API's bridge) the tokens themselves.
+async fn carry(
+    call: &Call<'_>,
+    mut target: Url,
+    session: &Session,
+    provider: &str,
+    redirect: &Url,
+) -> Result<Url, AuthError> {
+    match call.auth.config().oauth.bridge {
+        OAuthBridge::Tokens => {
+            target
+                .query_pairs_mut()
+                .append_pair("accessToken", &session.access_token)
+                .append_pair("refreshToken", &session.refresh_token)
+                .append_pair("expTime", &session.expires_in.as_secs().to_string());
+        }
+        _ => {
+            let code = call.auth.park_session(session).await?;
+            target.query_pairs_mut().append_pair("code", &code);
+        }
+    }
     target
         .query_pairs_mut()
-        .append_pair("accessToken", &session.access_token)
-        .append_pair("refreshToken", &session.refresh_token)
-        .append_pair("expTime", &session.expires_in.as_secs().to_string())
         .append_pair("loginProvider", provider);
-    with_pair(target, "redirect", redirect.as_str())
+    Ok(with_pair(target, "redirect", redirect.as_str()))
 }
