@@ -61,6 +61,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AuthConfig, EmailVerification, PasswordPolicy, Secret, Throttle};
 pub use error::{AuthError, ConfigError, Field, Rule};
 pub use identity::{AuthMethod, Identity};
+pub use password::{BreachedPasswords, k_anonymity_range};
 pub use service::{
     Agent, Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment, MfaProof,
     NewAccount, OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart, ProfileUpdate,

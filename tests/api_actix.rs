@@ -34,6 +34,8 @@ mod review_lockout;
 mod review_mfa;
 #[path = "api/review_notices.rs"]
 mod review_notices;
+#[path = "api/review_passwords.rs"]
+mod review_passwords;
 #[path = "api/review_sessions.rs"]
 mod review_sessions;
 #[path = "api/review_tokens.rs"]

@@ -92,6 +92,10 @@ pub enum Rule {
     },
     /// A password that does not match.
     Incorrect,
+    /// A password among the most common ones.
+    TooCommon,
+    /// A password found in a data breach.
+    Breached,
     /// A page or URL not on the allow-list.
     NotAllowed,
     /// A path prefix that is not a plain path.
@@ -133,6 +137,10 @@ impl Rule {
             Self::TooShort { min } => format!("{field} must be at least {min} characters"),
             Self::TooLong { max } => format!("{field} must be at most {max} characters"),
             Self::Incorrect => format!("{field} is incorrect"),
+            Self::TooCommon => {
+                format!("{field} is one of the most common passwords: choose another")
+            }
+            Self::Breached => format!("{field} appeared in a data breach: choose another"),
             Self::NotAllowed => format!("{field} must be an allowed http(s) URL"),
             Self::NotAPath => format!("{field} must be a path such as /api"),
             Self::OutOfRange => format!("{field} is out of range"),

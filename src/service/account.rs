@@ -68,7 +68,7 @@ impl Auth {
     #[tracing::instrument(name = "portcullis.create_user", skip_all, fields(user = tracing::field::Empty))]
     pub async fn create_user(&self, account: NewAccount) -> Result<User, AuthError> {
         let email = valid_email(&account.email)?;
-        self.0.hasher.check_policy(&account.password)?;
+        self.accept_password(&account.password, None).await?;
         let name = account
             .name
             .as_deref()
@@ -208,7 +208,7 @@ impl Auth {
             None => None,
         };
         if let Some(password) = &update.password {
-            inner.hasher.check_policy(password)?;
+            self.accept_password(password, Some(&user.id)).await?;
         }
         if update.password.is_some() || new_email.is_some() {
             self.own_account(identity).await?;

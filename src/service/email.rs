@@ -67,7 +67,16 @@ impl Auth {
     /// password is refused before the token is spent.
     #[tracing::instrument(name = "portcullis.reset_password", skip_all, fields(user = tracing::field::Empty))]
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<(), AuthError> {
-        self.0.hasher.check_policy(password)?;
+        // The password is judged before the link is spent, for its account.
+        let pending = self
+            .0
+            .one_time
+            .find_one_time_token(&opaque::digest(token))
+            .await?
+            .filter(|t| t.purpose == OneTimePurpose::PasswordReset)
+            .ok_or(AuthError::TokenInvalid)?;
+        self.accept_password(password, Some(&pending.user_id))
+            .await?;
         let spent = self
             .spend_one_time(token, OneTimePurpose::PasswordReset)
             .await?;

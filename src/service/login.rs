@@ -183,9 +183,12 @@ impl Auth {
             }
         };
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-        let matched = inner.hasher.verify(password, hash).await?;
+        let verified = inner.hasher.verify(password, hash).await?;
         match user {
-            Some(user) if matched && user.is_active => {
+            Some(user) if verified.matched && user.is_active => {
+                if verified.rehash {
+                    self.rehash(&user, password).await?;
+                }
                 // With MFA, only the second factor proves the account: a
                 // password alone must not wipe out failed codes, or new
                 // challenges would allow endless guessing.

@@ -16,6 +16,7 @@ mod login;
 mod mfa;
 mod notify;
 mod oauth;
+mod passwords;
 mod session;
 mod strict;
 mod throttle;
@@ -32,7 +33,7 @@ use crate::error::ConfigError;
 use crate::mail::Mailer;
 use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
-use crate::password::PasswordHasher;
+use crate::password::{BreachedPasswords, PasswordHasher};
 use crate::revocation::{MemoryRevocations, RevocationChannel};
 use crate::store::{
     ApiTokenStore, IdentityStore, MemoryRateLimiter, OneTimeTokenStore, RateLimiter,
@@ -82,6 +83,7 @@ struct Inner {
     mailer: Option<Arc<dyn Mailer>>,
     mail_failures: AtomicU64,
     oauth: Vec<Arc<dyn OAuthProvider>>,
+    breached: Option<Arc<dyn BreachedPasswords>>,
     /// Strict sessions: what this instance knows of revocations, and the
     /// channel they travel on.
     strict: Option<Arc<Strict>>,
@@ -118,6 +120,7 @@ impl Auth {
             mailer: None,
             oauth: Vec::new(),
             revocations: None,
+            breached: None,
         }
     }
 
@@ -164,6 +167,7 @@ pub struct AuthBuilder {
     mailer: Option<Arc<dyn Mailer>>,
     oauth: Vec<Arc<dyn OAuthProvider>>,
     revocations: Option<Arc<dyn RevocationChannel>>,
+    breached: Option<Arc<dyn BreachedPasswords>>,
 }
 
 impl AuthBuilder {
@@ -171,6 +175,14 @@ impl AuthBuilder {
     /// (`sessions.strict`); default: within this process only.
     pub fn revocations(mut self, channel: impl RevocationChannel) -> Self {
         self.revocations = Some(Arc::new(channel));
+        self
+    }
+
+    /// Checks new passwords with a breached-password service too (see
+    /// [`BreachedPasswords`](crate::BreachedPasswords)); default: the
+    /// bundled list of common passwords only.
+    pub fn breached_passwords(mut self, service: impl BreachedPasswords) -> Self {
+        self.breached = Some(Arc::new(service));
         self
     }
 
@@ -339,6 +351,7 @@ impl AuthBuilder {
             mailer: self.mailer,
             mail_failures: AtomicU64::new(0),
             oauth: self.oauth,
+            breached: self.breached,
             strict,
             config: self.config,
         })))

@@ -22,6 +22,7 @@ mod review_http;
 mod review_lockout;
 mod review_mfa;
 mod review_notices;
+mod review_passwords;
 mod review_sessions;
 mod review_tokens;
 mod security;

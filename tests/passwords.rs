@@ -1,0 +1,178 @@
+//! New passwords: the bundled list of common passwords, Unicode NFKC, the
+//! single-factor minimum, a breached-password service asked by
+//! k-anonymity, and hashes made again as users sign in.
+
+// Test code: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::extract::Path;
+use axum::routing::get;
+use portcullis::store::{MemoryStore, UserStore};
+use portcullis::{
+    Auth, AuthConfig, AuthError, BreachedPasswords, Client, Credentials, Field, LoginOutcome,
+    NewAccount, Rule, k_anonymity_range,
+};
+
+fn config(memory_kib: u32) -> AuthConfig {
+    let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
+    config.accounts.password.memory_kib = memory_kib;
+    config.accounts.password.iterations = 1;
+    config
+}
+
+fn auth(config: AuthConfig, store: &MemoryStore) -> Auth {
+    Auth::builder(config).store(store.clone()).build().unwrap()
+}
+
+fn refused_as(result: Result<impl std::fmt::Debug, AuthError>, rule: Rule) {
+    match result {
+        Err(AuthError::Validation {
+            field: Field::Password,
+            rule: got,
+        }) => {
+            assert_eq!(got, rule);
+        }
+        other => panic!("expected {rule:?}, got {other:?}"),
+    }
+}
+
+async fn signs_in(auth: &Auth, email: &str, password: &str) -> bool {
+    matches!(
+        auth.login(Credentials::new(email, password), Client::default())
+            .await,
+        Ok(LoginOutcome::Session(_))
+    )
+}
+
+#[tokio::test]
+async fn common_passwords_are_refused_in_any_case() {
+    let auth = auth(config(1024), &MemoryStore::new());
+    for common in ["password", "12345678", "Sunshine", "ILOVEYOU", "football1"] {
+        let account = NewAccount::new("ada@example.com", common, "user");
+        refused_as(auth.create_user(account).await, Rule::TooCommon);
+    }
+    let fine = NewAccount::new("ada@example.com", "correct horse battery", "user");
+    assert!(auth.create_user(fine).await.is_ok());
+}
+
+#[tokio::test]
+async fn passwords_are_normalized_to_nfkc() {
+    let auth = auth(config(1024), &MemoryStore::new());
+    // Full-width letters, as some keyboards type them.
+    let typed = "ｃｏｒｒｅｃｔ horse battery";
+    auth.create_user(NewAccount::new("ada@example.com", typed, "user"))
+        .await
+        .unwrap();
+    assert!(signs_in(&auth, "ada@example.com", "correct horse battery").await);
+    assert!(signs_in(&auth, "ada@example.com", typed).await);
+}
+
+#[tokio::test]
+async fn a_password_that_is_the_only_factor_can_be_asked_to_be_longer() {
+    let mut config = config(1024);
+    config.accounts.password.single_factor_min_length = Some(15);
+    let auth = auth(config, &MemoryStore::new());
+    let short = NewAccount::new("ada@example.com", "twelve chars", "user");
+    refused_as(auth.create_user(short).await, Rule::TooShort { min: 15 });
+    let long = NewAccount::new("ada@example.com", "fifteen chars ok", "user");
+    assert!(auth.create_user(long).await.is_ok());
+}
+
+#[tokio::test]
+async fn hashes_are_made_again_when_the_parameters_change() {
+    let store = MemoryStore::new();
+    let before = auth(config(1024), &store);
+    let ada = before
+        .create_user(NewAccount::new(
+            "ada@example.com",
+            "correct horse battery",
+            "user",
+        ))
+        .await
+        .unwrap();
+    assert!(ada.password_hash.unwrap().contains("m=1024"));
+    let after = auth(config(2048), &store);
+    assert!(signs_in(&after, "ada@example.com", "correct horse battery").await);
+    let stored = store.find_user(&ada.id).await.unwrap().unwrap();
+    assert!(
+        stored.password_hash.unwrap().contains("m=2048"),
+        "the new parameters, from this sign-in on"
+    );
+}
+
+/// A k-anonymity range service on loopback: it knows one breached
+/// password and records every prefix it was asked for.
+async fn range_service(breached: &str) -> (String, Arc<Mutex<Vec<String>>>) {
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let (prefix, suffix) = k_anonymity_range(breached);
+    let seen = asked.clone();
+    let app = Router::new().route(
+        "/range/{prefix}",
+        get(move |Path(asked): Path<String>| {
+            seen.lock().unwrap().push(asked.clone());
+            let body = if asked == prefix {
+                format!("0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n{suffix}:3861493\r\n")
+            } else {
+                "0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n".to_owned()
+            };
+            async move { body }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, asked)
+}
+
+/// The client side of the range API, as an app would write it.
+struct RangeApi(String);
+
+#[async_trait]
+impl BreachedPasswords for RangeApi {
+    async fn is_breached(&self, password: &str) -> Result<bool, String> {
+        let (prefix, suffix) = k_anonymity_range(password);
+        let answer = reqwest::get(format!("{}/range/{prefix}", self.0))
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(answer
+            .lines()
+            .any(|line| line.split(':').next() == Some(suffix.as_str())))
+    }
+}
+
+#[tokio::test]
+async fn a_breached_password_service_is_asked_by_k_anonymity() {
+    let breached = "Tr0ub4dor&3 horse";
+    let (base, asked) = range_service(breached).await;
+    let auth = Auth::builder(config(1024))
+        .store(MemoryStore::new())
+        .breached_passwords(RangeApi(base))
+        .build()
+        .unwrap();
+    let account = NewAccount::new("ada@example.com", breached, "user");
+    refused_as(auth.create_user(account).await, Rule::Breached);
+    let fine = NewAccount::new("ada@example.com", "correct horse battery", "user");
+    assert!(auth.create_user(fine).await.is_ok());
+    let asked = asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 2);
+    assert!(asked.iter().all(|prefix| prefix.len() == 5), "{asked:?}");
+
+    let down = Auth::builder(config(1024))
+        .store(MemoryStore::new())
+        .breached_passwords(RangeApi("http://127.0.0.1:9".into()))
+        .build()
+        .unwrap();
+    let account = NewAccount::new("bob@example.com", "correct horse battery", "user");
+    assert!(
+        matches!(down.create_user(account).await, Err(AuthError::Unavailable)),
+        "a service that cannot answer fails closed"
+    );
+}
