@@ -36,6 +36,7 @@
 
 #[cfg(feature = "actix-web")]
 pub mod actix;
+pub mod audit;
 #[cfg(feature = "axum")]
 pub mod axum;
 mod clock;

@@ -1,5 +1,6 @@
 //! Accounts: creating users, reading and changing one's own profile.
 
+use crate::audit::AuthEvent;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::revocation::Revocation;
@@ -109,6 +110,10 @@ impl Auth {
         if !active {
             self.end_user_access(user_id, None).await?;
         }
+        self.record(AuthEvent::ActiveChanged {
+            user_id: user.id.clone(),
+            active,
+        });
         Ok(user)
     }
 
@@ -134,6 +139,10 @@ impl Auth {
             role: user.role.clone(),
         })
         .await;
+        self.record(AuthEvent::RoleChanged {
+            user_id: user.id.clone(),
+            role: user.role.clone(),
+        });
         Ok(user)
     }
 
@@ -244,6 +253,9 @@ impl Auth {
             self.end_user_access(&user.id, identity.session_id.as_deref())
                 .await?;
             inner.one_time.revoke_one_time_tokens(&user.id).await?;
+            self.record(AuthEvent::PasswordChanged {
+                user_id: user.id.clone(),
+            });
             self.notify(&user, Notice::PasswordChanged);
         }
         if let Some(email) = new_email {

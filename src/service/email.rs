@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::audit::AuthEvent;
 use crate::config::EmailVerification;
 use crate::error::{AuthError, Field, Rule};
 use crate::mail::{Email, Template};
@@ -99,8 +100,14 @@ impl Auth {
             // identity of their own: the owner starts clean.
             self.0.factors.remove_second_factors(&user.id).await?;
             self.0.identities.unlink_identities(&user.id).await?;
-            tracing::info!(target: "portcullis::audit", user = %user.id, "reset of an unverified address: second factors and linked identities cleared");
+            self.record(AuthEvent::MfaDisabled {
+                user_id: user.id.clone(),
+                by: "address_reset",
+            });
         }
+        self.record(AuthEvent::PasswordReset {
+            user_id: user.id.clone(),
+        });
         self.notify(&user, Notice::PasswordReset);
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         self.clear_account(&user.email).await
@@ -135,6 +142,9 @@ impl Auth {
             })?;
         // Links sent to the old address (a reset, say) must not outlive it.
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
+        self.record(AuthEvent::EmailChanged {
+            user_id: user.id.clone(),
+        });
         self.notify_at(&user, &before.email, Notice::EmailChanged);
         Ok(user)
     }

@@ -1,6 +1,7 @@
 //! Ending sessions and tokens: in the store, and (with strict sessions) on
 //! every instance at once.
 
+use crate::audit::AuthEvent;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::revocation::Revocation;
@@ -55,7 +56,10 @@ impl Auth {
             .end_user_api_tokens(user_id, self.now())
             .await?;
         if ended > 0 {
-            tracing::info!(target: "portcullis::audit", user = %user_id, ended, "user tokens ended");
+            self.record(AuthEvent::UserTokensEnded {
+                user_id: user_id.to_owned(),
+                count: ended,
+            });
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Signing in with a password, and registering.
 
+use crate::audit::AuthEvent;
 use crate::config::EmailVerification;
 use crate::error::AuthError;
 use crate::identity::AuthMethod;
@@ -208,6 +209,11 @@ impl Auth {
                 Ok(Proof { user, mfa, device })
             }
             user => {
+                self.record(AuthEvent::LoginFailed {
+                    user_id: user.as_ref().map(|u| u.id.clone()),
+                    factor: "password",
+                    ip: client.ip,
+                });
                 self.count_failure(guarded, user.as_ref()).await?;
                 Err(AuthError::InvalidCredentials)
             }

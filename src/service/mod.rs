@@ -27,6 +27,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::audit::{AuditSink, AuthEvent, TracingAudit};
 use crate::clock::{Clock, SystemClock};
 use crate::config::AuthConfig;
 use crate::error::ConfigError;
@@ -84,6 +85,7 @@ struct Inner {
     mail_failures: AtomicU64,
     oauth: Vec<Arc<dyn OAuthProvider>>,
     breached: Option<Arc<dyn BreachedPasswords>>,
+    audit: Arc<dyn AuditSink>,
     /// Strict sessions: what this instance knows of revocations, and the
     /// channel they travel on.
     strict: Option<Arc<Strict>>,
@@ -121,12 +123,18 @@ impl Auth {
             oauth: Vec::new(),
             revocations: None,
             breached: None,
+            audit: None,
         }
     }
 
     /// The configuration the service runs with.
     pub fn config(&self) -> &AuthConfig {
         &self.0.config
+    }
+
+    /// Records an audit event with the configured sink.
+    pub(crate) fn record(&self, event: AuthEvent) {
+        self.0.audit.record(&event, self.now());
     }
 
     /// The current time by the service's clock.
@@ -168,6 +176,7 @@ pub struct AuthBuilder {
     oauth: Vec<Arc<dyn OAuthProvider>>,
     revocations: Option<Arc<dyn RevocationChannel>>,
     breached: Option<Arc<dyn BreachedPasswords>>,
+    audit: Option<Arc<dyn AuditSink>>,
 }
 
 impl AuthBuilder {
@@ -175,6 +184,13 @@ impl AuthBuilder {
     /// (`sessions.strict`); default: within this process only.
     pub fn revocations(mut self, channel: impl RevocationChannel) -> Self {
         self.revocations = Some(Arc::new(channel));
+        self
+    }
+
+    /// Where audit events go (see [`crate::audit`]); default: `tracing`,
+    /// target `portcullis::audit`.
+    pub fn audit(mut self, sink: impl AuditSink) -> Self {
+        self.audit = Some(Arc::new(sink));
         self
     }
 
@@ -352,6 +368,7 @@ impl AuthBuilder {
             mail_failures: AtomicU64::new(0),
             oauth: self.oauth,
             breached: self.breached,
+            audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
             strict,
             config: self.config,
         })))

@@ -1,6 +1,7 @@
 //! Sessions: opening one, refreshing it with rotation and reuse detection,
 //! closing it, and verifying access tokens.
 
+use crate::audit::AuthEvent;
 use crate::error::AuthError;
 use crate::identity::{AuthMethod, Identity};
 use crate::store::new_id;
@@ -160,6 +161,11 @@ impl Auth {
         client: Client,
     ) -> Result<Session, AuthError> {
         self.charge_success(&user, client).await?;
+        self.record(AuthEvent::LoginSucceeded {
+            user_id: user.id.clone(),
+            methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            ip: client.ip,
+        });
         let inner = &self.0;
         let now = inner.clock.now();
         let ttl = if remember {
@@ -231,11 +237,10 @@ impl Auth {
     }
 
     async fn revoke_reused(&self, family: &RefreshFamily) -> AuthError {
-        tracing::warn!(
-            session = %family.id,
-            user = %family.user_id,
-            "refresh token reused; revoking the session"
-        );
+        self.record(AuthEvent::RefreshReused {
+            user_id: family.user_id.clone(),
+            session_id: family.id.clone(),
+        });
         match self.end_session(&family.id).await {
             Ok(()) => AuthError::TokenInvalid,
             Err(e) => e,

@@ -3,6 +3,7 @@
 //! (failures over a long time, reset only by a success; past it the
 //! account waits for a password reset or an admin's unlock).
 
+use crate::audit::AuthEvent;
 use crate::error::AuthError;
 use crate::store::{Decision, User, Window, email_key};
 use crate::token::opaque;
@@ -84,7 +85,9 @@ impl Auth {
         if let (Decision::Allowed { remaining: 0 }, Guarded::Account(_), Some(user)) =
             (decision, who, user)
         {
-            tracing::warn!(target: "portcullis::audit", user = %user.id, ceiling, "account locked out");
+            self.record(AuthEvent::AccountLocked {
+                user_id: user.id.clone(),
+            });
             self.notify(user, Notice::AccountLocked);
         }
         Ok(())
@@ -136,7 +139,9 @@ impl Auth {
             .find_user(user_id)
             .await?
             .ok_or(AuthError::NotFound)?;
-        tracing::info!(target: "portcullis::audit", user = %user.id, "account unlocked");
+        self.record(AuthEvent::AccountUnlocked {
+            user_id: user.id.clone(),
+        });
         self.clear_account(&user.email).await
     }
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::audit::AuthEvent;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::store::{ApiToken, ApiTokenKind, User, Window};
@@ -182,6 +183,11 @@ impl Auth {
             expires_at,
         };
         self.0.api_tokens.create_api_token(&token).await?;
+        self.record(AuthEvent::TokenMinted {
+            kind: kind.as_str(),
+            user_id: token.user_id,
+            actor: token.actor_id,
+        });
         Ok(secret)
     }
 }

@@ -3,12 +3,12 @@
 //! All three are opaque 256-bit secrets stored as SHA-256 digests; the
 //! secret is also the token's id in URLs. Checking one costs store lookups,
 //! never a password hash. Failed checks count against the client IP like
-//! failed logins. Every on-behalf-of token minted and every request made
-//! with one is written to the `portcullis::audit` tracing target with both
-//! the subject and the actor.
+//! failed logins. Every token minted and every request made on behalf of
+//! someone is an audit event naming the subject and the actor.
 
 mod checks;
 
+use crate::audit::AuthEvent;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::store::{ApiToken, ApiTokenKind, StoreError};
@@ -124,7 +124,6 @@ impl Auth {
                 expires_at,
             )
             .await?;
-        tracing::info!(target: "portcullis::audit", actor = %actor.id, subject = %subject.id, "on-behalf-of token created");
         Ok(token)
     }
 
@@ -244,7 +243,10 @@ impl Auth {
         if let Some(actor) = &token.actor_id {
             self.still_allowed(actor, &policy.act_for_others_roles)
                 .await?;
-            tracing::info!(target: "portcullis::audit", actor = %actor, subject = %subject.id, "request on behalf of");
+            self.record(AuthEvent::ActedOnBehalf {
+                actor: actor.clone(),
+                subject: subject.id.clone(),
+            });
         }
         Ok(Identity {
             user_id: subject.id,

@@ -1,6 +1,7 @@
 //! The second login step: a challenge (`mfaToken`) answered with a TOTP
 //! code or a recovery code.
 
+use crate::audit::AuthEvent;
 use crate::error::AuthError;
 use crate::identity::AuthMethod;
 use crate::mfa;
@@ -62,6 +63,10 @@ impl Auth {
             .finish_challenge(challenge, user, AuthMethod::Recovery, client)
             .await?;
         self.0.factors.remove_second_factors(&user_id).await?;
+        self.record(AuthEvent::MfaDisabled {
+            user_id: user_id.clone(),
+            by: "recovery_code",
+        });
         self.notify(&login.session.user, Notice::RecoveryCodeUsed);
         Ok(login)
     }

@@ -1,5 +1,6 @@
 //! Turning MFA on (enrolment, proven by the user again) and off.
 
+use crate::audit::AuthEvent;
 use crate::config::EmailVerification;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
@@ -95,6 +96,9 @@ impl Auth {
         // Sessions that began without the second factor end here.
         self.end_user_access(&user.id, identity.session_id.as_deref())
             .await?;
+        self.record(AuthEvent::MfaEnabled {
+            user_id: user.id.clone(),
+        });
         self.notify(&user, Notice::MfaEnabled);
         Ok(codes)
     }
@@ -166,6 +170,10 @@ impl Auth {
             }
         }
         self.0.factors.remove_second_factors(&user.id).await?;
+        self.record(AuthEvent::MfaDisabled {
+            user_id: user.id.clone(),
+            by: "user",
+        });
         self.notify(&user, Notice::MfaDisabled);
         Ok(())
     }
@@ -184,6 +192,10 @@ impl Auth {
         self.0.factors.remove_second_factors(user_id).await?;
         // Sessions that began with the factor that is gone end with it.
         self.end_user_access(user_id, None).await?;
+        self.record(AuthEvent::MfaDisabled {
+            user_id: user.id.clone(),
+            by: "admin",
+        });
         self.notify(&user, Notice::MfaDisabled);
         Ok(())
     }

@@ -7,6 +7,7 @@ mod enrolment;
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuthEvent;
 use crate::error::AuthError;
 use crate::mfa;
 use crate::store::User;
@@ -108,6 +109,11 @@ impl Auth {
 
     /// A wrong code: counted toward the lockout ceiling.
     async fn code_failed(&self, user: &User) -> AuthError {
+        self.record(AuthEvent::LoginFailed {
+            user_id: Some(user.id.clone()),
+            factor: "code",
+            ip: None,
+        });
         match self
             .count_failure(Guarded::Account(&user.email), Some(user))
             .await

@@ -1,0 +1,111 @@
+//! Audit events: one for each action that matters to an account's
+//! security, delivered to the configured sink, never carrying a secret.
+
+// Test code: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use portcullis::audit::{AuditSink, AuthEvent};
+use portcullis::store::MemoryStore;
+use portcullis::{Auth, AuthConfig, Client, Credentials, LoginOutcome, NewAccount, ProfileUpdate};
+use time::OffsetDateTime;
+
+const PASSWORD: &str = "correct horse battery";
+
+#[derive(Clone, Default)]
+struct Kept(Arc<Mutex<Vec<AuthEvent>>>);
+
+impl AuditSink for Kept {
+    fn record(&self, event: &AuthEvent, _at: OffsetDateTime) {
+        self.0.lock().unwrap().push(event.clone());
+    }
+}
+
+impl Kept {
+    fn names(&self) -> Vec<&'static str> {
+        self.0.lock().unwrap().iter().map(AuthEvent::name).collect()
+    }
+}
+
+#[tokio::test]
+async fn security_actions_are_audited_without_secrets() {
+    let kept = Kept::default();
+    let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
+    config.accounts.password.memory_kib = 1024;
+    config.accounts.password.iterations = 1;
+    let auth = Auth::builder(config)
+        .store(MemoryStore::new())
+        .audit(kept.clone())
+        .build()
+        .unwrap();
+    let client = Client::at([192, 0, 2, 1].into());
+    let admin = auth
+        .create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
+        .await
+        .unwrap();
+
+    let wrong = auth
+        .login(
+            Credentials::new("root@example.com", "a wrong guess"),
+            client,
+        )
+        .await;
+    assert!(wrong.is_err());
+    let Ok(LoginOutcome::Session(session)) = auth
+        .login(Credentials::new("root@example.com", PASSWORD), client)
+        .await
+    else {
+        panic!("signed in");
+    };
+    let refreshed = auth.refresh(&session.refresh_token).await.unwrap();
+    assert!(auth.refresh(&session.refresh_token).await.is_err(), "reuse");
+
+    let Ok(LoginOutcome::Session(session)) = auth
+        .login(Credentials::new("root@example.com", PASSWORD), client)
+        .await
+    else {
+        panic!("signed in again");
+    };
+    let me = auth.authenticate(&session.access_token).unwrap();
+    let app = auth.create_app_token(&me, None).await.unwrap();
+    let mut update = ProfileUpdate::default();
+    update.password = Some("another horse battery".into());
+    update.current_password = Some(PASSWORD.into());
+    auth.update_me(&me, update, client).await.unwrap();
+    auth.set_user_role(&admin.id, "user").await.unwrap();
+
+    let names = kept.names();
+    for expected in [
+        "login_failed",
+        "login_succeeded",
+        "refresh_reused",
+        "token_minted",
+        "password_changed",
+        "role_changed",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    let events = kept.0.lock().unwrap().clone();
+    let failed = events.iter().find(|e| e.name() == "login_failed").unwrap();
+    assert_eq!(
+        failed,
+        &AuthEvent::LoginFailed {
+            user_id: Some(admin.id.clone()),
+            factor: "password",
+            ip: client.ip,
+        }
+    );
+    let json = serde_json::to_string(&events).unwrap();
+    for secret in [
+        PASSWORD,
+        "a wrong guess",
+        "another horse battery",
+        &session.access_token,
+        &session.refresh_token,
+        &refreshed.refresh_token,
+        &app,
+    ] {
+        assert!(!json.contains(secret), "no secret in the audit trail");
+    }
+}
