@@ -20,6 +20,8 @@ mod formats;
 mod guards;
 #[path = "api/input.rs"]
 mod input;
+#[path = "api/junk.rs"]
+mod junk;
 #[path = "api/mail.rs"]
 mod mail;
 #[path = "api/mfa.rs"]

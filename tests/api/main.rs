@@ -15,6 +15,7 @@ mod directus_sdk;
 mod formats;
 mod guards;
 mod input;
+mod junk;
 mod mail;
 mod mfa;
 mod oauth;

@@ -141,9 +141,8 @@ pub async fn handle(
 /// runs, such as an oversized body).
 pub fn error(endpoint: Endpoint, err: &AuthError) -> Response<Bytes> {
     match endpoint {
-        Endpoint::Native(_) | Endpoint::V1(_) | Endpoint::OAuthCallback(Dialect::Native) => {
-            native::error(err)
-        }
+        Endpoint::Native(_) | Endpoint::OAuthCallback(Dialect::Native) => native::error(err),
+        Endpoint::V1(endpoint) => v1::error(err, endpoint),
         Endpoint::Directus(_) | Endpoint::OAuthCallback(Dialect::Directus) => directus::error(err),
     }
 }

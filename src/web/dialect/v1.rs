@@ -234,7 +234,7 @@ fn describe(token: &ApiToken) -> Value {
 
 /// `{"errors": {"<field>": "<message>"}}`; an unknown user of `POST /v1/tokens/`
 /// is reported on the `user` field, as the seed document does.
-fn error(err: &AuthError, endpoint: Endpoint) -> Response<Bytes> {
+pub(crate) fn error(err: &AuthError, endpoint: Endpoint) -> Response<Bytes> {
     let (key, message) = match err {
         AuthError::Validation { field, rule } => {
             let name = field_name(field);
