@@ -61,7 +61,7 @@ pub struct MfaEnrolment {
 pub struct SecondFactorLogin {
     /// The new session.
     pub session: Session,
-    /// The `context` the login began with (see [`Credentials::context`]).
+    /// The `context` the login began with (see [`Credentials::context`](crate::Credentials::context)).
     pub context: Option<String>,
 }
 
