@@ -42,11 +42,11 @@ pub enum AuthEvent {
         /// From where, when known.
         ip: Option<IpAddr>,
     },
-    /// A password or a code was wrong.
+    /// A password, a code or an API token was wrong.
     LoginFailed {
         /// The account tried, when it exists.
         user_id: Option<String>,
-        /// `password` or `code`.
+        /// `password`, `code` or `api_token`.
         factor: &'static str,
         /// From where, when known.
         ip: Option<IpAddr>,
@@ -78,10 +78,22 @@ pub enum AuthEvent {
         /// The account.
         user_id: String,
     },
+    /// A change of address was asked for (it waits for the new address).
+    EmailChangeRequested {
+        /// The account.
+        user_id: String,
+    },
     /// The account's address changed.
     EmailChanged {
         /// The account.
         user_id: String,
+    },
+    /// Sessions were ended on purpose: one, or all but the current one.
+    SessionsEnded {
+        /// The account.
+        user_id: String,
+        /// The one session ended, or `None` for all others.
+        session_id: Option<String>,
     },
     /// A second factor was turned on.
     MfaEnabled {
@@ -105,6 +117,15 @@ pub enum AuthEvent {
         /// For on-behalf-of tokens: who acts.
         actor: Option<String>,
     },
+    /// An API token's expiry changed, or it was deleted.
+    TokenChanged {
+        /// `app`, `user` or `on_behalf_of`.
+        kind: &'static str,
+        /// Its maker, who changed it.
+        owner_id: String,
+        /// `expiry` or `deleted`.
+        change: &'static str,
+    },
     /// A request was made on behalf of someone.
     ActedOnBehalf {
         /// Who acted.
@@ -126,6 +147,16 @@ pub enum AuthEvent {
         /// The role now.
         role: String,
     },
+    /// An admin acted on an account through the admin API.
+    AdminAction {
+        /// The admin.
+        admin_id: String,
+        /// `create_user`, `invite_user`, `update_user`, `delete_user`,
+        /// `reset_mfa`, `end_sessions`, `end_session` or `unlock`.
+        action: &'static str,
+        /// The account (for `end_session`: the session).
+        target: String,
+    },
     /// An admin (de)activated a user.
     ActiveChanged {
         /// The account.
@@ -146,13 +177,17 @@ impl AuthEvent {
             Self::RefreshReused { .. } => "refresh_reused",
             Self::PasswordChanged { .. } => "password_changed",
             Self::PasswordReset { .. } => "password_reset",
+            Self::EmailChangeRequested { .. } => "email_change_requested",
             Self::EmailChanged { .. } => "email_changed",
+            Self::SessionsEnded { .. } => "sessions_ended",
             Self::MfaEnabled { .. } => "mfa_enabled",
             Self::MfaDisabled { .. } => "mfa_disabled",
             Self::TokenMinted { .. } => "token_minted",
+            Self::TokenChanged { .. } => "token_changed",
             Self::ActedOnBehalf { .. } => "acted_on_behalf",
             Self::UserTokensEnded { .. } => "user_tokens_ended",
             Self::RoleChanged { .. } => "role_changed",
+            Self::AdminAction { .. } => "admin_action",
             Self::ActiveChanged { .. } => "active_changed",
         }
     }

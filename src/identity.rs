@@ -55,8 +55,10 @@ pub struct Identity {
     /// written.
     pub auth_time: Option<OffsetDateTime>,
     /// For a request authenticated by an `App-Token` + `Token` pair: the
-    /// digest of the `Token`, so that a token cannot act on itself.
+    /// digests of the `Token` and of the `App-Token`, so that neither can
+    /// act on itself.
     pub(crate) api_token: Option<String>,
+    pub(crate) app_token: Option<String>,
 }
 
 impl Identity {

@@ -73,7 +73,15 @@ async fn security_actions_are_audited_without_secrets() {
     update.password = Some("another horse battery".into());
     update.current_password = Some(PASSWORD.into());
     auth.update_me(&me, update, client).await.unwrap();
-    auth.set_user_role(&admin.id, "user").await.unwrap();
+    let bob = auth
+        .create_user(NewAccount::new("bob@example.com", PASSWORD, "user"))
+        .await
+        .unwrap();
+    auth.set_user_role(&bob.id, "admin").await.unwrap();
+    assert!(
+        auth.set_user_role(&admin.id, "user").await.is_ok(),
+        "another admin stays"
+    );
 
     let names = kept.names();
     for expected in [

@@ -58,6 +58,13 @@ async fn memory_identity_store() {
 }
 
 #[tokio::test]
+async fn memory_user_directory() {
+    conformance::user_directory(&MemoryStore::new())
+        .await
+        .assert_passed();
+}
+
+#[tokio::test]
 async fn memory_rate_limiter() {
     conformance::rate_limiter(&MemoryRateLimiter::new())
         .await

@@ -176,3 +176,62 @@ async fn a_breached_password_service_is_asked_by_k_anonymity() {
         "a service that cannot answer fails closed"
     );
 }
+
+/// Keeps every message, for the test to read links from.
+#[derive(Clone, Default)]
+struct Kept(Arc<Mutex<Vec<portcullis::mail::Email>>>);
+
+#[async_trait]
+impl portcullis::mail::Mailer for Kept {
+    async fn send(
+        &self,
+        _from: &str,
+        email: &portcullis::mail::Email,
+    ) -> Result<(), portcullis::mail::MailError> {
+        self.0.lock().unwrap().push(email.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_reset_of_a_never_verified_address_unlinks_identities() {
+    use portcullis::store::IdentityStore;
+    let (store, kept) = (MemoryStore::new(), Kept::default());
+    let auth = Auth::builder(config(1024))
+        .store(store.clone())
+        .mailer(kept.clone())
+        .build()
+        .unwrap();
+    let mut squatted = NewAccount::new("owner@example.com", "correct horse battery", "user");
+    squatted.email_verified = false;
+    let user = auth.create_user(squatted).await.unwrap();
+    store
+        .link_identity(&user.id, "github", "the-squatters-account")
+        .await
+        .unwrap();
+    auth.request_password_reset("owner@example.com", None, Client::default())
+        .await
+        .unwrap();
+    let token = loop {
+        let link = kept.0.lock().unwrap().iter().find_map(|m| {
+            m.text
+                .split_whitespace()
+                .find_map(|w| w.split_once("token=").map(|(_, t)| t.to_owned()))
+        });
+        if let Some(token) = link {
+            break token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    auth.reset_password(&token, "the owner's own password")
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .find_identity("github", "the-squatters-account")
+            .await
+            .unwrap(),
+        None,
+        "the squatter's identity no longer signs in as the owner"
+    );
+}

@@ -191,6 +191,8 @@ async fn a_role_change_acts_at_the_next_request_on_every_instance() {
     let a = instance(&store, channel.clone(), true);
     let b = instance(&store, channel, true);
     let id = user(&a, "root@example.com", "admin").await;
+    // Another admin, so that demoting this one leaves one.
+    user(&a, "second@example.com", "admin").await;
     let session = signed_in(&a, "root@example.com").await;
     caught_up(&b, &session.access_token).await;
     assert_eq!(b.authenticate(&session.access_token).unwrap().role, "admin");
@@ -227,6 +229,7 @@ async fn with_the_channel_lost_the_store_judges_and_the_view_never_vouches() {
     let a = instance(&store, memory, true);
     let b = instance(&store, channel.clone(), true);
     let id = user(&a, "ada@example.com", "admin").await;
+    user(&a, "second@example.com", "admin").await;
     let ended = signed_in(&a, "ada@example.com").await;
     let open = signed_in(&a, "ada@example.com").await;
     caught_up(&b, &open.access_token).await;
@@ -266,6 +269,8 @@ async fn an_announcement_the_channel_refused_is_published_once_it_is_back() {
     let a = instance(&store, channel.clone(), true);
     let b = instance(&store, memory, true);
     let id = user(&a, "root@example.com", "admin").await;
+    // Another admin, so that demoting this one leaves one.
+    user(&a, "second@example.com", "admin").await;
     let session = signed_in(&a, "root@example.com").await;
     caught_up(&b, &session.access_token).await;
     caught_up(&a, &session.access_token).await;

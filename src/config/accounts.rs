@@ -12,6 +12,9 @@ pub struct AccountConfig {
     pub registration_open: bool,
     /// The role given to users who register themselves; default `"user"`.
     pub default_role: String,
+    /// The role of administrators: it may use the admin API, and its last
+    /// active holder cannot be removed or demoted; default `"admin"`.
+    pub admin_role: String,
     /// Display names of roles, by role id; unknown ids display as themselves.
     pub role_names: Vec<(String, String)>,
     /// Whether changing one's password or address requires the current
@@ -25,6 +28,7 @@ impl Default for AccountConfig {
             password: PasswordPolicy::default(),
             registration_open: true,
             default_role: "user".into(),
+            admin_role: "admin".into(),
             role_names: vec![
                 ("admin".into(), "Admin".into()),
                 ("user".into(), "User".into()),

@@ -41,6 +41,9 @@ pub struct MailConfig {
     pub email_change_ttl: Duration,
     /// How long a verification link works; default 24 hours.
     pub verification_ttl: Duration,
+    /// How long an invitation (an admin's new account) may wait for its
+    /// password; default 7 days.
+    pub invitation_ttl: Duration,
     /// Whether new accounts verify their address; default off.
     pub email_verification: EmailVerification,
     /// Longest wait for the mail server per message; default 10 seconds.
@@ -68,6 +71,7 @@ impl Default for MailConfig {
             reset_ttl: Duration::from_secs(3600),
             email_change_ttl: Duration::from_secs(24 * 3600),
             verification_ttl: Duration::from_secs(24 * 3600),
+            invitation_ttl: Duration::from_secs(7 * 24 * 3600),
             email_verification: EmailVerification::Off,
             send_timeout: Duration::from_secs(10),
             templates: crate::mail::MailTemplates::default(),

@@ -74,6 +74,10 @@ pub enum AuthError {
         /// How long the caller must wait.
         retry_after: Duration,
     },
+    /// The configured stores cannot do this (a user store without a
+    /// [`UserDirectory`](crate::store::UserDirectory), say).
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A store or another dependency failed; the request fails closed.
     #[error("service temporarily unavailable")]
     Unavailable,
@@ -101,6 +105,7 @@ impl AuthError {
             Self::Validation { .. } => "VALIDATION",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unsupported(_) => "UNSUPPORTED",
             Self::Unavailable => "UNAVAILABLE",
         }
     }
@@ -121,6 +126,7 @@ impl AuthError {
             Self::Validation { .. } => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -54,6 +54,8 @@ pub struct MailTemplates {
     pub email_change_notice: Template,
     /// The link that verifies an address after registration.
     pub email_verification: Template,
+    /// An admin's invitation: a link to choose the new account's password.
+    pub invitation: Template,
     /// The password changed (by its owner, signed in).
     pub password_changed: Template,
     /// The password was set again through a reset link.
@@ -95,6 +97,11 @@ impl Default for MailTemplates {
                 "Verify your email address",
                 "Hello {name},\n\nplease confirm that {email} is yours by opening this link:\n\n{link}\n",
                 "<p>Hello {name},</p><p>please confirm that {email} is yours:</p><p><a href=\"{link}\">Verify {email}</a></p>",
+            ),
+            invitation: Template::new(
+                "You are invited",
+                "Hello {name},\n\nan account was made for {email}. Choose its password here within a week:\n\n{link}\n",
+                "<p>Hello {name},</p><p>an account was made for {email}. Choose its password here within a week:</p><p><a href=\"{link}\">Choose a password</a></p>",
             ),
             password_changed: Template::new(
                 "Your password was changed",

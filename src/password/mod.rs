@@ -149,10 +149,13 @@ impl PasswordHasher {
                         .is_ok()
                 };
                 if matches(&nfkc) {
-                    let stale = argon2::Params::try_from(&parsed).map_or(true, |params| {
-                        (params.m_cost(), params.t_cost(), params.p_cost())
-                            != (current.m_cost(), current.t_cost(), current.p_cost())
-                    });
+                    let argon2id = parsed.algorithm == Algorithm::Argon2id.ident()
+                        && parsed.version == Some(Version::V0x13.into());
+                    let stale = !argon2id
+                        || argon2::Params::try_from(&parsed).map_or(true, |params| {
+                            (params.m_cost(), params.t_cost(), params.p_cost())
+                                != (current.m_cost(), current.t_cost(), current.p_cost())
+                        });
                     Verified {
                         matched: true,
                         rehash: stale,

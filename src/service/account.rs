@@ -3,7 +3,6 @@
 use crate::audit::AuthEvent;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
-use crate::revocation::Revocation;
 use crate::store::{NewUser, User, UserChanges, email_key};
 
 use super::notify::Notice;
@@ -95,63 +94,6 @@ impl Auth {
     /// The account with this email, if any.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, AuthError> {
         Ok(self.0.users.find_user_by_email(email).await?)
-    }
-
-    /// Activates or deactivates an account (an admin API). Deactivating also
-    /// revokes every session; access tokens already out stop at `/me` and at
-    /// refresh, and expire within `access_token_ttl`.
-    #[tracing::instrument(name = "portcullis.set_user_active", skip_all, fields(user = %user_id))]
-    pub async fn set_user_active(&self, user_id: &str, active: bool) -> Result<User, AuthError> {
-        let changes = UserChanges {
-            is_active: Some(active),
-            ..UserChanges::default()
-        };
-        let user = self.0.users.update_user(user_id, changes).await?;
-        if !active {
-            self.end_user_access(user_id, None).await?;
-        }
-        self.record(AuthEvent::ActiveChanged {
-            user_id: user.id.clone(),
-            active,
-        });
-        Ok(user)
-    }
-
-    /// Gives an account another role (an admin API). With strict sessions
-    /// the access tokens already out act with the new role from the next
-    /// request, on every instance; otherwise from their next refresh.
-    #[tracing::instrument(name = "portcullis.set_user_role", skip_all, fields(user = %user_id))]
-    pub async fn set_user_role(&self, user_id: &str, role: &str) -> Result<User, AuthError> {
-        let role = role.trim();
-        if role.is_empty() {
-            return Err(AuthError::invalid(
-                Field::Named("role".into()),
-                Rule::Missing,
-            ));
-        }
-        let changes = UserChanges {
-            role: Some(role.to_owned()),
-            ..UserChanges::default()
-        };
-        let user = self.0.users.update_user(user_id, changes).await?;
-        self.announce(Revocation::RoleChanged {
-            user_id: user.id.clone(),
-            role: user.role.clone(),
-        })
-        .await;
-        self.record(AuthEvent::RoleChanged {
-            user_id: user.id.clone(),
-            role: user.role.clone(),
-        });
-        Ok(user)
-    }
-
-    /// Ends every session of an account, on every instance with strict
-    /// sessions: for an account deleted from the app's own users table,
-    /// or a device reported stolen.
-    #[tracing::instrument(name = "portcullis.end_all_sessions", skip_all, fields(user = %user_id))]
-    pub async fn end_all_sessions(&self, user_id: &str) -> Result<(), AuthError> {
-        self.end_user_access(user_id, None).await
     }
 
     /// The signed-in user's own account, for changes to its credentials
@@ -260,6 +202,9 @@ impl Auth {
         }
         if let Some(email) = new_email {
             self.request_email_change(&user, &email).await?;
+            self.record(AuthEvent::EmailChangeRequested {
+                user_id: user.id.clone(),
+            });
         }
         Ok(user)
     }

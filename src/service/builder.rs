@@ -14,7 +14,7 @@ use crate::password::{BreachedPasswords, PasswordHasher};
 use crate::revocation::{MemoryRevocations, RevocationChannel};
 use crate::store::{
     ApiTokenStore, IdentityStore, MemoryRateLimiter, OneTimeTokenStore, RateLimiter,
-    SecondFactorStore, SessionStore, UserStore,
+    SecondFactorStore, SessionStore, UserDirectory, UserStore,
 };
 use crate::token::jwt::AccessTokens;
 
@@ -112,6 +112,7 @@ impl AuthBuilder {
     pub fn store<S>(mut self, store: S) -> Self
     where
         S: UserStore
+            + UserDirectory
             + SessionStore
             + OneTimeTokenStore
             + ApiTokenStore
@@ -125,7 +126,8 @@ impl AuthBuilder {
             one_time: Some(Arc::new(store.clone())),
             api_tokens: Some(Arc::new(store.clone())),
             factors: Some(Arc::new(store.clone())),
-            identities: Some(Arc::new(store)),
+            identities: Some(Arc::new(store.clone())),
+            directory: Some(Arc::new(store)),
         };
         self
     }
@@ -133,6 +135,14 @@ impl AuthBuilder {
     /// Where user accounts live (see [`UserStore`]).
     pub fn users(mut self, store: impl UserStore) -> Self {
         self.chosen.users = Some(Arc::new(store));
+        self
+    }
+
+    /// How the admin API lists, counts and deletes users (see
+    /// [`UserDirectory`]): set it beside `.users(..)` when the users live
+    /// in a store of the app's own.
+    pub fn directory(mut self, store: impl UserDirectory) -> Self {
+        self.chosen.directory = Some(Arc::new(store));
         self
     }
 
@@ -210,6 +220,7 @@ impl AuthBuilder {
             api_tokens,
             factors,
             identities,
+            directory,
         } = self.chosen.or(self.defaults);
         let missing =
             |what: &str| ConfigError(format!("no {what} store: call .{what}(..) or .store(..)"));
@@ -260,6 +271,7 @@ impl AuthBuilder {
             mailer: self.mailer,
             mail_failures: AtomicU64::new(0),
             oauth: self.oauth,
+            directory,
             breached: self.breached,
             audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
             strict,
@@ -277,11 +289,18 @@ struct Seams {
     api_tokens: Option<Arc<dyn ApiTokenStore>>,
     factors: Option<Arc<dyn SecondFactorStore>>,
     identities: Option<Arc<dyn IdentityStore>>,
+    directory: Option<Arc<dyn UserDirectory>>,
 }
 
 impl Seams {
     /// Each seam as set here, else as set in `defaults`.
     fn or(self, defaults: Self) -> Self {
+        // The directory lists the users' own store: a store's directory
+        // never stands in for users kept elsewhere.
+        let directory = match self.users {
+            Some(_) => self.directory,
+            None => self.directory.or(defaults.directory),
+        };
         Self {
             users: self.users.or(defaults.users),
             sessions: self.sessions.or(defaults.sessions),
@@ -289,7 +308,7 @@ impl Seams {
             api_tokens: self.api_tokens.or(defaults.api_tokens),
             factors: self.factors.or(defaults.factors),
             identities: self.identities.or(defaults.identities),
+            directory,
         }
     }
 }
-

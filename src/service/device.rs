@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::new_id;
+use crate::store::{User, new_id};
+use crate::token::opaque;
 
 use super::Auth;
 
@@ -21,6 +22,9 @@ pub(crate) const DEVICE_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 struct Mark {
     /// The user who signed in on the device.
     user: String,
+    /// A digest of the user's password hash then: a new password (a
+    /// change, a reset) voids every mark made before.
+    password: String,
     /// The device's own id: the key of its failure budget.
     device: String,
     /// Seconds since the epoch after which the mark is void.
@@ -30,9 +34,10 @@ struct Mark {
 impl Auth {
     /// A new mark for a device `user_id` just signed in on, keeping the
     /// device's id when it had one.
-    pub(crate) fn mark_device(&self, user_id: &str, known: Option<String>) -> Option<String> {
+    pub(crate) fn mark_device(&self, user: &User, known: Option<String>) -> Option<String> {
         let mark = Mark {
-            user: user_id.to_owned(),
+            user: user.id.clone(),
+            password: password_digest(user),
             device: known.unwrap_or_else(new_id),
             until: (self.now() + DEVICE_TTL).unix_timestamp(),
         };
@@ -40,11 +45,20 @@ impl Auth {
         self.0.secrets.seal(&json, DEVICE_OWNER).ok()
     }
 
-    /// The device id of a live mark of `user_id`; nothing for a mark that
-    /// is forged, expired, or another user's.
-    pub(crate) fn known_device(&self, sealed: &str, user_id: &str) -> Option<String> {
+    /// The device id of a live mark of `user`; nothing for a mark that is
+    /// forged, expired, another user's, or older than the password.
+    pub(crate) fn known_device(&self, sealed: &str, user: &User) -> Option<String> {
         let json = self.0.secrets.open(sealed, DEVICE_OWNER).ok()?;
         let mark: Mark = serde_json::from_slice(&json).ok()?;
-        (mark.user == user_id && mark.until > self.now().unix_timestamp()).then_some(mark.device)
+        let live = mark.user == user.id
+            && mark.password == password_digest(user)
+            && mark.until > self.now().unix_timestamp();
+        live.then_some(mark.device)
     }
+}
+
+/// A short digest of the user's password hash (or of none).
+fn password_digest(user: &User) -> String {
+    let digest = opaque::digest(user.password_hash.as_deref().unwrap_or(""));
+    digest[..16].to_owned()
 }

@@ -416,7 +416,7 @@ impl Auth {
 }
 
 /// The page URL with `token=` added to its query.
-fn with_token(page: &Url, token: &str) -> String {
+pub(super) fn with_token(page: &Url, token: &str) -> String {
     let mut link = page.clone();
     link.query_pairs_mut().append_pair("token", token);
     link.into()

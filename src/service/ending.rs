@@ -77,7 +77,12 @@ impl Auth {
         if !open.iter().any(|family| family.id == session_id) {
             return Err(AuthError::NotFound);
         }
-        self.end_session(session_id).await
+        self.end_session(session_id).await?;
+        self.record(AuthEvent::SessionsEnded {
+            user_id: user.id,
+            session_id: Some(session_id.to_owned()),
+        });
+        Ok(())
     }
 
     /// Ends every session of the signed-in user but the one making the
@@ -86,6 +91,11 @@ impl Auth {
     pub async fn end_other_sessions(&self, identity: &Identity) -> Result<(), AuthError> {
         let user = self.own_account(identity).await?;
         self.end_user_sessions(&user.id, identity.session_id.as_deref())
-            .await
+            .await?;
+        self.record(AuthEvent::SessionsEnded {
+            user_id: user.id,
+            session_id: None,
+        });
+        Ok(())
     }
 }

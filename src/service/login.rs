@@ -6,6 +6,7 @@ use crate::error::AuthError;
 use crate::identity::AuthMethod;
 use crate::store::User;
 
+use super::mfa::Source;
 use super::notify::Notice;
 use super::throttle::Guarded;
 use super::{Auth, Client, LoginOutcome, NewAccount, record_user};
@@ -78,7 +79,14 @@ impl Auth {
         let user = proof.user;
         record_user(&user.id);
         self.may_sign_in(&user)?;
-        let device = self.mark_device(&user.id, proof.device);
+        if proof.device.is_none() {
+            self.notify(&user, Notice::NewDevice);
+        }
+        let source = Source {
+            client,
+            device: proof.device.as_deref(),
+        };
+        let device = self.mark_device(&user, proof.device.clone());
         if !proof.mfa {
             let mut session = self
                 .open_session(user, &[AuthMethod::Password], credentials.remember, client)
@@ -88,7 +96,7 @@ impl Auth {
         }
         match &credentials.otp {
             Some(code) => {
-                self.check_totp(&user, code).await?;
+                self.check_totp(&user, code, source).await?;
                 let methods = [AuthMethod::Password, AuthMethod::Otp];
                 let mut session = self
                     .open_session(user, &methods, credentials.remember, client)
@@ -98,7 +106,9 @@ impl Auth {
             }
             None if !credentials.second_step => Err(AuthError::InvalidOtp),
             None => Ok(LoginOutcome::MfaRequired {
-                mfa_token: self.mfa_challenge(&user, &credentials).await?,
+                mfa_token: self
+                    .mfa_challenge(&user, &credentials, proof.device)
+                    .await?,
             }),
         }
     }
@@ -165,24 +175,10 @@ impl Auth {
         self.charge_ip(client, "login").await?;
         let user = inner.users.find_user_by_email(email).await?;
         let device = match (device, &user) {
-            (Some(mark), Some(user)) => self.known_device(mark, &user.id),
+            (Some(mark), Some(user)) => self.known_device(mark, user),
             _ => None,
         };
-        let guarded = match &device {
-            Some(id) => match self.charge(Guarded::Device(id)).await {
-                Ok(()) => Guarded::Device(id),
-                // A device locked out by its own failures is known no more.
-                Err(AuthError::AccountLocked) => {
-                    self.charge_account(email).await?;
-                    Guarded::Account(email)
-                }
-                Err(other) => return Err(other),
-            },
-            None => {
-                self.charge_account(email).await?;
-                Guarded::Account(email)
-            }
-        };
+        let guarded = self.charge_attempt(email, device.as_deref()).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let verified = inner.hasher.verify(password, hash).await?;
         match user {
@@ -202,9 +198,6 @@ impl Auth {
                     inner.limiter.forgive(key).await?;
                 }
                 let trusted = matches!(guarded, Guarded::Device(_));
-                if !trusted {
-                    self.notify(&user, Notice::NewDevice);
-                }
                 let device = trusted.then_some(device).flatten();
                 Ok(Proof { user, mfa, device })
             }

@@ -6,6 +6,7 @@
 //! application may call them directly too (to create an admin, say).
 
 mod account;
+mod admin;
 mod api_tokens;
 mod bridge;
 mod builder;
@@ -36,13 +37,14 @@ use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
 use crate::password::{BreachedPasswords, PasswordHasher};
 use crate::store::{
-    ApiTokenStore, IdentityStore, OneTimeTokenStore, RateLimiter, SecondFactorStore,
-    SessionStore, User, UserStore,
+    ApiTokenStore, IdentityStore, OneTimeTokenStore, RateLimiter, SecondFactorStore, SessionStore,
+    User, UserDirectory, UserStore,
 };
 use crate::token::jwt::AccessTokens;
 
 pub(crate) use account::valid_email;
 pub use account::{NewAccount, ProfileUpdate};
+pub use admin::AccountChanges;
 pub use api_tokens::TokenScope;
 pub use builder::AuthBuilder;
 pub use client::{Agent, Client};
@@ -84,6 +86,8 @@ struct Inner {
     mailer: Option<Arc<dyn Mailer>>,
     mail_failures: AtomicU64,
     oauth: Vec<Arc<dyn OAuthProvider>>,
+    /// Listing and deleting users, when the user store can.
+    directory: Option<Arc<dyn UserDirectory>>,
     breached: Option<Arc<dyn BreachedPasswords>>,
     audit: Arc<dyn AuditSink>,
     /// Strict sessions: what this instance knows of revocations, and the

@@ -141,6 +141,13 @@ impl Auth {
         Ok(sessions + links + tokens + counters)
     }
 
+    /// The signed-in user's own open sessions, oldest first (`GET
+    /// /auth/sessions`); someone acting on the user's behalf may not see them.
+    pub async fn my_sessions(&self, identity: &Identity) -> Result<Vec<RefreshFamily>, AuthError> {
+        let user = self.own_account(identity).await?;
+        self.sessions(&user.id).await
+    }
+
     /// The user's open sessions, oldest first.
     #[tracing::instrument(name = "portcullis.sessions", skip_all, fields(user = %user_id))]
     pub async fn sessions(&self, user_id: &str) -> Result<Vec<RefreshFamily>, AuthError> {

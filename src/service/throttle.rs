@@ -38,6 +38,26 @@ impl Auth {
         self.charge(Guarded::Account(email)).await
     }
 
+    /// Charges an attempt at `email`'s account from `device` (a known
+    /// device's id): to the device's own budget while it is not locked out
+    /// by its own failures, else to the account's. Returns whose it was.
+    pub(crate) async fn charge_attempt<'a>(
+        &self,
+        email: &'a str,
+        device: Option<&'a str>,
+    ) -> Result<Guarded<'a>, AuthError> {
+        if let Some(id) = device {
+            match self.charge(Guarded::Device(id)).await {
+                Ok(()) => return Ok(Guarded::Device(id)),
+                // A device locked out by its own failures is known no more.
+                Err(AuthError::AccountLocked) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        self.charge_account(email).await?;
+        Ok(Guarded::Account(email))
+    }
+
     /// Counts one attempt against `who`'s budget of consecutive failures;
     /// refuses `who` once locked out by its ceiling.
     pub(crate) async fn charge(&self, who: Guarded<'_>) -> Result<(), AuthError> {

@@ -5,12 +5,13 @@
 //! | seam | what it keeps | required methods |
 //! |---|---|---|
 //! | [`UserStore`] | accounts: email, name, role, password hash | 4 |
-//! | [`SessionStore`] | sessions (refresh families) and their refresh tokens | 7 |
+//! | [`SessionStore`] | sessions (refresh families) and their refresh tokens | 8 |
 //! | [`OneTimeTokenStore`] | reset, email-change and verification links, MFA challenges | 6 |
-//! | [`ApiTokenStore`] | app, user and on-behalf-of tokens (the v1 token API) | 5 |
+//! | [`ApiTokenStore`] | app, user and on-behalf-of tokens (the v1 token API) | 7 |
 //! | [`SecondFactorStore`] | TOTP state and recovery codes | 8 |
-//! | [`IdentityStore`] | external (OAuth) identities linked to accounts | 2 |
+//! | [`IdentityStore`] | external (OAuth) identities linked to accounts | 3 |
 //! | [`RateLimiter`] | throttling counters | 4 |
+//! | [`UserDirectory`] | listing, counting and deleting accounts (the admin API; optional) | 3 |
 //!
 //! Every seam but [`UserStore`] keys its records by the user id that the
 //! [`UserStore`] mints, as an opaque string: an app that keeps its users in
@@ -23,6 +24,7 @@
 //! one suite per seam, each case reported by name. See `conformance`.
 
 mod api_tokens;
+mod directory;
 mod identities;
 mod limits;
 mod memory;
@@ -35,6 +37,7 @@ mod users;
 pub mod conformance;
 
 pub use api_tokens::{ApiToken, ApiTokenKind, ApiTokenStore};
+pub use directory::{UserDirectory, UserPage, UserQuery, cursor_after, read_cursor};
 pub use identities::IdentityStore;
 pub use limits::{Decision, RateLimiter, Window};
 pub use memory::{MemoryRateLimiter, MemoryStore};

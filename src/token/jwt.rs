@@ -171,5 +171,6 @@ pub(crate) fn identity(claims: AccessClaims, now: OffsetDateTime) -> Result<Iden
             .auth_time
             .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
         api_token: None,
+        app_token: None,
     })
 }

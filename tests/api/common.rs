@@ -285,7 +285,12 @@ impl Server {
 
     /// Logs in and returns (access token, refresh token).
     pub async fn tokens(&self, email: &str) -> (String, String) {
-        let reply = self.login(email, PASSWORD).await;
+        self.tokens_with(email, PASSWORD).await
+    }
+
+    /// Logs in with `password` and returns (access token, refresh token).
+    pub async fn tokens_with(&self, email: &str, password: &str) -> (String, String) {
+        let reply = self.login(email, password).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         (
             reply.data()["accessToken"]

@@ -495,6 +495,7 @@ async fn an_app_server_redeems_the_code_once_for_the_tokens() {
         .post("/api/auth/redeem", json!({ "code": code }))
         .await;
     assert_eq!(redeemed.status, StatusCode::OK, "{}", redeemed.body);
+    assert_eq!(redeemed.headers["cache-control"], "no-store");
     let access = redeemed.data()["accessToken"].as_str().expect("a token");
     let me = server
         .request(reqwest::Method::GET, "/api/me")

@@ -147,7 +147,7 @@ async fn the_owners_device_passes_a_lock_a_stranger_set_off() {
     let owner = login_from(&server, "192.0.2.1", PASSWORD, Some(&device)).await;
     assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
 
-    // A stolen mark buys no more guesses than the account had.
+    // A stolen mark has a budget of its own, as small as the account's.
     for _ in 0..10 {
         login_from(&server, "203.0.113.9", "guess", Some(&device)).await;
     }
@@ -176,4 +176,48 @@ async fn a_stranger_cannot_use_up_the_owners_reset_mails() {
     let owner = ask("192.0.2.1").await;
     assert_eq!(owner.status, StatusCode::OK, "{}", owner.body);
     assert_eq!(messages(&server, 4).await.len(), 4);
+}
+
+#[tokio::test]
+async fn the_owners_device_passes_the_lock_through_the_second_factor_too() {
+    use crate::mfa::{code_at, enable, now, verify};
+    let server = Server::start_with(config_with_ceiling(100), Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let (access, _) = server.tokens("ada@example.com").await;
+    let secret = enable(&server, &access).await.data()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    verify(&server, &access, &code_at(&secret, now(&server))).await;
+    server.advance(30);
+    let first = login_from(&server, "192.0.2.1", PASSWORD, None).await;
+    let finished = server
+        .post(
+            "/api/auth/verify-mfa",
+            json!({ "mfaToken": first.data()["mfaToken"], "code": code_at(&secret, now(&server)) }),
+        )
+        .await;
+    assert_eq!(finished.status, StatusCode::OK, "{}", finished.body);
+    let device = device_cookie(&finished);
+
+    for _ in 0..10 {
+        login_from(&server, "198.51.100.7", "guess", None).await;
+    }
+    server.advance(30);
+    let step = login_from(&server, "192.0.2.1", PASSWORD, Some(&device)).await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    let code = server
+        .request(Method::POST, "/api/auth/verify-mfa")
+        .header("x-forwarded-for", "192.0.2.1")
+        .json(
+            json!({ "mfaToken": step.data()["mfaToken"], "code": code_at(&secret, now(&server)) }),
+        )
+        .send()
+        .await;
+    assert_eq!(
+        code.status,
+        StatusCode::OK,
+        "the code from the owner's device is not held by the stranger's lock: {}",
+        code.body
+    );
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::common::{PASSWORD, Server};
 use crate::mfa::{code_at, enable, now, verify};
-use crate::v1_tokens::{app_token, obo_token, token_of, with_pair};
+use crate::v1_tokens::{app_token, obo_token, token_of, user_token, with_pair};
 
 const HOUR: i64 = 3600;
 
@@ -149,4 +149,112 @@ async fn mfa_enrolment_ends_the_users_tokens() {
     let confirmed = verify(&server, &access, &code_at(&secret, now(&server))).await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
     all_ended_but_the_app(&server, &tokens, "MFA enrolment").await;
+}
+
+#[tokio::test]
+async fn an_ended_token_stays_ended() {
+    let server = Server::start().await;
+    let tokens = tokens_of_bob(&server).await;
+    let (access, _) = server.tokens("bob@example.com").await;
+    let change = json!({ "password": "a new password", "currentPassword": PASSWORD });
+    assert_eq!(
+        server.patch_me(&access, change).send().await.status,
+        StatusCode::OK
+    );
+    let (fresh, _) = server
+        .tokens_with("bob@example.com", "a new password")
+        .await;
+    let revive = server
+        .request(Method::PATCH, &format!("/api/v1/tokens/{}/", tokens.user))
+        .bearer(&fresh)
+        .json(json!({ "seconds_until_expire": HOUR }))
+        .send()
+        .await;
+    assert_eq!(revive.status, StatusCode::FORBIDDEN, "{}", revive.body);
+    assert_eq!(
+        works(&server, &tokens.app, &tokens.user).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_app_token_cannot_extend_itself_through_a_pair() {
+    let server = Server::start().await;
+    server.user("admin@example.com", "admin").await;
+    let app = app_token(&server, "admin@example.com").await;
+    let mine = token_of(&server, &app, "admin@example.com").await;
+    let path = format!("/api/v1/app_tokens/{app}/");
+    let own = with_pair(&server, Method::PATCH, &path, &app, &mine)
+        .await
+        .json(json!({ "seconds_until_expire": HOUR }))
+        .send()
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+    let (access, _) = server.tokens("admin@example.com").await;
+    let by_its_maker = server
+        .request(Method::PATCH, &path)
+        .bearer(&access)
+        .json(json!({ "seconds_until_expire": HOUR }))
+        .send()
+        .await;
+    assert_eq!(by_its_maker.status, StatusCode::OK, "{}", by_its_maker.body);
+}
+
+#[tokio::test]
+async fn acting_for_someone_promoted_above_the_actor_stops_at_once() {
+    let mut config = crate::common::test_config();
+    config.api_tokens.act_for_others_roles = vec!["support".into()];
+    let server = Server::start_with(config, crate::common::Backing::Memory).await;
+    server.user("admin@example.com", "admin").await;
+    server.user("helper@example.com", "support").await;
+    let bob = server.user("bob@example.com", "user").await;
+    let app = app_token(&server, "admin@example.com").await;
+    let (helper, _) = server.tokens("helper@example.com").await;
+    let acting = obo_token(&server, &helper, &bob).await;
+    assert_eq!(works(&server, &app, &acting).await, StatusCode::OK);
+    server.auth.set_user_role(&bob, "admin").await.unwrap();
+    assert_eq!(
+        works(&server, &app, &acting).await,
+        StatusCode::UNAUTHORIZED,
+        "support may not act for an admin, whenever the subject became one"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_and_an_admins_mfa_reset_end_the_users_tokens() {
+    let server = Server::start().await;
+    let tokens = tokens_of_bob(&server).await;
+    crate::mail::request_reset(&server, json!({ "email": "bob@example.com" })).await;
+    let token = crate::mail::reset_token(&server).await;
+    let body = json!({ "token": token, "password": "a brand new password" });
+    assert!(
+        server
+            .post("/api/auth/reset-password", body)
+            .await
+            .status
+            .is_success()
+    );
+    all_ended_but_the_app(&server, &tokens, "a reset").await;
+
+    let again = user_token(
+        &server,
+        &tokens.app,
+        "bob@example.com",
+        "a brand new password",
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let again = again.body["token"].as_str().unwrap().to_owned();
+    let bob = server
+        .auth
+        .find_user_by_email("bob@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    server.auth.reset_mfa(&bob.id).await.unwrap();
+    assert_eq!(
+        works(&server, &tokens.app, &again).await,
+        StatusCode::UNAUTHORIZED,
+        "after an admin's MFA reset"
+    );
 }

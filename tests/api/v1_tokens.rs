@@ -24,7 +24,7 @@ pub(crate) async fn app_token(server: &Server, admin_email: &str) -> String {
 }
 
 /// `POST /v1/token/` with a form body, as the seed's curl does.
-async fn user_token(server: &Server, app: &str, email: &str, password: &str) -> Reply {
+pub(crate) async fn user_token(server: &Server, app: &str, email: &str, password: &str) -> Reply {
     server
         .request(Method::POST, "/api/v1/token/")
         .header("app-token", app)

@@ -32,6 +32,7 @@
 #![warn(unreachable_pub)]
 
 mod api_tokens;
+mod directory;
 mod identities;
 mod limits;
 mod migrate;

@@ -7,9 +7,10 @@ use sqlx::any::AnyRow;
 
 use super::{SqlStore, flag, seconds, time_at, unavailable};
 
-const COLUMNS: &str = "id, email, name, role, is_active, email_verified, password_hash, created_at";
+pub(crate) const COLUMNS: &str =
+    "id, email, name, role, is_active, email_verified, password_hash, created_at";
 
-fn user(row: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
         id: row.try_get("id").map_err(unavailable)?,
         email: row.try_get("email").map_err(unavailable)?,
@@ -22,7 +23,7 @@ fn user(row: &AnyRow) -> Result<User, StoreError> {
     })
 }
 
-fn check_id(id: &str) -> Result<(), StoreError> {
+pub(crate) fn check_id(id: &str) -> Result<(), StoreError> {
     uuid::Uuid::try_parse(id)
         .map(|_| ())
         .map_err(|_| StoreError::InvalidId)

@@ -140,6 +140,11 @@ impl Environment {
     /// The configuration these variables describe: keys, the public URL
     /// (links, cookie origins, `Secure` cookies for https, return origins
     /// of logins), proxies, mail sender, allow-lists, and strict sessions.
+    ///
+    /// It is the quickstart's, which keeps the seed API's contracts: the
+    /// OAuth token bridge and the Directus `?access_token=`, unless
+    /// `PORTCULLIS_OAUTH_BRIDGE=code` and `PORTCULLIS_DIRECTUS_QUERY_TOKEN=false`
+    /// choose the safer ways ([`AuthConfig::new`]'s defaults).
     pub fn config(&self) -> Result<AuthConfig, ConfigError> {
         let public_url = self.public_url()?;
         let mut keys = self.keys()?;

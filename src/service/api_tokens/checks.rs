@@ -113,6 +113,11 @@ impl Auth {
     }
 
     pub(super) async fn count_token_failure(&self, client: Client) -> Result<(), AuthError> {
+        self.record(AuthEvent::LoginFailed {
+            user_id: None,
+            factor: "api_token",
+            ip: client.ip,
+        });
         if let Some(key) = client.ip_key("tokens") {
             let budget = self.0.config.throttles.ip;
             self.0

@@ -13,6 +13,7 @@ use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::store::{ApiToken, ApiTokenKind, StoreError};
 
+use super::mfa::Source;
 use super::{Auth, Client, record_user};
 
 /// Characters of a secret kept as its hint in listings.
@@ -56,7 +57,11 @@ impl Auth {
         record_user(&user.id);
         self.may_sign_in(&user)?;
         if self.mfa_enabled(&user.id).await? {
-            self.check_totp(&user, otp.ok_or(AuthError::InvalidOtp)?)
+            let source = Source {
+                client,
+                device: None,
+            };
+            self.check_totp(&user, otp.ok_or(AuthError::InvalidOtp)?, source)
                 .await?;
         }
         let ttl = self.0.config.api_tokens.user_token_ttl;
@@ -159,8 +164,17 @@ impl Auth {
     ) -> Result<ApiToken, AuthError> {
         let mut found = self.owned_token(caller, scope, token).await?;
         if seconds > 0 {
-            if caller.api_token.as_deref() == Some(found.token_hash.as_str()) {
+            let own = [&caller.api_token, &caller.app_token];
+            if own
+                .iter()
+                .any(|used| used.as_deref() == Some(found.token_hash.as_str()))
+            {
                 return Err(AuthError::Forbidden("a token cannot extend its own life"));
+            }
+            // An ended token (by its expiry, or by a change of credentials)
+            // stays ended: a stolen one is not brought back.
+            if found.expires_at <= self.now() {
+                return Err(AuthError::Forbidden("an ended token cannot be extended"));
             }
             let policy = &self.0.config.api_tokens;
             match found.kind {
@@ -181,6 +195,11 @@ impl Auth {
         {
             return Err(AuthError::NotFound);
         }
+        self.record(AuthEvent::TokenChanged {
+            kind: found.kind.as_str(),
+            owner_id: found.owner_id.clone(),
+            change: "expiry",
+        });
         Ok(found)
     }
 
@@ -193,16 +212,20 @@ impl Auth {
         token: &str,
     ) -> Result<(), AuthError> {
         let found = self.owned_token(caller, scope, token).await?;
-        if self
+        if !self
             .0
             .api_tokens
             .delete_api_token(&found.token_hash)
             .await?
         {
-            Ok(())
-        } else {
-            Err(AuthError::NotFound)
+            return Err(AuthError::NotFound);
         }
+        self.record(AuthEvent::TokenChanged {
+            kind: found.kind.as_str(),
+            owner_id: found.owner_id,
+            change: "deleted",
+        });
+        Ok(())
     }
 
     /// Authenticates an `App-Token` + `Token` pair: both live, the user token
@@ -241,8 +264,15 @@ impl Auth {
         record_user(&token.user_id);
         let subject = self.active_user(&token.user_id).await?;
         if let Some(actor) = &token.actor_id {
-            self.still_allowed(actor, &policy.act_for_others_roles)
+            let actor = self
+                .still_allowed(actor, &policy.act_for_others_roles)
                 .await?;
+            // The rule of minting holds at each use: the subject may have
+            // been given a role above the actor's since.
+            if self.privileged(&subject.role) && subject.role != actor.role {
+                return Err(AuthError::TokenInvalid);
+            }
+            let actor = &actor.id;
             self.record(AuthEvent::ActedOnBehalf {
                 actor: actor.clone(),
                 subject: subject.id.clone(),
@@ -257,6 +287,7 @@ impl Auth {
             expires_at: token.expires_at,
             auth_time: None,
             api_token: Some(token.token_hash),
+            app_token: Some(app.token_hash),
         })
     }
 }

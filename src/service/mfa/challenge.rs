@@ -10,7 +10,7 @@ use crate::token::opaque;
 
 use super::super::notify::Notice;
 use super::super::{Auth, Client, Credentials, record_user};
-use super::{Challenge, SecondFactorLogin};
+use super::{Challenge, SecondFactorLogin, Source};
 
 impl Auth {
     /// The second login step: a TOTP code for an `mfaToken`. A wrong code
@@ -24,7 +24,12 @@ impl Auth {
         client: Client,
     ) -> Result<SecondFactorLogin, AuthError> {
         let (challenge, user) = self.live_challenge(mfa_token).await?;
-        if let Err(err) = self.check_totp(&user, code).await {
+        let device = known_device(&challenge);
+        let source = Source {
+            client,
+            device: device.as_deref(),
+        };
+        if let Err(err) = self.check_totp(&user, code, source).await {
             if err == AuthError::InvalidOtp {
                 self.challenge_failed(&challenge).await?;
             }
@@ -44,7 +49,12 @@ impl Auth {
         client: Client,
     ) -> Result<SecondFactorLogin, AuthError> {
         let (challenge, user) = self.live_challenge(mfa_token).await?;
-        self.charge_account(&user.email).await?;
+        let device = known_device(&challenge);
+        let source = Source {
+            client,
+            device: device.as_deref(),
+        };
+        let guarded = self.charge_attempt(&user.email, source.device).await?;
         let digest = mfa::recovery_code_digest(recovery_code);
         if !self
             .0
@@ -53,8 +63,9 @@ impl Auth {
             .await?
         {
             self.challenge_failed(&challenge).await?;
-            return Err(self.code_failed(&user).await);
+            return Err(self.code_failed(&user, guarded, source).await);
         }
+        self.clear(guarded).await?;
         self.clear_account(&user.email).await?;
         // Own the challenge before turning MFA off: a concurrent TOTP step
         // that won it must not find MFA gone.
@@ -92,11 +103,13 @@ impl Auth {
         &self,
         user: &User,
         credentials: &Credentials,
+        device: Option<String>,
     ) -> Result<String, AuthError> {
         let data = Challenge {
             remember: credentials.remember,
             context: credentials.context.clone(),
             federated: false,
+            device,
         };
         self.issue_challenge(user, &data).await
     }
@@ -111,6 +124,7 @@ impl Auth {
             remember: false,
             context,
             federated: true,
+            device: None,
         };
         self.issue_challenge(user, &data).await
     }
@@ -181,7 +195,7 @@ impl Auth {
         } else {
             AuthMethod::Password
         };
-        let device = self.mark_device(&user.id, None);
+        let device = self.mark_device(&user, None);
         let mut session = self
             .open_session(user, &[first, second], data.remember, client)
             .await?;
@@ -191,4 +205,11 @@ impl Auth {
             context: data.context,
         })
     }
+}
+
+/// The known device a challenge's password came from.
+fn known_device(challenge: &OneTimeToken) -> Option<String> {
+    serde_json::from_str::<Challenge>(&challenge.data)
+        .ok()
+        .and_then(|data| data.device)
 }

@@ -9,7 +9,7 @@ use crate::store::User;
 
 use super::super::notify::Notice;
 use super::super::{Auth, Client};
-use super::{MfaEnrolment, MfaProof};
+use super::{MfaEnrolment, MfaProof, Source};
 
 impl Auth {
     /// Starts (or restarts) TOTP enrolment for the signed-in user. The new
@@ -157,7 +157,13 @@ impl Auth {
     ) -> Result<(), AuthError> {
         let user = self.own_account(identity).await?;
         match proof {
-            MfaProof::Code(code) => self.check_totp(&user, &code).await?,
+            MfaProof::Code(code) => {
+                let source = Source {
+                    client,
+                    device: None,
+                };
+                self.check_totp(&user, &code, source).await?;
+            }
             MfaProof::Password(password) => {
                 self.check_password(&user.email, &password, client)
                     .await

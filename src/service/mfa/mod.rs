@@ -13,7 +13,7 @@ use crate::mfa;
 use crate::store::User;
 
 use super::throttle::Guarded;
-use super::{Auth, Session};
+use super::{Auth, Client, Session};
 
 /// What a password login leads to.
 #[derive(Debug, Clone)]
@@ -82,6 +82,18 @@ struct Challenge {
     /// The first factor was an external provider, not a password.
     #[serde(default)]
     federated: bool,
+    /// The known device the password came from: the code is charged to
+    /// its budget, not the account's (which a stranger may have used up).
+    #[serde(default)]
+    device: Option<String>,
+}
+
+/// Where a code comes from: the client, and the known device its sign-in
+/// began on, if any.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Source<'a> {
+    pub(crate) client: Client,
+    pub(crate) device: Option<&'a str>,
 }
 
 impl Auth {
@@ -90,34 +102,46 @@ impl Auth {
         Ok(self.0.factors.totp(user_id).await?.secret.is_some())
     }
 
-    /// Checks a code against the user's active TOTP secret, once per code.
-    pub(crate) async fn check_totp(&self, user: &User, code: &str) -> Result<(), AuthError> {
+    /// Checks a code against the user's active TOTP secret, once per
+    /// code, charged to the budget of where it comes from.
+    pub(crate) async fn check_totp(
+        &self,
+        user: &User,
+        code: &str,
+        source: Source<'_>,
+    ) -> Result<(), AuthError> {
         let totp = self.0.factors.totp(&user.id).await?;
         let sealed = totp.secret.ok_or(AuthError::InvalidOtp)?;
-        self.charge_account(&user.email).await?;
+        let guarded = self.charge_attempt(&user.email, source.device).await?;
         let step = match self.code_step(user, &sealed, code).await {
             Ok(step) => step,
-            Err(AuthError::InvalidOtp) => return Err(self.code_failed(user).await),
+            Err(AuthError::InvalidOtp) => {
+                return Err(self.code_failed(user, guarded, source).await);
+            }
             Err(other) => return Err(other),
         };
         if !self.0.factors.record_totp_step(&user.id, step).await? {
-            return Err(self.code_failed(user).await);
+            return Err(self.code_failed(user, guarded, source).await);
         }
         self.reseal_if_stale(user, &sealed).await?;
+        self.clear(guarded).await?;
         self.clear_account(&user.email).await
     }
 
-    /// A wrong code: counted toward the lockout ceiling.
-    async fn code_failed(&self, user: &User) -> AuthError {
+    /// A wrong code: counted toward the lockout ceiling of whoever was
+    /// charged for it.
+    async fn code_failed(
+        &self,
+        user: &User,
+        guarded: Guarded<'_>,
+        source: Source<'_>,
+    ) -> AuthError {
         self.record(AuthEvent::LoginFailed {
             user_id: Some(user.id.clone()),
             factor: "code",
-            ip: None,
+            ip: source.client.ip,
         });
-        match self
-            .count_failure(Guarded::Account(&user.email), Some(user))
-            .await
-        {
+        match self.count_failure(guarded, Some(user)).await {
             Ok(()) => AuthError::InvalidOtp,
             Err(err) => err,
         }

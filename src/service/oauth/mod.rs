@@ -22,6 +22,7 @@ use crate::oauth::{AuthorizationRequest, CodeExchange, OAuthProvider};
 use crate::store::{Decision, Window};
 use crate::token::opaque;
 
+use super::mfa::Source;
 use super::{Auth, Client, LoginOutcome, record_user};
 use redirects::check_prefix;
 
@@ -236,7 +237,17 @@ impl Auth {
                     .await?;
                 return Ok(Ok(LoginOutcome::MfaRequired { mfa_token }));
             }
-            (true, Some(code)) => match self.check_totp(&user, code).await {
+            (true, Some(code)) => match self
+                .check_totp(
+                    &user,
+                    code,
+                    Source {
+                        client,
+                        device: None,
+                    },
+                )
+                .await
+            {
                 Ok(()) => &[AuthMethod::Federated, AuthMethod::Otp],
                 Err(AuthError::InvalidOtp) => return Ok(Err(OAuthFailure::InvalidOtp)),
                 Err(AuthError::RateLimited { .. }) => {

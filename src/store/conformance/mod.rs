@@ -23,6 +23,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api_tokens;
+mod directory;
 mod identities;
 mod limiter;
 mod one_time;
@@ -41,6 +42,7 @@ use super::{NewUser, StoreError, UserStore, new_id};
 use crate::token::opaque;
 
 pub use api_tokens::api_token_store;
+pub use directory::user_directory;
 pub use identities::identity_store;
 pub use limiter::{rate_limiter, shared_rate_limiter};
 pub use one_time::one_time_token_store;

@@ -3,6 +3,7 @@
 //! `src/store/`.
 
 mod api_tokens;
+mod directory;
 mod identities;
 mod limiter;
 mod one_time;

@@ -122,6 +122,7 @@ fn terms(err: &AuthError) -> (u16, &'static str, String) {
                 retry_after.as_millis()
             ),
         ),
+        AuthError::Unsupported(_) => (501, "UNSUPPORTED", err.to_string()),
         AuthError::Unavailable => (
             503,
             "SERVICE_UNAVAILABLE",

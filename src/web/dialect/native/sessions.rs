@@ -16,8 +16,7 @@ pub(super) async fn list(
     call: &Call<'_>,
     identity: &Identity,
 ) -> Result<Response<Bytes>, AuthError> {
-    let user = call.auth.me(identity).await?;
-    let sessions = call.auth.sessions(&user.id).await?;
+    let sessions = call.auth.my_sessions(identity).await?;
     let listed: Vec<_> = sessions
         .iter()
         .map(|family| {
