@@ -10,6 +10,8 @@ pub const FRAMEWORK: common::Framework = common::Framework::Actix;
 
 #[path = "api/accounts.rs"]
 mod accounts;
+#[path = "api/admin.rs"]
+mod admin;
 #[path = "api/common.rs"]
 mod common;
 #[path = "api/directus_sdk.rs"]

@@ -11,6 +11,7 @@ pub const FRAMEWORK: common::Framework = common::Framework::Axum;
 mod common;
 
 mod accounts;
+mod admin;
 mod directus_sdk;
 mod formats;
 mod guards;

@@ -29,15 +29,23 @@
 //! | GET | `/auth/sessions` | signed in → my sessions: `[{id, createdAt, lastUsedAt, expiresAt, client, methods, current}]` |
 //! | DELETE | `/auth/sessions/{id}` | signed in → that session of mine ends (204) |
 //! | DELETE | `/auth/sessions` | signed in → all my sessions but this one end (204) |
+//! | GET | `/admin/users` | admin, `?search=&limit=&cursor=` → `{users, next}` |
+//! | POST | `/admin/users` | admin, `{email, name?, role?, password?}` or `{…, invite: true}` → 201 the account |
+//! | GET, PATCH, DELETE | `/admin/users/{id}` | admin: the account; `{name?, role?, isActive?, emailVerified?}`; 204 |
+//! | POST | `/admin/users/{id}/reset-mfa` | admin → 204 |
+//! | GET, DELETE | `/admin/users/{id}/sessions` | admin: the account's sessions; 204, all ended |
+//! | DELETE | `/admin/sessions/{id}` | admin → 204 |
 //!
 //! A user with MFA who logs in gets `{mfaRequired: true, mfaToken}` and no
 //! tokens, unless the login body carries `otp` too.
 
 mod account;
+mod admin;
 mod mfa;
 mod oauth;
 mod session;
 mod sessions;
+mod shapes;
 
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
@@ -105,6 +113,24 @@ pub enum Endpoint {
     EndSession,
     /// `DELETE /auth/sessions`: ends all but the current one
     EndOtherSessions,
+    /// `GET /admin/users`
+    AdminListUsers,
+    /// `POST /admin/users`
+    AdminCreateUser,
+    /// `GET /admin/users/{id}`
+    AdminGetUser,
+    /// `PATCH /admin/users/{id}`
+    AdminUpdateUser,
+    /// `DELETE /admin/users/{id}`
+    AdminDeleteUser,
+    /// `POST /admin/users/{id}/reset-mfa`
+    AdminResetMfa,
+    /// `GET /admin/users/{id}/sessions`
+    AdminUserSessions,
+    /// `DELETE /admin/users/{id}/sessions`
+    AdminEndUserSessions,
+    /// `DELETE /admin/sessions/{id}`
+    AdminEndSession,
 }
 
 /// Every route of the native dialect.
@@ -161,6 +187,39 @@ pub(crate) const ROUTES: &[(Method, &str, Endpoint)] = &[
     (Method::DELETE, "/auth/sessions", Endpoint::EndOtherSessions),
     (Method::DELETE, "/auth/sessions/{id}", Endpoint::EndSession),
     (Method::GET, "/auth/{provider}", Endpoint::OAuthStart),
+    (Method::GET, "/admin/users", Endpoint::AdminListUsers),
+    (Method::POST, "/admin/users", Endpoint::AdminCreateUser),
+    (Method::GET, "/admin/users/{id}", Endpoint::AdminGetUser),
+    (
+        Method::PATCH,
+        "/admin/users/{id}",
+        Endpoint::AdminUpdateUser,
+    ),
+    (
+        Method::DELETE,
+        "/admin/users/{id}",
+        Endpoint::AdminDeleteUser,
+    ),
+    (
+        Method::POST,
+        "/admin/users/{id}/reset-mfa",
+        Endpoint::AdminResetMfa,
+    ),
+    (
+        Method::GET,
+        "/admin/users/{id}/sessions",
+        Endpoint::AdminUserSessions,
+    ),
+    (
+        Method::DELETE,
+        "/admin/users/{id}/sessions",
+        Endpoint::AdminEndUserSessions,
+    ),
+    (
+        Method::DELETE,
+        "/admin/sessions/{id}",
+        Endpoint::AdminEndSession,
+    ),
 ];
 
 /// Answers one request of the native dialect.
@@ -199,6 +258,15 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::Sessions => sessions::list(call, state.identity()?).await,
         Endpoint::EndSession => sessions::end(call, state.identity()?).await,
         Endpoint::EndOtherSessions => sessions::end_others(call, state.identity()?).await,
+        Endpoint::AdminListUsers => admin::list(call, state.identity()?).await,
+        Endpoint::AdminCreateUser => admin::create(call, state.identity()?).await,
+        Endpoint::AdminGetUser => admin::get(call, state.identity()?).await,
+        Endpoint::AdminUpdateUser => admin::update(call, state.identity()?).await,
+        Endpoint::AdminDeleteUser => admin::delete(call, state.identity()?).await,
+        Endpoint::AdminResetMfa => admin::reset_mfa(call, state.identity()?).await,
+        Endpoint::AdminUserSessions => admin::sessions(call, state.identity()?).await,
+        Endpoint::AdminEndUserSessions => admin::end_sessions(call, state.identity()?).await,
+        Endpoint::AdminEndSession => admin::end_session(call, state.identity()?).await,
         Endpoint::Providers => Ok(success(
             StatusCode::OK,
             json!(call.auth.oauth_provider_names()),

@@ -5,11 +5,12 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::json;
 
+use super::shapes::SessionShape;
 use super::success;
 use crate::error::AuthError;
 use crate::identity::Identity;
 use crate::web::call::Call;
-use crate::web::respond::{no_content, timestamp};
+use crate::web::respond::no_content;
 
 /// `GET /auth/sessions`: oldest first, the current one marked.
 pub(super) async fn list(
@@ -17,19 +18,10 @@ pub(super) async fn list(
     identity: &Identity,
 ) -> Result<Response<Bytes>, AuthError> {
     let sessions = call.auth.my_sessions(identity).await?;
+    let current = identity.session_id.as_deref();
     let listed: Vec<_> = sessions
         .iter()
-        .map(|family| {
-            json!({
-                "id": family.id,
-                "createdAt": timestamp(family.created_at),
-                "lastUsedAt": timestamp(family.last_used_at),
-                "expiresAt": timestamp(family.expires_at),
-                "client": family.client,
-                "methods": family.amr,
-                "current": identity.session_id.as_deref() == Some(family.id.as_str()),
-            })
-        })
+        .map(|family| SessionShape::of(family, current))
         .collect();
     Ok(success(StatusCode::OK, json!(listed)))
 }
