@@ -50,6 +50,9 @@ pub struct Identity {
     pub actor: Option<String>,
     /// When the access token expires.
     pub expires_at: OffsetDateTime,
+    /// The app's own claims in the access token (see
+    /// [`Hooks::custom_claims`](crate::hooks::Hooks::custom_claims)).
+    pub claims: serde_json::Map<String, serde_json::Value>,
     /// When the user signed in (the session began): the `auth_time`
     /// claim. `None` for API tokens and for tokens issued before it was
     /// written.

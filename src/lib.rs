@@ -42,6 +42,7 @@ pub mod axum;
 mod clock;
 pub mod config;
 mod error;
+pub mod hooks;
 mod identity;
 pub mod keys;
 pub mod mail;

@@ -51,6 +51,9 @@ pub enum AuthError {
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The app's hook refused the sign-in, for this reason.
+    #[error("{0}")]
+    LoginRefused(String),
     /// The thing asked for does not exist (or the caller may not know it does).
     #[error("not found")]
     NotFound,
@@ -100,6 +103,7 @@ impl AuthError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::AccountLocked => "ACCOUNT_LOCKED",
+            Self::LoginRefused(_) => "LOGIN_REFUSED",
             Self::NotFound => "NOT_FOUND",
             Self::Conflict(_) => "CONFLICT",
             Self::Validation { .. } => "VALIDATION",
@@ -118,9 +122,10 @@ impl AuthError {
             | Self::TokenExpired
             | Self::TokenInvalid
             | Self::InvalidOtp => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) | Self::EmailNotVerified | Self::AccountLocked => {
-                StatusCode::FORBIDDEN
-            }
+            Self::Forbidden(_)
+            | Self::EmailNotVerified
+            | Self::AccountLocked
+            | Self::LoginRefused(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Validation { .. } => StatusCode::BAD_REQUEST,

@@ -86,6 +86,7 @@ impl Auth {
             other => {
                 let user = other?;
                 record_user(&user.id);
+                self.0.hooks.account_created(&user).await;
                 Ok(user)
             }
         }

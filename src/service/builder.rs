@@ -7,6 +7,7 @@ use crate::audit::{AuditSink, TracingAudit};
 use crate::clock::{Clock, SystemClock};
 use crate::config::AuthConfig;
 use crate::error::ConfigError;
+use crate::hooks::{Hooks, NoHooks};
 use crate::mail::Mailer;
 use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
@@ -55,6 +56,7 @@ pub struct AuthBuilder {
     revocations: Option<Arc<dyn RevocationChannel>>,
     breached: Option<Arc<dyn BreachedPasswords>>,
     audit: Option<Arc<dyn AuditSink>>,
+    hooks: Option<Arc<dyn Hooks>>,
 }
 
 impl AuthBuilder {
@@ -70,6 +72,7 @@ impl AuthBuilder {
             revocations: None,
             breached: None,
             audit: None,
+            hooks: None,
         }
     }
 
@@ -77,6 +80,12 @@ impl AuthBuilder {
     /// (`sessions.strict`); default: within this process only.
     pub fn revocations(mut self, channel: impl RevocationChannel) -> Self {
         self.revocations = Some(Arc::new(channel));
+        self
+    }
+
+    /// The app's hooks (see [`crate::hooks`]); default: none.
+    pub fn hooks(mut self, hooks: impl Hooks) -> Self {
+        self.hooks = Some(Arc::new(hooks));
         self
     }
 
@@ -274,6 +283,7 @@ impl AuthBuilder {
             directory,
             breached: self.breached,
             audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
+            hooks: self.hooks.unwrap_or_else(|| Arc::new(NoHooks)),
             strict,
             config: self.config,
         })))

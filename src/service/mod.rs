@@ -32,6 +32,7 @@ use time::OffsetDateTime;
 use crate::audit::{AuditSink, AuthEvent};
 use crate::clock::Clock;
 use crate::config::AuthConfig;
+use crate::hooks::Hooks;
 use crate::mail::Mailer;
 use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
@@ -90,6 +91,7 @@ struct Inner {
     directory: Option<Arc<dyn UserDirectory>>,
     breached: Option<Arc<dyn BreachedPasswords>>,
     audit: Arc<dyn AuditSink>,
+    hooks: Arc<dyn Hooks>,
     /// Strict sessions: what this instance knows of revocations, and the
     /// channel they travel on.
     strict: Option<Arc<Strict>>,

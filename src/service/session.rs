@@ -3,6 +3,7 @@
 
 use crate::audit::AuthEvent;
 use crate::error::AuthError;
+use crate::hooks;
 use crate::identity::{AuthMethod, Identity};
 use crate::store::new_id;
 use crate::store::{RefreshFamily, User};
@@ -107,7 +108,7 @@ impl Auth {
             // Another request spent it between our read and our write.
             return Err(self.revoke_reused(&family).await);
         }
-        self.session(user, &family, next)
+        self.session(user, &family, next).await
     }
 
     /// Ends the session a refresh token belongs to. Unknown or already
@@ -167,10 +168,15 @@ impl Auth {
         remember: bool,
         client: Client,
     ) -> Result<Session, AuthError> {
+        let names: Vec<String> = methods.iter().map(|m| m.as_str().to_owned()).collect();
+        if let Err(reason) = self.0.hooks.before_login(&user, &names).await {
+            tracing::info!(user = %user.id, reason, "a hook refused a sign-in");
+            return Err(AuthError::LoginRefused(reason));
+        }
         self.charge_success(&user, client).await?;
         self.record(AuthEvent::LoginSucceeded {
             user_id: user.id.clone(),
-            methods: methods.iter().map(|m| m.as_str().to_owned()).collect(),
+            methods: names,
             ip: client.ip,
         });
         let inner = &self.0;
@@ -197,7 +203,7 @@ impl Auth {
             .create_family(&family, &opaque::digest(&secret))
             .await?;
         self.cap_sessions(&user.id).await?;
-        self.session(user, &family, secret)
+        self.session(user, &family, secret).await
     }
 
     /// Ends a user's oldest sessions beyond `sessions.max_per_user`.
@@ -212,12 +218,13 @@ impl Auth {
         Ok(())
     }
 
-    fn session(
+    async fn session(
         &self,
         user: User,
         family: &RefreshFamily,
         refresh_token: String,
     ) -> Result<Session, AuthError> {
+        let custom = hooks::bounded(self.0.hooks.custom_claims(&user).await);
         let inner = &self.0;
         let now = inner.clock.now();
         let expires_in = inner.config.sessions.access_token_ttl;
@@ -232,6 +239,7 @@ impl Auth {
             amr: family.amr.clone(),
             auth_time: Some(family.created_at.unix_timestamp()),
             jti: new_id(),
+            custom,
         };
         Ok(Session {
             access_token: inner.access.sign(&claims)?,

@@ -51,6 +51,9 @@ pub(crate) struct AccessClaims {
     /// A unique id: no two tokens are alike, even within one second.
     #[serde(default)]
     pub(crate) jti: String,
+    /// The app's own claims (see [`crate::hooks::Hooks::custom_claims`]).
+    #[serde(flatten)]
+    pub(crate) custom: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A key that verifies, with its pinned algorithm.
@@ -172,5 +175,6 @@ pub(crate) fn identity(claims: AccessClaims, now: OffsetDateTime) -> Result<Iden
             .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
         api_token: None,
         app_token: None,
+        claims: claims.custom,
     })
 }

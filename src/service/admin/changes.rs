@@ -92,6 +92,7 @@ impl Auth {
             auth.mail(template, &invited, &invited.email, &link).await
         })?;
         self.admin_action(&admin, "invite_user", &user.id);
+        self.0.hooks.account_created(&user).await;
         Ok(user)
     }
 

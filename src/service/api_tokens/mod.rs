@@ -286,6 +286,7 @@ impl Auth {
             actor: token.actor_id,
             expires_at: token.expires_at,
             auth_time: None,
+            claims: serde_json::Map::new(),
             api_token: Some(token.token_hash),
             app_token: Some(app.token_hash),
         })

@@ -57,7 +57,10 @@ impl Auth {
                     account.name = name.clone();
                     account.email_verified = true;
                     match users.create_user(account).await {
-                        Ok(user) => break user,
+                        Ok(user) => {
+                            self.0.hooks.account_created(&user).await;
+                            break user;
+                        }
                         // The address was taken meanwhile: look again, by the same rules.
                         Err(StoreError::Conflict) if !retried => retried = true,
                         Err(err) => return Err(err.into()),

@@ -91,6 +91,7 @@ fn terms(err: &AuthError) -> (u16, &'static str, String) {
         ),
         AuthError::InvalidOtp => (401, "INVALID_OTP", "Invalid user OTP.".to_owned()),
         AuthError::AccountLocked => (401, "USER_SUSPENDED", "User suspended.".to_owned()),
+        AuthError::LoginRefused(reason) => (403, "FORBIDDEN", reason.clone()),
         AuthError::TokenExpired => (401, "TOKEN_EXPIRED", "Token expired.".to_owned()),
         AuthError::TokenInvalid => (403, "INVALID_TOKEN", "Invalid token.".to_owned()),
         AuthError::Unauthenticated | AuthError::Forbidden(_) | AuthError::EmailNotVerified => (
