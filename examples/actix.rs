@@ -44,6 +44,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         auth,
         addr,
         public_url,
+        metrics,
     } = support::from_env().await?;
     tracing::info!("portcullis on actix-web listening on {public_url}/api");
     HttpServer::new(move || {
@@ -60,6 +61,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .configure(auth.actix_well_known())
             .service(web::scope("/api").configure(auth.actix_routes()))
             .service(web::scope("/directus").configure(auth.actix_directus_routes()))
+            .configure(|config| {
+                if let Some(metrics) = metrics.clone() {
+                    config.route(
+                        "/metrics",
+                        web::get().to(move || std::future::ready(metrics.render())),
+                    );
+                }
+            })
     })
     .bind(addr)?
     .run()

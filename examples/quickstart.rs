@@ -42,6 +42,8 @@
 //! - `PORTCULLIS_STRICT_SESSIONS=true`: an ended session's access tokens
 //!   (logout, password change, deactivation…) are refused at once, on every
 //!   instance, and role changes act at the next request.
+//! - `PORTCULLIS_METRICS=true`: the service's metrics at `GET /metrics`, in
+//!   Prometheus's text format.
 //! - `PORTCULLIS_REDIS_URL`: `redis://…`, the rate limiter and revocation
 //!   channel that a fleet of instances shares (without it, a `postgres://`
 //!   database holds them).
@@ -66,8 +68,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
         auth,
         addr,
         public_url,
+        metrics,
     } = support::from_env().await?;
-    let app = Router::new()
+    let mut app = Router::new()
         .merge(auth.well_known_routes())
         .nest("/api", auth.routes())
         .nest("/directus", auth.directus_routes())
@@ -76,6 +79,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .layer(auth.layer())
         // Outside the layer: for load balancers, and to measure what the layer costs.
         .route("/health", get(|| async { "ok" }));
+    if let Some(metrics) = metrics {
+        // For Prometheus on the internal network: put it behind the proxy's own rules.
+        app = app.route(
+            "/metrics",
+            get(move || std::future::ready(metrics.render())),
+        );
+    }
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("portcullis quickstart listening on {public_url}/api");
     axum::serve(

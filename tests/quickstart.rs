@@ -274,3 +274,34 @@ fn issuer_addr(url: &str) -> &str {
     let rest = url.trim_start_matches("http://");
     &rest[..rest.find('/').unwrap_or(rest.len())]
 }
+
+#[tokio::test]
+async fn metrics_are_served_when_asked_for() {
+    let dir = quickstart_process::scratch_dir();
+    let on = Quickstart::start(
+        &dir,
+        &[
+            ("PORTCULLIS_ADMIN_PASSWORD", PASSWORD),
+            ("PORTCULLIS_METRICS", "true"),
+        ],
+    )
+    .await;
+    admin_token(&on.base).await;
+    let text = reqwest::get(format!("{}/metrics", on.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"portcullis_logins_total{outcome="success",factor="all"} 1"#),
+        "{text}"
+    );
+    let off = Quickstart::start(
+        &quickstart_process::scratch_dir(),
+        &[("PORTCULLIS_ADMIN_PASSWORD", PASSWORD)],
+    )
+    .await;
+    let missing = reqwest::get(format!("{}/metrics", off.base)).await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND, "off unless asked");
+}

@@ -6,6 +6,7 @@ use std::error::Error;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use portcullis::config::Environment;
 use portcullis::{Auth, AuthBuilder, NewAccount};
 use portcullis_redis::Redis;
@@ -20,6 +21,9 @@ pub struct Setup {
     pub addr: SocketAddr,
     /// `PORTCULLIS_PUBLIC_URL`.
     pub public_url: String,
+    /// With `PORTCULLIS_METRICS=true`: the Prometheus rendering of the
+    /// metrics, for a `/metrics` route.
+    pub metrics: Option<PrometheusHandle>,
 }
 
 /// Logging, configuration, store, mailer, providers and the first admin.
@@ -31,6 +35,13 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
         .init();
 
     let env = Environment::read()?;
+    let metrics = match env.get("METRICS") {
+        Some("true") => Some(PrometheusBuilder::new().install_recorder()?),
+        Some("false") | None => None,
+        Some(other) => {
+            return Err(format!("PORTCULLIS_METRICS is true or false, not {other:?}").into());
+        }
+    };
     let store = SqlStore::connect(env.database_url()).await?;
     let builder = Auth::builder(env.config()?).store(store.clone());
     let builder = fleet(builder, &env, store).await?;
@@ -51,6 +62,7 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
         auth,
         addr: env.addr()?,
         public_url: env.public_url()?,
+        metrics,
     })
 }
 

@@ -6,6 +6,7 @@ use crate::error::AuthError;
 use crate::identity::AuthMethod;
 use crate::store::User;
 
+use super::measure;
 use super::mfa::Source;
 use super::notify::Notice;
 use super::throttle::Guarded;
@@ -173,7 +174,8 @@ impl Auth {
         let inner = &self.0;
         let ip_key = client.ip_key("login");
         self.charge_ip(client, "login").await?;
-        let user = inner.users.find_user_by_email(email).await?;
+        let user =
+            measure::store("find_user_by_email", inner.users.find_user_by_email(email)).await?;
         let device = match (device, &user) {
             (Some(mark), Some(user)) => self.known_device(mark, user),
             _ => None,

@@ -15,6 +15,7 @@ mod device;
 mod email;
 mod ending;
 mod login;
+mod measure;
 mod mfa;
 mod notify;
 mod oauth;
@@ -129,6 +130,7 @@ impl Auth {
 
     /// Records an audit event with the configured sink.
     pub(crate) fn record(&self, event: AuthEvent) {
+        measure::event(&event);
         self.0.audit.record(&event, self.now());
     }
 

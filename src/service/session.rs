@@ -11,7 +11,7 @@ use crate::token::jwt::AccessClaims;
 use crate::token::opaque;
 
 use super::strict::Verdict;
-use super::{Auth, Client, Session, record_user, until};
+use super::{Auth, Client, Session, measure, record_user, until};
 
 impl Auth {
     /// The public keys of access tokens as a JWK Set (RFC 7517): what other
@@ -63,18 +63,21 @@ impl Auth {
     /// token at most one succeeds.
     #[tracing::instrument(name = "portcullis.refresh", skip_all, fields(user = tracing::field::Empty, session = tracing::field::Empty))]
     pub async fn refresh(&self, refresh_token: &str) -> Result<Session, AuthError> {
-        self.rotate(&opaque::digest(refresh_token)).await
+        let refreshed = self.rotate(&opaque::digest(refresh_token)).await;
+        measure::refresh(refreshed.is_ok());
+        refreshed
     }
 
     /// A refresh, from the digest of the refresh token it spends.
     pub(crate) async fn rotate(&self, spent: &str) -> Result<Session, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
-        let token = inner
-            .sessions
-            .find_refresh_token(spent)
-            .await?
-            .ok_or(AuthError::TokenInvalid)?;
+        let token = measure::store(
+            "find_refresh_token",
+            inner.sessions.find_refresh_token(spent),
+        )
+        .await?
+        .ok_or(AuthError::TokenInvalid)?;
         let family = token.family;
         record_user(&family.user_id);
         tracing::Span::current().record("session", family.id.as_str());
@@ -100,11 +103,11 @@ impl Auth {
             }
         };
         let next = opaque::generate();
-        if !inner
+        let next_digest = opaque::digest(&next);
+        let rotated = inner
             .sessions
-            .rotate_refresh_token(spent, &opaque::digest(&next), now)
-            .await?
-        {
+            .rotate_refresh_token(spent, &next_digest, now);
+        if !measure::store("rotate_refresh_token", rotated).await? {
             // Another request spent it between our read and our write.
             return Err(self.revoke_reused(&family).await);
         }
@@ -198,10 +201,9 @@ impl Auth {
             client: client.label(),
         };
         let secret = opaque::generate();
-        inner
-            .sessions
-            .create_family(&family, &opaque::digest(&secret))
-            .await?;
+        let digest = opaque::digest(&secret);
+        let created = inner.sessions.create_family(&family, &digest);
+        measure::store("create_family", created).await?;
         self.cap_sessions(&user.id).await?;
         self.session(user, &family, secret).await
     }

@@ -8,6 +8,7 @@ use crate::error::AuthError;
 use crate::store::{Decision, User, Window, email_key};
 use crate::token::opaque;
 
+use super::measure;
 use super::notify::Notice;
 use super::{Auth, Client};
 
@@ -198,6 +199,7 @@ impl Guarded<'_> {
 }
 
 pub(crate) fn limited(decision: Decision) -> Result<(), AuthError> {
+    measure::limiter(&decision);
     match decision {
         Decision::Allowed { .. } => Ok(()),
         Decision::Limited { retry_after } => Err(AuthError::RateLimited { retry_after }),

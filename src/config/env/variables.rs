@@ -66,6 +66,10 @@ pub(super) const VARIABLES: &[(&str, &str)] = &[
         "false: the Directus dialect takes no ?access_token= (default true, as Directus does)",
     ),
     (
+        "METRICS",
+        "true: the metrics at GET /metrics in Prometheus's format (read by the app)",
+    ),
+    (
         "REDIS_URL",
         "redis://…: the rate limiter and revocation channel a fleet shares (read by the app)",
     ),
