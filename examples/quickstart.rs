@@ -48,16 +48,18 @@
 //!   channel that a fleet of instances shares (without it, a `postgres://`
 //!   database holds them).
 //!
-//! Routes besides the API: `GET /.well-known/jwks.json` (the public keys of
+//! Routes besides the API: `GET /api/openapi.json` (the OpenAPI document
+//! of the native, v1 and admin endpoints), `GET /.well-known/jwks.json` (the public keys of
 //! access tokens), `GET /protected` (a route of the app's own behind the
 //! layer: the signed-in user's id) and `GET /health` (outside the layer).
 
 use std::error::Error;
 use std::net::SocketAddr;
 
-use axum::Router;
 use axum::routing::get;
+use axum::{Json, Router};
 use portcullis::Identity;
+use utoipa::openapi::server::Server;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -70,6 +72,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         public_url,
         metrics,
     } = support::from_env().await?;
+    let mut openapi = portcullis::openapi::document();
+    openapi.servers = Some(vec![Server::new("/api")]);
     let mut app = Router::new()
         .merge(auth.well_known_routes())
         .nest("/api", auth.routes())
@@ -78,7 +82,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .route("/protected", get(|me: Identity| async move { me.user_id }))
         .layer(auth.layer())
         // Outside the layer: for load balancers, and to measure what the layer costs.
-        .route("/health", get(|| async { "ok" }));
+        .route("/health", get(|| async { "ok" }))
+        .route(
+            "/api/openapi.json",
+            get(move || std::future::ready(Json(openapi.clone()))),
+        );
     if let Some(metrics) = metrics {
         // For Prometheus on the internal network: put it behind the proxy's own rules.
         app = app.route(

@@ -48,6 +48,8 @@ pub mod keys;
 pub mod mail;
 mod mfa;
 pub mod oauth;
+#[cfg(feature = "openapi")]
+pub use web::openapi;
 mod password;
 #[cfg(any(feature = "oauth", feature = "verifier"))]
 mod remote;

@@ -54,6 +54,20 @@ async fn jwks(base: &str) -> (Value, Option<String>) {
 }
 
 #[tokio::test]
+async fn the_openapi_document_is_served_under_the_api() {
+    let dir = quickstart_process::scratch_dir();
+    let quickstart = Quickstart::start(&dir, &[("PORTCULLIS_ADMIN_PASSWORD", PASSWORD)]).await;
+    let reply = reqwest::get(format!("{}/api/openapi.json", quickstart.base))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    let document: Value = reply.json().await.unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["servers"][0]["url"], "/api");
+    assert!(document["paths"]["/admin/users/{id}"]["patch"].is_object());
+}
+
+#[tokio::test]
 async fn a_misspelt_variable_stops_the_start_up_naming_it() {
     let dir = quickstart_process::scratch_dir();
     let output = Quickstart::command(&dir)

@@ -29,6 +29,8 @@ mod jwks;
 mod layer;
 mod login_context;
 mod oauth_flow;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod peer;
 mod respond;
 mod state;

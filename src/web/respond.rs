@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use http::{HeaderValue, Response, StatusCode};
+use serde::Serialize;
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 
@@ -11,10 +12,16 @@ use crate::error::AuthError;
 /// A JSON response with the given `Content-Type`.
 pub(crate) fn json(
     status: StatusCode,
-    body: &Value,
+    body: &impl Serialize,
     content_type: &'static str,
 ) -> Response<Bytes> {
-    let mut response = Response::new(Bytes::from(body.to_string()));
+    // The answers are plain data (strings, numbers, lists, string-keyed
+    // maps): serializing them cannot fail.
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "an answer did not serialize");
+        b"{}".to_vec()
+    });
+    let mut response = Response::new(Bytes::from(bytes));
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -17,7 +17,8 @@
 use bytes::Bytes;
 use http::header::CONTENT_TYPE;
 use http::{Method, Response, StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{AuthError, Field, Rule};
 use crate::service::TokenScope;
@@ -146,7 +147,7 @@ async fn run(
             let token = auth
                 .issue_user_token(app_token, &username, &password, otp.as_deref(), call.client)
                 .await?;
-            Ok(envelope(StatusCode::OK, &json!({ "token": token })))
+            Ok(envelope(StatusCode::OK, &TokenShape { token }))
         }
         Endpoint::Create(TokenScope::App) => {
             let caller = state.identity()?;
@@ -154,7 +155,7 @@ async fn run(
             let token = auth.create_app_token(caller, seconds).await?;
             Ok(envelope(
                 StatusCode::CREATED,
-                &json!({ "app_token": token }),
+                &AppTokenShape { app_token: token },
             ))
         }
         Endpoint::Create(TokenScope::User) => {
@@ -165,14 +166,17 @@ async fn run(
             let token = auth
                 .create_on_behalf_of_token(caller, &user, seconds)
                 .await?;
-            Ok(envelope(StatusCode::CREATED, &json!({ "token": token })))
+            Ok(envelope(StatusCode::CREATED, &TokenShape { token }))
         }
         Endpoint::List(scope) => {
             let caller = state.identity()?;
             let tokens = auth.api_tokens(caller, scope).await?;
-            let key = list_key(scope);
-            let items: Vec<Value> = tokens.iter().map(describe).collect();
-            Ok(envelope(StatusCode::OK, &json!({ key: items })))
+            let items = tokens.iter().map(ApiTokenShape::of).collect();
+            let list = match scope {
+                TokenScope::App => TokenListShape::App { app_tokens: items },
+                TokenScope::User => TokenListShape::User { tokens: items },
+            };
+            Ok(envelope(StatusCode::OK, &list))
         }
         Endpoint::Patch(scope) => {
             let caller = state.identity()?;
@@ -182,7 +186,7 @@ async fn run(
             let token = auth
                 .set_api_token_expiry(caller, scope, call.path_segment(0)?, seconds)
                 .await?;
-            Ok(envelope(StatusCode::OK, &describe(&token)))
+            Ok(envelope(StatusCode::OK, &ApiTokenShape::of(&token)))
         }
         Endpoint::Delete(scope) => {
             let caller = state.identity()?;
@@ -208,28 +212,66 @@ fn body(call: &Call<'_>) -> Result<JsonBody, AuthError> {
     }
 }
 
-fn list_key(scope: TokenScope) -> &'static str {
-    match scope {
-        TokenScope::App => "app_tokens",
-        TokenScope::User => "tokens",
-    }
+/// `{"token": "…"}`: a user token, or one acting on behalf of a user.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = V1Token))]
+pub(crate) struct TokenShape {
+    pub(crate) token: String,
+}
+
+/// `{"app_token": "…"}`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = V1AppToken))]
+pub(crate) struct AppTokenShape {
+    pub(crate) app_token: String,
+}
+
+/// The caller's tokens, under the key of their kind.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = V1TokenList))]
+pub(crate) enum TokenListShape {
+    App { app_tokens: Vec<ApiTokenShape> },
+    User { tokens: Vec<ApiTokenShape> },
 }
 
 /// A token as listings show it: never the secret, only its first characters.
-fn describe(token: &ApiToken) -> Value {
-    let mut value = json!({
-        "hint": format!("{}…", token.hint),
-        "kind": token.kind.as_str(),
-        "created_at": timestamp(token.created_at),
-        "expires_at": timestamp(token.expires_at),
-    });
-    if token.kind != ApiTokenKind::App {
-        value["user"] = json!(token.user_id);
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = V1TokenInfo))]
+pub(crate) struct ApiTokenShape {
+    pub(crate) hint: String,
+    /// `app`, `user` or `on_behalf_of`.
+    pub(crate) kind: &'static str,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub(crate) created_at: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub(crate) expires_at: Value,
+    /// Whom the token speaks for (not on app tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user: Option<String>,
+    /// Who made an on-behalf-of token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) actor: Option<String>,
+}
+
+impl ApiTokenShape {
+    fn of(token: &ApiToken) -> Self {
+        Self {
+            hint: format!("{}…", token.hint),
+            kind: token.kind.as_str(),
+            created_at: timestamp(token.created_at),
+            expires_at: timestamp(token.expires_at),
+            user: (token.kind != ApiTokenKind::App).then(|| token.user_id.clone()),
+            actor: token.actor_id.clone(),
+        }
     }
-    if let Some(actor) = &token.actor_id {
-        value["actor"] = json!(actor);
-    }
-    value
+}
+
+/// `{"errors": {"<field>": "<message>"}}`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = V1Errors))]
+pub(crate) struct ErrorsShape {
+    pub(crate) errors: std::collections::BTreeMap<String, String>,
 }
 
 /// `{"errors": {"<field>": "<message>"}}`; an unknown user of `POST /v1/tokens/`
@@ -257,7 +299,12 @@ pub(crate) fn error(err: &AuthError, endpoint: Endpoint) -> Response<Bytes> {
         other => ("detail", other.to_string()),
     };
     respond::with_retry_after(
-        envelope(err.status(), &json!({ "errors": { key: message } })),
+        envelope(
+            err.status(),
+            &ErrorsShape {
+                errors: [(key.to_owned(), message)].into(),
+            },
+        ),
         err,
     )
 }
@@ -275,6 +322,6 @@ fn field_name(field: &Field) -> &str {
     }
 }
 
-fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
+fn envelope(status: StatusCode, body: &impl Serialize) -> Response<Bytes> {
     respond::json(status, body, "application/json")
 }

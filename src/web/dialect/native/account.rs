@@ -1,10 +1,7 @@
 //! Accounts: registering, reading and changing one's own, and the
 //! endpoints that run through an email.
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
-use serde_json::{Value, json};
-
+use super::replies::{MyAccountShape, NoticeShape, PasswordResetShape, UserShape};
 use super::{body, success};
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
@@ -12,9 +9,13 @@ use crate::service::{NewAccount, ProfileUpdate};
 use crate::store::{User, email_key};
 use crate::web::call::Call;
 use crate::web::respond::timestamp;
+use bytes::Bytes;
+use http::{Response, StatusCode};
 
 /// The one answer of mail-sending endpoints, whether or not the address has an account.
-const MAIL_MAYBE_SENT: &str = "If the address belongs to an account, a message is on its way.";
+const MAIL_MAYBE_SENT: NoticeShape = NoticeShape {
+    message: "If the address belongs to an account, a message is on its way.",
+};
 
 /// `POST /auth/register`.
 pub(super) async fn register(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
@@ -79,7 +80,7 @@ pub(super) async fn update_user(
     let user = call.auth.update_me(identity, update, call.client).await?;
     let mut data = account_json(call, &user).await?;
     if asked.is_some_and(|email| email_key(&email) != email_key(&user.email)) {
-        data["emailChangePending"] = json!(true);
+        data.email_change_pending = Some(true);
     }
     Ok(success(StatusCode::OK, data))
 }
@@ -104,10 +105,7 @@ pub(super) async fn request_password_reset(call: &Call<'_>) -> Result<Response<B
             } => AuthError::invalid(Field::named(spelled), rule),
             other => other,
         })?;
-    Ok(success(
-        StatusCode::OK,
-        json!({ "message": MAIL_MAYBE_SENT }),
-    ))
+    Ok(success(StatusCode::OK, MAIL_MAYBE_SENT))
 }
 
 /// `POST /auth/reset-password`.
@@ -117,7 +115,12 @@ pub(super) async fn reset_password(call: &Call<'_>) -> Result<Response<Bytes>, A
     call.auth
         .reset_password(&token, &body.required_str("password")?)
         .await?;
-    Ok(success(StatusCode::OK, json!({ "passwordReset": true })))
+    Ok(success(
+        StatusCode::OK,
+        PasswordResetShape {
+            password_reset: true,
+        },
+    ))
 }
 
 /// `PUT /auth/update-email`: the link of an address change.
@@ -138,27 +141,16 @@ pub(super) async fn verify_email(call: &Call<'_>) -> Result<Response<Bytes>, Aut
 pub(super) async fn resend_verification(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let email = body(call)?.required_str("email")?;
     call.auth.resend_verification(&email, call.client).await?;
-    Ok(success(
-        StatusCode::OK,
-        json!({ "message": MAIL_MAYBE_SENT }),
-    ))
-}
-
-/// The user as a session shows it.
-pub(super) fn user_json(call: &Call<'_>, user: &User) -> Value {
-    json!({
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "role": { "id": user.role, "name": call.auth.config().accounts.role_name(&user.role) },
-    })
+    Ok(success(StatusCode::OK, MAIL_MAYBE_SENT))
 }
 
 /// The whole account: the user, its state and whether MFA is on.
-async fn account_json(call: &Call<'_>, user: &User) -> Result<Value, AuthError> {
-    let mut value = user_json(call, user);
-    value["isActive"] = json!(user.is_active);
-    value["mfaEnabled"] = json!(call.auth.mfa_enabled(&user.id).await?);
-    value["createdAt"] = json!(timestamp(user.created_at));
-    Ok(value)
+async fn account_json(call: &Call<'_>, user: &User) -> Result<MyAccountShape, AuthError> {
+    Ok(MyAccountShape {
+        user: UserShape::of(call, user),
+        is_active: user.is_active,
+        mfa_enabled: call.auth.mfa_enabled(&user.id).await?,
+        created_at: timestamp(user.created_at),
+        email_change_pending: None,
+    })
 }

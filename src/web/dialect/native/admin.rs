@@ -3,7 +3,6 @@
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use serde_json::json;
 
 use super::shapes::{AccountPageShape, AccountShape, SessionShape};
 use super::{body, success};
@@ -35,7 +34,7 @@ pub(super) async fn list(call: &Call<'_>, by: &Identity) -> Result<Response<Byte
             .collect(),
         next: page.next,
     };
-    Ok(success(StatusCode::OK, json!(shape)))
+    Ok(success(StatusCode::OK, shape))
 }
 
 /// A cursor this server never gave is the client's mistake.
@@ -51,10 +50,7 @@ fn bad_cursor(err: AuthError) -> AuthError {
 /// `GET /admin/users/{id}`.
 pub(super) async fn get(call: &Call<'_>, by: &Identity) -> Result<Response<Bytes>, AuthError> {
     let user = call.auth.user_by_id(by, call.path_segment(0)?).await?;
-    Ok(success(
-        StatusCode::OK,
-        json!(AccountShape::of(call, &user)),
-    ))
+    Ok(success(StatusCode::OK, AccountShape::of(call, &user)))
 }
 
 /// `POST /admin/users` `{email, name?, role?, password?, invite?}`: with a
@@ -83,10 +79,7 @@ pub(super) async fn create(call: &Call<'_>, by: &Identity) -> Result<Response<By
             ));
         }
     };
-    Ok(success(
-        StatusCode::CREATED,
-        json!(AccountShape::of(call, &user)),
-    ))
+    Ok(success(StatusCode::CREATED, AccountShape::of(call, &user)))
 }
 
 /// `PATCH /admin/users/{id}` `{name?, role?, isActive?, emailVerified?}`.
@@ -103,10 +96,7 @@ pub(super) async fn update(call: &Call<'_>, by: &Identity) -> Result<Response<By
         .auth
         .update_user(by, call.path_segment(0)?, changes)
         .await?;
-    Ok(success(
-        StatusCode::OK,
-        json!(AccountShape::of(call, &user)),
-    ))
+    Ok(success(StatusCode::OK, AccountShape::of(call, &user)))
 }
 
 /// `DELETE /admin/users/{id}`.
@@ -131,7 +121,7 @@ pub(super) async fn sessions(call: &Call<'_>, by: &Identity) -> Result<Response<
         .iter()
         .map(|family| SessionShape::of(family, by.session_id.as_deref()))
         .collect();
-    Ok(success(StatusCode::OK, json!(listed)))
+    Ok(success(StatusCode::OK, listed))
 }
 
 /// `DELETE /admin/users/{id}/sessions`.

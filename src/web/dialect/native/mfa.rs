@@ -1,10 +1,7 @@
 //! TOTP second factors: enrolment, the second login step, recovery,
 //! turning MFA off.
 
-use bytes::Bytes;
-use http::{Response, StatusCode};
-use serde_json::json;
-
+use super::replies::{EnrolmentShape, MfaStateShape};
 use super::session::{check_second_step_origin, deliver};
 use super::{body, success};
 use crate::error::{AuthError, Field, Rule};
@@ -13,6 +10,8 @@ use crate::service::MfaProof;
 use crate::web::call::Call;
 use crate::web::login_context::LoginContext;
 use crate::web::state::AuthState;
+use bytes::Bytes;
+use http::{Response, StatusCode};
 
 /// `POST /auth/enable-mfa`.
 pub(super) async fn enable(
@@ -26,13 +25,13 @@ pub(super) async fn enable(
         .await?;
     Ok(success(
         StatusCode::OK,
-        json!({
-            "secret": enrolment.secret,
-            "otpauthUrl": enrolment.otpauth_url,
-            "qrCode": enrolment
+        EnrolmentShape {
+            secret: enrolment.secret,
+            otpauth_url: enrolment.otpauth_url,
+            qr_code: enrolment
                 .qr_png_base64
                 .map(|png| format!("data:image/png;base64,{png}")),
-        }),
+        },
     ))
 }
 
@@ -60,7 +59,10 @@ pub(super) async fn verify(
         .await?;
     Ok(success(
         StatusCode::OK,
-        json!({ "mfaEnabled": true, "recoveryCodes": codes }),
+        MfaStateShape {
+            mfa_enabled: true,
+            recovery_codes: Some(codes),
+        },
     ))
 }
 
@@ -96,5 +98,11 @@ pub(super) async fn disable(
         }
     };
     call.auth.disable_mfa(identity, proof, call.client).await?;
-    Ok(success(StatusCode::OK, json!({ "mfaEnabled": false })))
+    Ok(success(
+        StatusCode::OK,
+        MfaStateShape {
+            mfa_enabled: false,
+            recovery_codes: None,
+        },
+    ))
 }

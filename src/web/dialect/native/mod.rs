@@ -43,18 +43,20 @@ mod account;
 mod admin;
 mod mfa;
 mod oauth;
+pub(crate) mod replies;
 mod session;
 mod sessions;
-mod shapes;
+pub(crate) mod shapes;
 
 use bytes::Bytes;
 use http::{Method, Response, StatusCode};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::error::{AuthError, Field};
 use crate::web::body::JsonBody;
 use crate::web::call::Call;
 use crate::web::respond;
+use shapes::{ErrorShape, SuccessShape};
 
 pub(crate) use oauth::landing as oauth_landing;
 
@@ -267,10 +269,7 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::AdminUserSessions => admin::sessions(call, state.identity()?).await,
         Endpoint::AdminEndUserSessions => admin::end_sessions(call, state.identity()?).await,
         Endpoint::AdminEndSession => admin::end_session(call, state.identity()?).await,
-        Endpoint::Providers => Ok(success(
-            StatusCode::OK,
-            json!(call.auth.oauth_provider_names()),
-        )),
+        Endpoint::Providers => Ok(success(StatusCode::OK, call.auth.oauth_provider_names())),
         Endpoint::OAuthStart => oauth::start(call).await,
         Endpoint::SetCookies => oauth::set_cookies(call).await,
     }
@@ -279,17 +278,17 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
 /// The native error response for an error.
 pub(crate) fn error(err: &AuthError) -> Response<Bytes> {
     let status = err.status();
-    let mut body = json!({
-        "statusCode": status.as_u16(),
-        "message": status.canonical_reason().unwrap_or("Error"),
-        "details": details(err),
-        "code": err.code(),
-    });
-    if let AuthError::Validation { field, .. } = err
-        && let Some(name) = field_name(field)
-    {
-        body["field"] = json!(name);
-    }
+    let field = match err {
+        AuthError::Validation { field, .. } => field_name(field).map(str::to_owned),
+        _ => None,
+    };
+    let body = ErrorShape {
+        status_code: status.as_u16(),
+        message: status.canonical_reason().unwrap_or("Error"),
+        details: details(err),
+        code: err.code(),
+        field,
+    };
     respond::with_retry_after(envelope(status, &body), err)
 }
 
@@ -330,17 +329,17 @@ fn body(call: &Call<'_>) -> Result<JsonBody, AuthError> {
 }
 
 /// `{statusCode, message: "Success", data}`.
-pub(crate) fn success(status: StatusCode, data: Value) -> Response<Bytes> {
+pub(crate) fn success(status: StatusCode, data: impl Serialize) -> Response<Bytes> {
     envelope(
         status,
-        &json!({
-            "statusCode": status.as_u16(),
-            "message": "Success",
-            "data": data,
-        }),
+        &SuccessShape {
+            status_code: status.as_u16(),
+            message: "Success",
+            data,
+        },
     )
 }
 
-fn envelope(status: StatusCode, body: &Value) -> Response<Bytes> {
+fn envelope(status: StatusCode, body: &impl Serialize) -> Response<Bytes> {
     respond::json(status, body, "application/json")
 }

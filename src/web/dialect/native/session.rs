@@ -1,12 +1,10 @@
 //! Signing in and out: password logins (bearer or cookie mode), refresh,
 //! logout, and how a session is handed to the client.
 
-use bytes::Bytes;
-use http::Response;
-use http::StatusCode;
-use http::header::SET_COOKIE;
-use serde_json::{Value, json};
-
+use super::replies::{
+    CookieSessionShape, LoggedOutShape, MfaChallengeShape, TokensShape, UserShape,
+    ValidSessionShape,
+};
 use super::{body, error, success};
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
@@ -15,6 +13,10 @@ use crate::web::call::Call;
 use crate::web::cookies::Jar;
 use crate::web::login_context::LoginContext;
 use crate::web::respond::timestamp;
+use bytes::Bytes;
+use http::Response;
+use http::StatusCode;
+use http::header::SET_COOKIE;
 
 /// `POST /auth/login`, or in cookie mode `POST /login`.
 pub(super) async fn login(
@@ -39,7 +41,10 @@ pub(super) async fn login(
         LoginOutcome::Session(session) => Ok(deliver(call, &session, cookie_mode)),
         LoginOutcome::MfaRequired { mfa_token } => Ok(success(
             StatusCode::OK,
-            json!({ "mfaRequired": true, "mfaToken": mfa_token }),
+            MfaChallengeShape {
+                mfa_required: true,
+                mfa_token,
+            },
         )),
     }
 }
@@ -48,11 +53,11 @@ pub(super) async fn login(
 pub(super) fn validate(identity: &Identity) -> Result<Response<Bytes>, AuthError> {
     Ok(success(
         StatusCode::OK,
-        json!({
-            "valid": true,
-            "userId": identity.user_id,
-            "expiresAt": timestamp(identity.expires_at),
-        }),
+        ValidSessionShape {
+            valid: true,
+            user_id: identity.user_id.to_string(),
+            expires_at: timestamp(identity.expires_at),
+        },
     ))
 }
 
@@ -69,14 +74,17 @@ pub(super) async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthErro
         Err(err) => return Err(err),
     };
     if from_cookie {
-        let data = json!({ "expTime": session.expires_in.as_secs() });
+        let data = CookieSessionShape {
+            exp_time: session.expires_in.as_secs(),
+            user: None,
+        };
         Ok(with_session_cookies(
             call,
             success(StatusCode::OK, data),
             &session,
         ))
     } else {
-        Ok(success(StatusCode::OK, session_json(call, &session)))
+        Ok(success(StatusCode::OK, TokensShape::of(call, &session)))
     }
 }
 
@@ -84,7 +92,7 @@ pub(super) async fn refresh(call: &Call<'_>) -> Result<Response<Bytes>, AuthErro
 pub(super) async fn logout(call: &Call<'_>) -> Result<Response<Bytes>, AuthError> {
     let (token, _) = refresh_token(call)?;
     call.auth.logout(&token).await?;
-    let done = success(StatusCode::OK, json!({ "loggedOut": true }));
+    let done = success(StatusCode::OK, LoggedOutShape { logged_out: true });
     Ok(clearing_cookies(call, done))
 }
 
@@ -105,13 +113,13 @@ pub(super) async fn check_second_step_origin(
 /// the device mark of a sign-in, in its cookie.
 pub(super) fn deliver(call: &Call<'_>, session: &Session, cookie_mode: bool) -> Response<Bytes> {
     let mut response = if cookie_mode {
-        let data = json!({
-            "expTime": session.expires_in.as_secs(),
-            "user": super::account::user_json(call, &session.user),
-        });
+        let data = CookieSessionShape {
+            exp_time: session.expires_in.as_secs(),
+            user: Some(UserShape::of(call, &session.user)),
+        };
         with_session_cookies(call, success(StatusCode::OK, data), session)
     } else {
-        success(StatusCode::OK, session_json(call, session))
+        success(StatusCode::OK, TokensShape::of(call, session))
     };
     if let Some(mark) = &session.device {
         let cookie = call.set_jar(Jar::Device, mark, DEVICE_TTL);
@@ -129,15 +137,6 @@ fn refresh_token(call: &Call<'_>) -> Result<(String, bool), AuthError> {
     call.jar(Jar::Refresh)
         .map(|token| (token, true))
         .ok_or_else(|| AuthError::invalid(Field::named("refreshToken"), Rule::Missing))
-}
-
-fn session_json(call: &Call<'_>, session: &Session) -> Value {
-    json!({
-        "accessToken": session.access_token,
-        "refreshToken": session.refresh_token,
-        "expTime": session.expires_in.as_secs(),
-        "user": super::account::user_json(call, &session.user),
-    })
 }
 
 /// The session's tokens in the native HttpOnly cookies.

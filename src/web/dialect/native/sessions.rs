@@ -3,7 +3,6 @@
 
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use serde_json::json;
 
 use super::shapes::SessionShape;
 use super::success;
@@ -23,7 +22,7 @@ pub(super) async fn list(
         .iter()
         .map(|family| SessionShape::of(family, current))
         .collect();
-    Ok(success(StatusCode::OK, json!(listed)))
+    Ok(success(StatusCode::OK, listed))
 }
 
 /// `DELETE /auth/sessions/{id}`.

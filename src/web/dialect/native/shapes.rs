@@ -10,14 +10,51 @@ use crate::web::respond::timestamp;
 
 /// A role, by id and display name.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Role))]
 pub(crate) struct RoleShape {
     pub(crate) id: String,
     pub(crate) name: String,
 }
 
+impl RoleShape {
+    pub(crate) fn of(call: &Call<'_>, role: &str) -> Self {
+        Self {
+            id: role.to_owned(),
+            name: call.auth.config().accounts.role_name(role).to_owned(),
+        }
+    }
+}
+
+/// Every success: `{statusCode, message: "Success", data}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SuccessShape<T> {
+    pub(crate) status_code: u16,
+    pub(crate) message: &'static str,
+    pub(crate) data: T,
+}
+
+/// Every error: `{statusCode, message, details, code, field?}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Error))]
+pub(crate) struct ErrorShape {
+    pub(crate) status_code: u16,
+    /// The status's reason phrase.
+    pub(crate) message: &'static str,
+    /// What went wrong, for people.
+    pub(crate) details: String,
+    /// What went wrong, for programs: `INVALID_CREDENTIALS`, `TOO_MANY_REQUESTS`…
+    pub(crate) code: &'static str,
+    /// The request field at fault, on validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) field: Option<String>,
+}
+
 /// An account as an admin sees it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Account))]
 pub(crate) struct AccountShape {
     pub(crate) id: String,
     pub(crate) email: String,
@@ -26,20 +63,17 @@ pub(crate) struct AccountShape {
     pub(crate) is_active: bool,
     pub(crate) email_verified: bool,
     pub(crate) has_password: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub(crate) created_at: serde_json::Value,
 }
 
 impl AccountShape {
     pub(crate) fn of(call: &Call<'_>, user: &User) -> Self {
-        let accounts = &call.auth.config().accounts;
         Self {
             id: user.id.clone(),
             email: user.email.clone(),
             name: user.name.clone(),
-            role: RoleShape {
-                id: user.role.clone(),
-                name: accounts.role_name(&user.role).to_owned(),
-            },
+            role: RoleShape::of(call, &user.role),
             is_active: user.is_active,
             email_verified: user.email_verified,
             has_password: user.password_hash.is_some(),
@@ -50,6 +84,7 @@ impl AccountShape {
 
 /// A page of accounts and the cursor of the next.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccountPage))]
 pub(crate) struct AccountPageShape {
     pub(crate) users: Vec<AccountShape>,
     pub(crate) next: Option<String>,
@@ -58,10 +93,14 @@ pub(crate) struct AccountPageShape {
 /// A session, as its owner or an admin sees it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Session))]
 pub(crate) struct SessionShape {
     pub(crate) id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub(crate) created_at: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub(crate) last_used_at: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub(crate) expires_at: serde_json::Value,
     pub(crate) client: Option<String>,
     pub(crate) methods: Vec<String>,
