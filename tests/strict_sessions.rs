@@ -307,3 +307,26 @@ async fn an_instance_started_later_learns_the_ended_sessions_from_the_store() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn deleting_a_user_ends_their_access_tokens_everywhere_at_once() {
+    let (store, channel) = (MemoryStore::new(), MemoryRevocations::new());
+    let a = instance(&store, channel.clone(), true);
+    let b = instance(&store, channel, true);
+    user(&a, "root@example.com", "admin").await;
+    let id = user(&a, "ada@example.com", "user").await;
+    let admin = signed_in(&a, "root@example.com").await;
+    let admin = a.authenticate(&admin.access_token).unwrap();
+    let session = signed_in(&b, "ada@example.com").await;
+    caught_up(&b, &session.access_token).await;
+    assert!(b.authenticate(&session.access_token).is_ok());
+    a.delete_user(&admin, &id).await.unwrap();
+    assert!(
+        a.authenticate(&session.access_token).is_err(),
+        "the instance that deleted refuses at once"
+    );
+    eventually("B refuses the deleted user's token", async || {
+        b.authenticate(&session.access_token).is_err()
+    })
+    .await;
+}

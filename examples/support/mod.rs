@@ -36,7 +36,20 @@ pub async fn from_env() -> Result<Setup, Box<dyn Error>> {
 
     let env = Environment::read()?;
     let metrics = match env.get("METRICS") {
-        Some("true") => Some(PrometheusBuilder::new().install_recorder()?),
+        Some("true") => {
+            let handle = PrometheusBuilder::new().install_recorder()?;
+            // The recorder's histograms drain only at upkeep: keep them
+            // bounded whether or not anything scrapes /metrics.
+            let upkeep = handle.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                loop {
+                    every.tick().await;
+                    upkeep.run_upkeep();
+                }
+            });
+            Some(handle)
+        }
         Some("false") | None => None,
         Some(other) => {
             return Err(format!("PORTCULLIS_METRICS is true or false, not {other:?}").into());

@@ -116,6 +116,27 @@ impl Auth {
             .find_user(id)
             .await?
             .ok_or(AuthError::NotFound)?;
+        // Every rule is checked before anything is written: a refused
+        // change changes nothing.
+        let role = changes
+            .role
+            .map(|role| role.trim().to_owned())
+            .filter(|role| *role != user.role);
+        if let Some(role) = &role {
+            if role.is_empty() {
+                return Err(AuthError::invalid(
+                    Field::Named("role".into()),
+                    Rule::Missing,
+                ));
+            }
+            if *role != self.0.config.accounts.admin_role {
+                self.keep_an_admin(&user.id).await?;
+            }
+        }
+        let active = changes.is_active.filter(|active| *active != user.is_active);
+        if active == Some(false) {
+            self.keep_an_admin(&user.id).await?;
+        }
         let name = changes
             .name
             .map(|name| {
@@ -133,10 +154,10 @@ impl Auth {
             };
             user = self.0.users.update_user(&user.id, plain).await?;
         }
-        if let Some(role) = changes.role.filter(|role| *role != user.role) {
+        if let Some(role) = role {
             user = self.set_user_role(&user.id, &role).await?;
         }
-        if let Some(active) = changes.is_active.filter(|active| *active != user.is_active) {
+        if let Some(active) = active {
             user = self.set_user_active(&user.id, active).await?;
         }
         self.admin_action(&admin, "update_user", &user.id);

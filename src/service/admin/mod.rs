@@ -55,18 +55,27 @@ impl Auth {
     /// A page of accounts, by address (`GET /admin/users`); at most 100.
     #[tracing::instrument(name = "portcullis.list_users", skip_all, fields(user = %by.user_id))]
     pub async fn list_users(&self, by: &Identity, query: UserQuery) -> Result<UserPage, AuthError> {
-        self.as_admin(by).await?;
+        let admin = self.as_admin(by).await?;
         let query = UserQuery {
             limit: query.limit.clamp(1, MAX_PAGE),
             ..query
         };
-        Ok(self.directory()?.list_users(&query).await?)
+        let page = self.directory()?.list_users(&query).await?;
+        self.admin_action(&admin, "list_users", query.search.as_deref().unwrap_or(""));
+        Ok(page)
     }
 
     /// One account (`GET /admin/users/{id}`).
     pub async fn user_by_id(&self, by: &Identity, id: &str) -> Result<User, AuthError> {
-        self.as_admin(by).await?;
-        self.0.users.find_user(id).await?.ok_or(AuthError::NotFound)
+        let admin = self.as_admin(by).await?;
+        let user = self
+            .0
+            .users
+            .find_user(id)
+            .await?
+            .ok_or(AuthError::NotFound)?;
+        self.admin_action(&admin, "read_user", &user.id);
+        Ok(user)
     }
 
     /// An account's open sessions (`GET /admin/users/{id}/sessions`).
@@ -95,7 +104,8 @@ impl Auth {
         Ok(())
     }
 
-    /// Ends one session, whoever's (`DELETE /admin/sessions/{id}`).
+    /// Ends one session, whoever's (`DELETE /admin/sessions/{id}`). Ending
+    /// is idempotent: an unknown or already ended session is no error.
     #[tracing::instrument(name = "portcullis.end_session_by_id", skip_all, fields(user = %by.user_id))]
     pub async fn end_session_by_id(
         &self,

@@ -323,9 +323,12 @@ pub(super) fn native(endpoint: Native) -> Operation {
         Native::AdminEndUserSessions => {
             Operation::new(ADMIN, "End all of an account's sessions", Admin, Empty).errors(&[404])
         }
-        Native::AdminEndSession => {
-            Operation::new(ADMIN, "End a session", Admin, Empty).errors(&[404])
-        }
+        Native::AdminEndSession => Operation::new(
+            ADMIN,
+            "End a session (idempotent: an unknown or ended one is no error)",
+            Admin,
+            Empty,
+        ),
     }
 }
 

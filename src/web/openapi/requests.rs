@@ -3,12 +3,14 @@
 //! gets an error naming it in the dialect's words, and so that the v1 API
 //! takes forms too; these tables say what those readers accept.
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 
 /// A JSON value type of a field.
 #[derive(Clone, Copy)]
 pub(super) enum Kind {
     Text,
+    /// A text, or null to clear it.
+    TextOrNull,
     Flag,
     Integer,
 }
@@ -39,7 +41,7 @@ const fn optional(name: &'static str, kind: Kind, about: &'static str) -> Field 
     }
 }
 
-use Kind::{Flag, Integer, Text};
+use Kind::{Flag, Integer, Text, TextOrNull};
 
 /// A named request body.
 pub(super) struct Body {
@@ -53,9 +55,10 @@ impl Body {
         let mut object = ObjectBuilder::new().schema_type(Type::Object);
         for field in self.fields {
             let kind = match field.kind {
-                Text => Type::String,
-                Flag => Type::Boolean,
-                Integer => Type::Integer,
+                Text => SchemaType::Type(Type::String),
+                TextOrNull => SchemaType::from_iter([Type::String, Type::Null]),
+                Flag => SchemaType::Type(Type::Boolean),
+                Integer => SchemaType::Type(Type::Integer),
             };
             let mut property = ObjectBuilder::new()
                 .schema_type(kind)
@@ -108,7 +111,7 @@ pub(super) const REGISTER: Body = Body {
 pub(super) const UPDATE_ME: Body = Body {
     name: "UpdateMeRequest",
     fields: &[
-        optional("name", Text, "A new display name (null clears it)."),
+        optional("name", TextOrNull, "A new display name (null clears it)."),
         optional("password", Text, "A new password."),
         optional("currentPassword", Text, "Required with a new password."),
     ],
@@ -117,7 +120,7 @@ pub(super) const UPDATE_ME: Body = Body {
 pub(super) const UPDATE_USER: Body = Body {
     name: "UpdateUserRequest",
     fields: &[
-        optional("name", Text, "A new display name (null clears it)."),
+        optional("name", TextOrNull, "A new display name (null clears it)."),
         optional(
             "email",
             Text,
@@ -222,7 +225,7 @@ pub(super) const ADMIN_CREATE: Body = Body {
 pub(super) const ADMIN_UPDATE: Body = Body {
     name: "AdminUpdateUserRequest",
     fields: &[
-        optional("name", Text, "A new display name (null clears it)."),
+        optional("name", TextOrNull, "A new display name (null clears it)."),
         optional("role", Text, "A configured role."),
         optional("isActive", Flag, "False ends every session and token."),
         optional(
