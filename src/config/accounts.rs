@@ -85,12 +85,18 @@ pub struct PasswordPolicy {
     pub iterations: u32,
     /// Argon2id lanes; default 1 (OWASP).
     pub parallelism: u32,
-    /// Hashes computed at once on the blocking pool; default: the number of CPUs.
+    /// Hashing threads, so hashes computed at once; default: the number of
+    /// CPUs. Each keeps its Argon2 memory (`memory_kib`) between hashes.
     pub max_concurrent_hashes: usize,
+    /// Hashes that may wait for a thread; past them a login is refused at
+    /// once with 503 and `Retry-After`. Default: 8 per thread (at the
+    /// default cost, under half a second of waiting).
+    pub max_queued_hashes: usize,
 }
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             min_length: 8,
             single_factor_min_length: None,
@@ -98,7 +104,8 @@ impl Default for PasswordPolicy {
             memory_kib: 19_456,
             iterations: 2,
             parallelism: 1,
-            max_concurrent_hashes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_concurrent_hashes: cpus,
+            max_queued_hashes: 8 * cpus,
         }
     }
 }

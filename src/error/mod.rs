@@ -84,6 +84,13 @@ pub enum AuthError {
     /// A store or another dependency failed; the request fails closed.
     #[error("service temporarily unavailable")]
     Unavailable,
+    /// More passwords wait for hashing than the queue holds: try again
+    /// after `retry_after` (503 with `Retry-After`).
+    #[error("too busy hashing passwords, retry later")]
+    Overloaded {
+        /// How long the caller should wait.
+        retry_after: Duration,
+    },
 }
 
 impl AuthError {
@@ -111,6 +118,7 @@ impl AuthError {
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Unsupported(_) => "UNSUPPORTED",
             Self::Unavailable => "UNAVAILABLE",
+            Self::Overloaded { .. } => "OVERLOADED",
         }
     }
 
@@ -132,14 +140,14 @@ impl AuthError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     /// Seconds for a `Retry-After` header, rounded up, when the error has one.
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::RateLimited { retry_after } => {
+            Self::RateLimited { retry_after } | Self::Overloaded { retry_after } => {
                 Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
             }
             _ => None,

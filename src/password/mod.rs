@@ -1,28 +1,32 @@
-//! Password hashing: Argon2id on the blocking pool, bounded by a semaphore,
-//! and the password policy (length, the bundled list of common passwords).
+//! Password hashing: Argon2id on a fixed set of hashing threads that keep
+//! their memory ([`workers`]), and the password policy (length, the bundled
+//! list of common passwords).
 //!
 //! Passwords are normalized to Unicode NFKC before anything else (NIST SP
 //! 800-63B rev 4): the same password typed on two keyboards is one password.
 //!
 //! Hashing never runs on an async worker thread, and at most
-//! `max_concurrent_hashes` run at once, so a flood of logins queues for the
-//! hasher instead of stalling every other request. Verification for an
+//! `max_concurrent_hashes` run at once, so a flood of logins waits for the
+//! hasher instead of stalling every other request; past
+//! `max_queued_hashes` waiting, it is refused at once. Verification for an
 //! unknown account runs against a dummy hash of the same cost, so that the
 //! answer takes as long as for a wrong password.
 
 mod breached;
 mod common;
+mod workers;
 
 use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::OnceCell;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::config::PasswordPolicy;
 use crate::error::{AuthError, Field, Rule};
+use workers::{Memory, Workers};
 
 pub use breached::{BreachedPasswords, k_anonymity_range};
 
@@ -43,9 +47,8 @@ pub(crate) fn normalized(password: &str) -> String {
 /// Hashes and verifies passwords with Argon2id.
 #[derive(Clone)]
 pub(crate) struct PasswordHasher {
-    argon2: Argon2<'static>,
-    params: argon2::Params,
-    permits: Arc<Semaphore>,
+    params: Params,
+    workers: Arc<Workers>,
     dummy: Arc<OnceCell<String>>,
     min_length: usize,
     single_factor_min_length: usize,
@@ -57,9 +60,12 @@ impl PasswordHasher {
     pub(crate) fn new(policy: &PasswordPolicy) -> Result<Self, argon2::Error> {
         let params = policy.argon2_params()?;
         Ok(Self {
-            argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone()),
+            workers: Arc::new(Workers::start(
+                policy.max_concurrent_hashes,
+                policy.max_queued_hashes,
+                params.block_count(),
+            )),
             params,
-            permits: Arc::new(Semaphore::new(policy.max_concurrent_hashes)),
             dummy: Arc::new(OnceCell::new()),
             min_length: policy.min_length,
             single_factor_min_length: policy
@@ -100,19 +106,16 @@ impl PasswordHasher {
 
     /// The PHC string of a new Argon2id hash of `password`.
     pub(crate) async fn hash(&self, password: &str) -> Result<String, AuthError> {
-        let argon2 = self.argon2.clone();
+        let params = self.params.clone();
         let password = normalized(password);
-        self.blocking(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            argon2
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|e| {
+        self.workers
+            .run(move |memory| {
+                new_hash(&params, password.as_bytes(), memory).map_err(|e| {
                     tracing::error!(error = %e, "argon2 hashing failed");
                     AuthError::Unavailable
                 })
-        })
-        .await?
+            })
+            .await?
     }
 
     /// Whether `password` matches `hash`, and whether the hash should be
@@ -128,11 +131,11 @@ impl PasswordHasher {
             Some(hash) => (hash.to_owned(), true),
             None => (self.dummy_hash().await?, false),
         };
-        let argon2 = self.argon2.clone();
         let current = self.params.clone();
         let (nfkc, typed) = (normalized(password), password.to_owned());
         let verified = self
-            .blocking(move || {
+            .workers
+            .run(move |memory| {
                 let parsed = match PasswordHash::new(&phc) {
                     Ok(parsed) => parsed,
                     Err(e) => {
@@ -143,16 +146,13 @@ impl PasswordHasher {
                         };
                     }
                 };
-                let matches = |candidate: &str| {
-                    argon2
-                        .verify_password(candidate.as_bytes(), &parsed)
-                        .is_ok()
-                };
+                let mut matches =
+                    |candidate: &str| matches_hash(&parsed, candidate.as_bytes(), memory);
                 if matches(&nfkc) {
                     let argon2id = parsed.algorithm == Algorithm::Argon2id.ident()
                         && parsed.version == Some(Version::V0x13.into());
                     let stale = !argon2id
-                        || argon2::Params::try_from(&parsed).map_or(true, |params| {
+                        || Params::try_from(&parsed).map_or(true, |params| {
                             (params.m_cost(), params.t_cost(), params.p_cost())
                                 != (current.m_cost(), current.t_cost(), current.p_cost())
                         });
@@ -182,25 +182,63 @@ impl PasswordHasher {
             .await
             .cloned()
     }
+}
 
-    async fn blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AuthError> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| AuthError::Unavailable)?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work()
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing task failed");
-            AuthError::Unavailable
-        })
-    }
+/// A new Argon2id hash of `password` as a PHC string, made in the worker's
+/// kept memory (the `argon2` crate's own `hash_password` allocates it anew).
+fn new_hash(
+    params: &Params,
+    password: &[u8],
+    memory: &mut Memory,
+) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    let mut salt_bytes = [0u8; argon2::password_hash::Salt::MAX_LENGTH];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes)?;
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = &mut out[..params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN)];
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+        .hash_password_into_with_memory(
+            password,
+            salt_bytes,
+            out,
+            memory.blocks(params.block_count()),
+        )?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(out)?),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` hashes to `stored`, under the algorithm, version and
+/// parameters `stored` names; the outputs compare in constant time
+/// (`Output`'s equality).
+fn matches_hash(stored: &PasswordHash<'_>, password: &[u8], memory: &mut Memory) -> bool {
+    let (Some(expected), Some(salt)) = (stored.hash, stored.salt) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(stored.algorithm) else {
+        return false;
+    };
+    let version = match stored.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(stored) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; argon2::password_hash::Salt::MAX_LENGTH];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = &mut out[..expected.len()];
+    let blocks = memory.blocks(params.block_count());
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password, salt, out, blocks)
+        .is_ok()
+        && Output::new(out).is_ok_and(|computed| computed == expected)
 }

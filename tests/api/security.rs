@@ -260,6 +260,38 @@ async fn unknown_email_and_wrong_password_look_and_time_the_same() {
 }
 
 #[tokio::test]
+async fn logins_past_the_hashing_queue_are_refused_at_once_with_a_retry_after() {
+    let mut config = test_config();
+    config.accounts.password = portcullis::PasswordPolicy::default();
+    config.accounts.password.max_concurrent_hashes = 1;
+    config.accounts.password.max_queued_hashes = 1;
+    config.throttles.account.limit = 1000;
+    config.throttles.ip.limit = 1000;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let replies = futures_util::future::join_all(
+        (0..12).map(|_| server.login("ada@example.com", "wrong password")),
+    )
+    .await;
+    let refused: Vec<_> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(
+        !refused.is_empty(),
+        "one hashing at a time and one waiting: the others are refused"
+    );
+    for reply in refused {
+        assert_eq!(reply.error_code(), "OVERLOADED");
+        assert_eq!(reply.headers["retry-after"], "1");
+    }
+    assert!(
+        replies.iter().any(|r| r.status == StatusCode::UNAUTHORIZED),
+        "the ones that got a hasher were answered"
+    );
+}
+
+#[tokio::test]
 async fn a_login_flood_does_not_stall_other_requests() {
     let mut config = test_config();
     config.accounts.password = portcullis::PasswordPolicy::default();
@@ -290,7 +322,13 @@ async fn a_login_flood_does_not_stall_other_requests() {
     };
     let (replies, slowest_probe) = tokio::join!(flood, probes);
     let flood_time = flood_start.elapsed();
-    assert!(replies.iter().all(|r| r.status == StatusCode::UNAUTHORIZED));
+    // Past the hashing queue a login is refused at once (503), never queued.
+    assert!(replies.iter().any(|r| r.status == StatusCode::UNAUTHORIZED));
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.status == StatusCode::UNAUTHORIZED || r.error_code() == "OVERLOADED")
+    );
     assert!(
         slowest_probe * 4 < flood_time,
         "a probe took {slowest_probe:?} while the flood took {flood_time:?}"

@@ -124,7 +124,7 @@ fn terms(err: &AuthError) -> (u16, &'static str, String) {
             ),
         ),
         AuthError::Unsupported(_) => (501, "UNSUPPORTED", err.to_string()),
-        AuthError::Unavailable => (
+        AuthError::Unavailable | AuthError::Overloaded { .. } => (
             503,
             "SERVICE_UNAVAILABLE",
             "Service is unavailable.".to_owned(),
