@@ -50,5 +50,7 @@ mod security;
 mod sessions;
 #[path = "api/throttling.rs"]
 mod throttling;
+#[path = "api/unguarded.rs"]
+mod unguarded;
 #[path = "api/v1_tokens.rs"]
 mod v1_tokens;

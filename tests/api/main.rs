@@ -30,4 +30,5 @@ mod review_tokens;
 mod security;
 mod sessions;
 mod throttling;
+mod unguarded;
 mod v1_tokens;

@@ -38,7 +38,7 @@ pub(crate) fn now(server: &Server) -> i64 {
 }
 
 /// A user with MFA on; returns (access token, base32 secret, recovery codes).
-async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>) {
+pub(crate) async fn enrolled(server: &Server, email: &str) -> (String, String, Vec<String>) {
     server.user(email, "user").await;
     let (access, _) = server.tokens(email).await;
     let enable = enable(server, &access).await;

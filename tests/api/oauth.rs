@@ -330,6 +330,26 @@ async fn the_bridge_takes_only_a_fresh_pair_of_one_external_login() {
 }
 
 #[tokio::test]
+async fn the_bridge_age_limit_ends_at_its_exact_lifetime() {
+    let provider = provider().await;
+    let config = config();
+    let lifetime = config.oauth.bridge_ttl.as_secs();
+    let server = server_with(&provider, config).await;
+
+    let just_in_time = Browser::new(&server).login(START, &[]).await;
+    server.advance(lifetime - 1);
+    let taken = Browser::new(&server).get(just_in_time.location()).await;
+    assert_eq!(taken.error(), None, "one second before the end it is taken");
+    assert!(!taken.set_cookies.is_empty(), "{:?}", taken.set_cookies);
+
+    let on_the_dot = Browser::new(&server).login(START, &[]).await;
+    server.advance(lifetime);
+    let refused = Browser::new(&server).get(on_the_dot.location()).await;
+    assert_eq!(refused.error().as_deref(), Some("invalid_token"));
+    assert!(refused.set_cookies.is_empty(), "{:?}", refused.set_cookies);
+}
+
+#[tokio::test]
 async fn a_third_app_gets_its_cookies_through_its_proxy_prefix() {
     let provider = provider().await;
     let server = server_with(&provider, config()).await;
