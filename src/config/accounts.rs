@@ -89,8 +89,8 @@ pub struct PasswordPolicy {
     /// CPUs. Each keeps its Argon2 memory (`memory_kib`) between hashes.
     pub max_concurrent_hashes: usize,
     /// Hashes that may wait for a thread; past them a login is refused at
-    /// once with 503 and `Retry-After`. Default: 8 per thread (at the
-    /// default cost, under half a second of waiting).
+    /// once with 503 and `Retry-After`. Default: 32 per thread (at the
+    /// default cost, about a second of waiting at most).
     pub max_queued_hashes: usize,
 }
 
@@ -105,7 +105,7 @@ impl Default for PasswordPolicy {
             iterations: 2,
             parallelism: 1,
             max_concurrent_hashes: cpus,
-            max_queued_hashes: 8 * cpus,
+            max_queued_hashes: 32 * cpus,
         }
     }
 }

@@ -25,6 +25,10 @@ pub struct SessionConfig {
     /// Open sessions one user may have; opening one more ends the oldest;
     /// default 100.
     pub max_per_user: usize,
+    /// Access tokens whose verification is remembered (by the whole token,
+    /// until it expires), so that a token seen before skips its signature
+    /// check; default 10,000 (a few MB at most); 0 turns it off.
+    pub verified_token_cache: usize,
 }
 
 impl Default for SessionConfig {
@@ -36,6 +40,7 @@ impl Default for SessionConfig {
             strict: false,
             idle_timeout: Some(Duration::from_secs(7 * 24 * 3600)),
             max_per_user: 100,
+            verified_token_cache: 10_000,
         }
     }
 }

@@ -133,6 +133,7 @@ impl Workers {
 /// A worker's life: take a job, run it with the kept memory, until the
 /// hasher is dropped.
 fn work(jobs: &Mutex<Receiver<Job>>, busy: &Busy, usual_blocks: usize) {
+    yield_to_requests();
     let mut memory = Memory {
         blocks: Vec::new(),
         usual: usual_blocks,
@@ -156,6 +157,20 @@ fn work(jobs: &Mutex<Receiver<Job>>, busy: &Busy, usual_blocks: usize) {
         metrics::gauge!("portcullis_hashes_running").decrement(1.0);
     }
 }
+
+/// Lowers the calling thread's scheduling priority (nice 10), so that in a
+/// login flood the threads answering other requests get the CPU first and
+/// hashing takes what is left: reads keep their latency, logins wait.
+#[cfg(target_os = "linux")]
+fn yield_to_requests() {
+    // On Linux the nice value is the calling thread's own.
+    if let Err(err) = rustix::process::setpriority_process(None, 10) {
+        tracing::debug!(error = %err, "hashing threads keep the default priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn yield_to_requests() {}
 
 #[cfg(test)]
 mod tests {

@@ -247,7 +247,8 @@ impl AuthBuilder {
             .collect();
         let secrets = SecretBox::new(&sealing);
         let keys = &self.config.keys;
-        let access = AccessTokens::new(&keys.signing, &keys.issuer, &keys.audience)?;
+        let access = AccessTokens::new(&keys.signing, &keys.issuer, &keys.audience)?
+            .remembering(self.config.sessions.verified_token_cache);
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         let strict = if self.config.sessions.strict {
             let channel = self

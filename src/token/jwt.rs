@@ -11,11 +11,13 @@
 //! [`crate::Clock`], not the system time, so tests can move time.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::cache::VerifiedTokens;
 use crate::error::{AuthError, ConfigError};
 use crate::identity::Identity;
 use crate::keys::{KeySet, SigningAlgorithm};
@@ -71,6 +73,8 @@ pub(crate) struct AccessTokens {
     by_kid: HashMap<String, Verifier>,
     /// HS256 keys, for tokens without a `kid`.
     unnamed: Vec<Verifier>,
+    /// Tokens verified before, when the cache is on.
+    verified: Option<Arc<VerifiedTokens>>,
 }
 
 impl AccessTokens {
@@ -97,7 +101,14 @@ impl AccessTokens {
             header,
             by_kid,
             unnamed,
+            verified: None,
         })
+    }
+
+    /// Remembers up to `capacity` verified tokens (none when 0).
+    pub(crate) fn remembering(mut self, capacity: usize) -> Self {
+        self.verified = (capacity > 0).then(|| Arc::new(VerifiedTokens::new(capacity)));
+        self
     }
 
     /// Signs the claims.
@@ -110,6 +121,19 @@ impl AccessTokens {
 
     /// Verifies a token and returns the identity it carries.
     pub(crate) fn verify(&self, token: &str, now: OffsetDateTime) -> Result<Identity, AuthError> {
+        let Some(verified) = &self.verified else {
+            return self.verify_signed(token, now);
+        };
+        if let Some(identity) = verified.get(token, now) {
+            return Ok(identity);
+        }
+        let identity = self.verify_signed(token, now)?;
+        verified.insert(token, &identity);
+        Ok(identity)
+    }
+
+    /// Verifies a token's signature and claims.
+    fn verify_signed(&self, token: &str, now: OffsetDateTime) -> Result<Identity, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::TokenInvalid)?;
         let claims = match &header.kid {
             Some(kid) => {
