@@ -58,6 +58,7 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pool: AnyPool,
+    backend: migrate::Backend,
 }
 
 impl SqlStore {
@@ -88,8 +89,8 @@ impl SqlStore {
 
     /// Uses an existing pool (for your own pool settings) and migrates the schema.
     pub async fn from_pool(pool: AnyPool) -> Result<Self, StoreError> {
-        migrate::run(&pool).await?;
-        Ok(Self { pool })
+        let backend = migrate::run(&pool).await?;
+        Ok(Self { pool, backend })
     }
 
     /// The pool, for your own queries.

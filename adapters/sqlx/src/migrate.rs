@@ -62,10 +62,17 @@ const MIGRATIONS: &[(i64, Change)] = &[
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
 
+/// The database a store speaks to, where their SQL differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 /// Applies the migrations not yet in the ledger, each in its own transaction
 /// that first claims its version: when a concurrent instance claimed it
-/// first, ours is a conflict and is skipped.
-pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
+/// first, ours is a conflict and is skipped. Answers which database it is.
+pub(crate) async fn run(pool: &AnyPool) -> Result<Backend, StoreError> {
     let ledger = sqlx::query(
         "CREATE TABLE IF NOT EXISTS portcullis_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
     )
@@ -102,7 +109,11 @@ pub(crate) async fn run(pool: &AnyPool) -> Result<(), StoreError> {
             Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(if sqlite {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    })
 }
 
 /// One migration in one transaction, its ledger row first. On SQLite,

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
 use super::{SqlStore, flag, seconds, time_at, unavailable};
+use crate::migrate::Backend;
 
 const FAMILY_COLUMNS: &str = "f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
      f.revoked_at, f.last_used_at, f.client";
@@ -29,6 +30,26 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
         client: row.try_get("client").map_err(unavailable)?,
     })
 }
+
+/// A rotation on PostgreSQL, whose data-modifying CTEs run it in one
+/// statement (SQLite has none: there it is a transaction, with no network
+/// between the steps). Like the transaction, it first marks the family
+/// used — which only a live family matches, and which locks its row, so a
+/// revocation committed meanwhile is seen and a later one waits — then
+/// spends the token only if it is unspent (of concurrent rotations of one
+/// token exactly one matches), then adds its successor to the family.
+const ROTATE_IN_ONE_STATEMENT: &str = "\
+    WITH live AS ( \
+        UPDATE portcullis_refresh_families SET last_used_at = $1 \
+        WHERE revoked_at IS NULL AND id = \
+            (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
+        RETURNING id), \
+    spent AS ( \
+        UPDATE portcullis_refresh_tokens SET used_at = $1 \
+        WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
+        RETURNING family_id) \
+    INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
+    SELECT $3, family_id, NULL FROM spent";
 
 #[async_trait]
 impl SessionStore for SqlStore {
@@ -90,6 +111,18 @@ impl SessionStore for SqlStore {
         next_hash: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
+        if self.backend == Backend::Postgres {
+            // One round trip instead of five (BEGIN, three statements,
+            // COMMIT): the same steps, in the same order, in one statement.
+            let inserted = sqlx::query(ROTATE_IN_ONE_STATEMENT)
+                .bind(seconds(now))
+                .bind(spent_hash)
+                .bind(next_hash)
+                .execute(&self.pool)
+                .await
+                .map_err(unavailable)?;
+            return Ok(inserted.rows_affected() == 1);
+        }
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
         // First mark the family used, which only a live family matches: it
         // locks the row, so a revocation committed meanwhile is seen
