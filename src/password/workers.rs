@@ -158,13 +158,16 @@ fn work(jobs: &Mutex<Receiver<Job>>, busy: &Busy, usual_blocks: usize) {
     }
 }
 
-/// Lowers the calling thread's scheduling priority (nice 10), so that in a
-/// login flood the threads answering other requests get the CPU first and
-/// hashing takes what is left: reads keep their latency, logins wait.
+/// Lowers the calling thread's scheduling priority by 10 nice steps, so
+/// that in a login flood the threads answering other requests get the CPU
+/// first and hashing takes what is left: reads keep their latency, logins
+/// wait.
 #[cfg(target_os = "linux")]
 fn yield_to_requests() {
+    use rustix::process::{getpriority_process, setpriority_process};
     // On Linux the nice value is the calling thread's own.
-    if let Err(err) = rustix::process::setpriority_process(None, 10) {
+    let lower = getpriority_process(None).map(|nice| (nice + 10).min(19));
+    if let Err(err) = lower.and_then(|nice| setpriority_process(None, nice)) {
         tracing::debug!(error = %err, "hashing threads keep the default priority");
     }
 }

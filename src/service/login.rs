@@ -182,11 +182,26 @@ impl Auth {
         };
         let guarded = self.charge_attempt(email, device.as_deref()).await?;
         let hash = user.as_ref().and_then(|u| u.password_hash.as_deref());
-        let verified = inner.hasher.verify(password, hash).await?;
+        let verified = match inner.hasher.verify(password, hash).await {
+            Ok(verified) => verified,
+            Err(err) => {
+                // Not an attempt: the hasher could not take it (its queue
+                // is full, say). The budgets charged up front are given back.
+                if let Some(key) = &ip_key {
+                    inner.limiter.forgive(key).await?;
+                }
+                inner.limiter.forgive(&guarded.short_key()).await?;
+                return Err(err);
+            }
+        };
         match user {
             Some(user) if verified.matched && user.is_active => {
-                if verified.rehash {
-                    self.rehash(&user, password).await?;
+                // A hash made again later is as good: a failure here (the
+                // hasher busy) must not fail a right password.
+                if verified.rehash
+                    && let Err(err) = self.rehash(&user, password).await
+                {
+                    tracing::warn!(error = %err, user = %user.id, "password hash not made again this time");
                 }
                 // With MFA, only the second factor proves the account: a
                 // password alone must not wipe out failed codes, or new

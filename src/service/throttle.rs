@@ -180,7 +180,7 @@ pub(crate) enum Guarded<'a> {
 impl Guarded<'_> {
     /// Consecutive failures, then a cool-down. A digest keeps keys short
     /// whatever the client sends as an email.
-    fn short_key(self) -> String {
+    pub(super) fn short_key(self) -> String {
         match self {
             Self::Account(email) => format!("login:account:{}", opaque::digest(&email_key(email))),
             Self::Device(id) => format!("login:device:{id}"),

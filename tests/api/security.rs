@@ -265,7 +265,7 @@ async fn logins_past_the_hashing_queue_are_refused_at_once_with_a_retry_after() 
     config.accounts.password = portcullis::PasswordPolicy::default();
     config.accounts.password.max_concurrent_hashes = 1;
     config.accounts.password.max_queued_hashes = 1;
-    config.throttles.account.limit = 1000;
+    config.throttles.account.limit = 6;
     config.throttles.ip.limit = 1000;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
@@ -288,6 +288,16 @@ async fn logins_past_the_hashing_queue_are_refused_at_once_with_a_retry_after() 
     assert!(
         replies.iter().any(|r| r.status == StatusCode::UNAUTHORIZED),
         "the ones that got a hasher were answered"
+    );
+    let failures = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(failures < 6, "{failures} hashed: the test needs fewer");
+    assert_eq!(
+        server.login("ada@example.com", PASSWORD).await.status,
+        StatusCode::OK,
+        "a refused attempt was not an attempt: the account's budget of 6 is not used up"
     );
 }
 

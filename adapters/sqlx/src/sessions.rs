@@ -33,21 +33,25 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
 
 /// A rotation on PostgreSQL, whose data-modifying CTEs run it in one
 /// statement (SQLite has none: there it is a transaction, with no network
-/// between the steps). Like the transaction, it first marks the family
-/// used — which only a live family matches, and which locks its row, so a
-/// revocation committed meanwhile is seen and a later one waits — then
-/// spends the token only if it is unspent (of concurrent rotations of one
-/// token exactly one matches), then adds its successor to the family.
+/// between the steps). Like the transaction, it first locks the family —
+/// only a live one matches, so a revocation committed meanwhile is seen and
+/// a later one waits — then spends the token only if it is unspent (of
+/// concurrent rotations of one token exactly one matches); only a spent
+/// token marks the family used and adds its successor, so a rotation that
+/// fails writes nothing.
 const ROTATE_IN_ONE_STATEMENT: &str = "\
     WITH live AS ( \
-        UPDATE portcullis_refresh_families SET last_used_at = $1 \
+        SELECT id FROM portcullis_refresh_families \
         WHERE revoked_at IS NULL AND id = \
             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
-        RETURNING id), \
+        FOR UPDATE), \
     spent AS ( \
         UPDATE portcullis_refresh_tokens SET used_at = $1 \
         WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
-        RETURNING family_id) \
+        RETURNING family_id), \
+    touched AS ( \
+        UPDATE portcullis_refresh_families SET last_used_at = $1 \
+        WHERE id IN (SELECT family_id FROM spent)) \
     INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
     SELECT $3, family_id, NULL FROM spent";
 
