@@ -65,6 +65,22 @@ async fn accounts_are_listed_by_address_searched_and_paged() {
     assert_eq!(seen, sorted, "in address order");
     assert_eq!(seen.len(), 6, "every account once: {seen:?}");
 
+    // A page holds at least one account and at most a hundred, whatever is asked.
+    let one = call(&server, &admin, Method::GET, "/users?limit=0", json!({})).await;
+    assert_eq!(
+        one.data()["users"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        one.body
+    );
+    for name in 0..100 {
+        server
+            .user(&format!("many{name:03}@example.com"), "user")
+            .await;
+    }
+    let capped = call(&server, &admin, Method::GET, "/users?limit=1000", json!({})).await;
+    assert_eq!(capped.data()["users"].as_array().map(Vec::len), Some(100));
+
     let found = call(
         &server,
         &admin,
