@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::common::{Backing, PASSWORD, Server, test_config};
+use crate::mail::{messages, request_reset, reset_token};
 use crate::mfa::enrolled;
 use crate::v1_tokens::app_token;
 
@@ -99,4 +100,71 @@ async fn a_users_sessions_are_listed() {
         .await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert_eq!(listed.data().as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn a_password_reset_proves_the_address() {
+    let mut config = test_config();
+    config.mail.email_verification = portcullis::EmailVerification::Required;
+    let server = Server::start_with(config, Backing::Memory).await;
+    let body = json!({ "email": "new@example.com", "password": "long enough" });
+    server.post("/api/auth/register", body).await;
+    let held = server.login("new@example.com", "long enough").await;
+    assert_eq!(held.error_code(), "EMAIL_NOT_VERIFIED");
+
+    request_reset(&server, json!({ "email": "new@example.com" })).await;
+    let token = reset_token(&server).await;
+    let reset = server
+        .post(
+            "/api/auth/reset-password",
+            json!({ "token": token, "password": "another long one" }),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    let login = server.login("new@example.com", "another long one").await;
+    assert_eq!(
+        login.status,
+        StatusCode::OK,
+        "the link reached its owner: {}",
+        login.body
+    );
+}
+
+#[tokio::test]
+async fn a_confirmed_new_address_counts_as_verified() {
+    let mut config = test_config();
+    config.mail.email_verification = portcullis::EmailVerification::Optional;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("root@example.com", "admin").await;
+    let (admin, _) = server.tokens("root@example.com").await;
+    let body = json!({ "email": "new@example.com", "password": "long enough" });
+    let id = server.post("/api/auth/register", body).await.data()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (access, _) = server.tokens_with("new@example.com", "long enough").await;
+    let asked = server
+        .request(Method::PUT, "/api/auth/update-user")
+        .bearer(&access)
+        .json(json!({ "email": "other@example.com", "currentPassword": "long enough" }))
+        .send()
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let mail = messages(&server, 2).await;
+    let confirm = mail
+        .iter()
+        .find(|m| m.to == "other@example.com")
+        .expect("a confirmation to the new address");
+    let done = server
+        .request(Method::PUT, "/api/auth/update-email")
+        .json(json!({ "token": confirm.token() }))
+        .send()
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let account = server
+        .request(Method::GET, &format!("/api/admin/users/{id}"))
+        .bearer(&admin)
+        .send()
+        .await;
+    assert_eq!(account.data()["emailVerified"], true, "{}", account.body);
 }
