@@ -26,10 +26,10 @@ use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder};
 
 use crate::web::dialect::native::replies::{
     CookieSessionShape, EnrolmentShape, LoggedOutShape, MfaChallengeShape, MfaStateShape,
-    MyAccountShape, NoticeShape, PasswordResetShape, TokensShape, UserShape, ValidSessionShape,
+    MyAccountShape, NoticeShape, PasswordResetShape, TokensShape, ValidSessionShape,
 };
 use crate::web::dialect::native::shapes::{
-    AccountPageShape, AccountShape, ErrorShape, RoleShape, SessionShape,
+    AccountPageShape, AccountShape, ErrorShape, RoleShape, SessionShape, UserShape,
 };
 use crate::web::dialect::v1::{
     ApiTokenShape, AppTokenShape, ErrorsShape, TokenListShape, TokenShape,

@@ -1,7 +1,8 @@
 //! Accounts: registering, reading and changing one's own, and the
 //! endpoints that run through an email.
 
-use super::replies::{MyAccountShape, NoticeShape, PasswordResetShape, UserShape};
+use super::replies::{MyAccountShape, NoticeShape, PasswordResetShape};
+use super::shapes::UserShape;
 use super::{body, success};
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;

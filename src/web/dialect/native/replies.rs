@@ -5,31 +5,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::shapes::RoleShape;
+use super::shapes::UserShape;
 use crate::service::Session;
-use crate::store::User;
 use crate::web::call::Call;
-
-/// The user as a session shows it.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = User))]
-pub(crate) struct UserShape {
-    pub(crate) id: String,
-    pub(crate) email: String,
-    pub(crate) name: Option<String>,
-    pub(crate) role: RoleShape,
-}
-
-impl UserShape {
-    pub(crate) fn of(call: &Call<'_>, user: &User) -> Self {
-        Self {
-            id: user.id.clone(),
-            email: user.email.clone(),
-            name: user.name.clone(),
-            role: RoleShape::of(call, &user.role),
-        }
-    }
-}
 
 /// The signed-in user's whole account.
 #[derive(Debug, Serialize)]

@@ -2,9 +2,9 @@
 //! logout, and how a session is handed to the client.
 
 use super::replies::{
-    CookieSessionShape, LoggedOutShape, MfaChallengeShape, TokensShape, UserShape,
-    ValidSessionShape,
+    CookieSessionShape, LoggedOutShape, MfaChallengeShape, TokensShape, ValidSessionShape,
 };
+use super::shapes::UserShape;
 use super::{body, error, success};
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;

@@ -51,15 +51,34 @@ pub(crate) struct ErrorShape {
     pub(crate) field: Option<String>,
 }
 
+/// The user as a session shows it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = User))]
+pub(crate) struct UserShape {
+    pub(crate) id: String,
+    pub(crate) email: String,
+    pub(crate) name: Option<String>,
+    pub(crate) role: RoleShape,
+}
+
+impl UserShape {
+    pub(crate) fn of(call: &Call<'_>, user: &User) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: RoleShape::of(call, &user.role),
+        }
+    }
+}
+
 /// An account as an admin sees it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Account))]
 pub(crate) struct AccountShape {
-    pub(crate) id: String,
-    pub(crate) email: String,
-    pub(crate) name: Option<String>,
-    pub(crate) role: RoleShape,
+    #[serde(flatten)]
+    pub(crate) user: UserShape,
     pub(crate) is_active: bool,
     pub(crate) email_verified: bool,
     pub(crate) has_password: bool,
@@ -70,10 +89,7 @@ pub(crate) struct AccountShape {
 impl AccountShape {
     pub(crate) fn of(call: &Call<'_>, user: &User) -> Self {
         Self {
-            id: user.id.clone(),
-            email: user.email.clone(),
-            name: user.name.clone(),
-            role: RoleShape::of(call, &user.role),
+            user: UserShape::of(call, user),
             is_active: user.is_active,
             email_verified: user.email_verified,
             has_password: user.password_hash.is_some(),
