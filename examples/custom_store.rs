@@ -88,6 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     kit::api_token_store(s, m).await.assert_passed();
     kit::second_factor_store(s, m).await.assert_passed();
     kit::identity_store(s, m).await.assert_passed();
+    kit::passkey_store(s, m).await.assert_passed();
     let config = AuthConfig::new(b"an example secret of at least 32 bytes".to_vec());
     let auth = Auth::builder(config).users(members).store(sql).build()?;
     let ada = NewAccount::new("ada@example.com", "correct horse battery", "user");

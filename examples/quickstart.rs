@@ -44,6 +44,8 @@
 //!   instance, and role changes act at the next request.
 //! - `PORTCULLIS_METRICS=true`: the service's metrics at `GET /metrics`, in
 //!   Prometheus's text format.
+//! - `PORTCULLIS_MAGIC_LINKS=true`: `POST /api/auth/magic-link` mails
+//!   single-use sign-in links (to the outbox), which open the page at `/`.
 //! - `PORTCULLIS_REDIS_URL`: `redis://…`, the rate limiter and revocation
 //!   channel that a fleet of instances shares (without it, a `postgres://`
 //!   database holds them).

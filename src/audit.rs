@@ -46,7 +46,7 @@ pub enum AuthEvent {
     LoginFailed {
         /// The account tried, when it exists.
         user_id: Option<String>,
-        /// `password`, `code` or `api_token`.
+        /// `password`, `code`, `passkey` or `api_token`.
         factor: &'static str,
         /// From where, when known.
         ip: Option<IpAddr>,
@@ -107,6 +107,21 @@ pub enum AuthEvent {
         /// `user`, `admin`, `recovery_code`, or `address_reset` (a reset of
         /// an address never verified).
         by: &'static str,
+    },
+    /// A passkey was registered.
+    PasskeyAdded {
+        /// The account.
+        user_id: String,
+    },
+    /// A passkey was removed by its owner.
+    PasskeyRemoved {
+        /// The account.
+        user_id: String,
+    },
+    /// A sign-in link was mailed.
+    MagicLinkSent {
+        /// The account.
+        user_id: String,
     },
     /// An API token was made.
     TokenMinted {
@@ -182,6 +197,9 @@ impl AuthEvent {
             Self::SessionsEnded { .. } => "sessions_ended",
             Self::MfaEnabled { .. } => "mfa_enabled",
             Self::MfaDisabled { .. } => "mfa_disabled",
+            Self::PasskeyAdded { .. } => "passkey_added",
+            Self::PasskeyRemoved { .. } => "passkey_removed",
+            Self::MagicLinkSent { .. } => "magic_link_sent",
             Self::TokenMinted { .. } => "token_minted",
             Self::TokenChanged { .. } => "token_changed",
             Self::ActedOnBehalf { .. } => "acted_on_behalf",

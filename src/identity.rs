@@ -16,6 +16,16 @@ pub enum AuthMethod {
     /// An external provider (OAuth / OpenID Connect); `fed`, not an RFC
     /// 8176 name, which has none for federated logins.
     Federated,
+    /// A passkey (`hwk`: proof of possession of a key kept by an
+    /// authenticator). Passkeys verify the user too (a PIN or biometrics).
+    Passkey,
+    /// Several factors at once (`mfa`): with [`Passkey`](Self::Passkey)
+    /// when a passkey alone signed in, since it is both something held and
+    /// something known or inherent.
+    MultiFactor,
+    /// A single-use link mailed to the account's address; `email`, not an
+    /// RFC 8176 name, which has none for it.
+    EmailLink,
 }
 
 impl AuthMethod {
@@ -26,6 +36,9 @@ impl AuthMethod {
             Self::Otp => "otp",
             Self::Recovery => "recovery",
             Self::Federated => "fed",
+            Self::Passkey => "hwk",
+            Self::MultiFactor => "mfa",
+            Self::EmailLink => "email",
         }
     }
 }
@@ -70,11 +83,12 @@ impl Identity {
         self.role == role
     }
 
-    /// Whether the user proved a second factor (a TOTP code or a recovery
-    /// code) when signing in: for routes that demand one.
+    /// Whether the user proved a second factor (a TOTP code, a recovery
+    /// code or a passkey) when signing in: for routes that demand one.
     pub fn has_second_factor(&self) -> bool {
+        let second = [AuthMethod::Otp, AuthMethod::Recovery, AuthMethod::Passkey];
         self.amr
             .iter()
-            .any(|m| m == AuthMethod::Otp.as_str() || m == AuthMethod::Recovery.as_str())
+            .any(|m| second.iter().any(|s| m == s.as_str()))
     }
 }

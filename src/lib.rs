@@ -67,9 +67,10 @@ pub use error::{AuthError, ConfigError, Field, Rule};
 pub use identity::{AuthMethod, Identity};
 pub use password::{BreachedPasswords, k_anonymity_range};
 pub use service::{
-    AccountChanges, Agent, Auth, AuthBuilder, Client, Credentials, LoginOutcome, MfaEnrolment,
-    MfaProof, NewAccount, OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest, OAuthStart,
-    ProfileUpdate, SecondFactorLogin, Session, TokenScope,
+    AccountChanges, Agent, Auth, AuthBuilder, Client, Credentials, LoginOutcome, MagicLinkRequest,
+    MfaEnrolment, MfaProof, NewAccount, OAuthCallback, OAuthFailure, OAuthLanding, OAuthRequest,
+    OAuthStart, PasskeyAnswer, PasskeyCeremony, PasskeyInfo, ProfileUpdate, SecondFactorLogin,
+    Session, TokenScope,
 };
 
 /// The README's Rust examples, compiled as doctests so that they stay true.

@@ -12,6 +12,8 @@ pub const FRAMEWORK: common::Framework = common::Framework::Actix;
 mod accounts;
 #[path = "api/admin.rs"]
 mod admin;
+#[path = "api/authenticator.rs"]
+mod authenticator;
 #[path = "api/common.rs"]
 mod common;
 #[path = "api/directus_sdk.rs"]
@@ -24,12 +26,16 @@ mod guards;
 mod input;
 #[path = "api/junk.rs"]
 mod junk;
+#[path = "api/magic_links.rs"]
+mod magic_links;
 #[path = "api/mail.rs"]
 mod mail;
 #[path = "api/mfa.rs"]
 mod mfa;
 #[path = "api/oauth.rs"]
 mod oauth;
+#[path = "api/passkeys.rs"]
+mod passkeys;
 #[path = "api/review_http.rs"]
 mod review_http;
 #[path = "api/review_lockout.rs"]

@@ -58,6 +58,14 @@ async fn memory_identity_store() {
 }
 
 #[tokio::test]
+async fn memory_passkey_store() {
+    let store = MemoryStore::new();
+    conformance::passkey_store(&store, &OpaqueIds)
+        .await
+        .assert_passed();
+}
+
+#[tokio::test]
 async fn memory_user_directory() {
     conformance::user_directory(&MemoryStore::new())
         .await

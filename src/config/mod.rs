@@ -10,6 +10,8 @@
 //! | [`mail`](AuthConfig::mail) | links, their lifetimes, templates |
 //! | [`api_tokens`](AuthConfig::api_tokens) | the v1 token API's lifetimes and permissions |
 //! | [`oauth`](AuthConfig::oauth) | external logins: return origins, linking |
+//! | [`passkeys`](AuthConfig::passkeys) | the WebAuthn relying party: id, name, origins |
+//! | [`magic_links`](AuthConfig::magic_links) | mailed sign-in links: on or off, lifetime, account creation |
 //! | [`web`](AuthConfig::web) | what only the web layer reads: cookies, origins, body size, proxies |
 //!
 //! Every field is public and documented, and [`AuthConfig::new`] fills in
@@ -33,6 +35,7 @@ mod keys;
 mod mail;
 mod mfa;
 mod oauth;
+mod passwordless;
 mod secret;
 mod sessions;
 mod throttles;
@@ -45,6 +48,7 @@ pub use keys::{KeyConfig, legacy_sealing_key};
 pub use mail::{EmailVerification, MailConfig};
 pub use mfa::MfaConfig;
 pub use oauth::{OAuthBridge, OAuthSettings};
+pub use passwordless::{MagicLinkConfig, PasskeyConfig};
 pub use secret::Secret;
 pub use sessions::SessionConfig;
 pub use throttles::{Throttle, ThrottleConfig};
@@ -72,6 +76,10 @@ pub struct AuthConfig {
     pub api_tokens: ApiTokenPolicy,
     /// Logins through OAuth / OpenID Connect providers.
     pub oauth: OAuthSettings,
+    /// Passkeys: the WebAuthn relying party (feature `passkeys`).
+    pub passkeys: PasskeyConfig,
+    /// Mailed sign-in links.
+    pub magic_links: MagicLinkConfig,
     /// Cookies, origins, body size and proxies: what only the web layer reads.
     pub web: WebConfig,
 }
@@ -94,6 +102,8 @@ impl AuthConfig {
             mail: MailConfig::default(),
             api_tokens: ApiTokenPolicy::default(),
             oauth: OAuthSettings::default(),
+            passkeys: PasskeyConfig::default(),
+            magic_links: MagicLinkConfig::default(),
             web: WebConfig::default(),
         }
     }
@@ -113,6 +123,8 @@ impl AuthConfig {
         self.mfa.validate()?;
         self.mail.validate()?;
         self.oauth.validate()?;
+        self.passkeys.validate(&self.mail.public_url)?;
+        self.magic_links.validate()?;
         self.web.validate()
     }
 }

@@ -43,10 +43,15 @@ impl WebConfig {
             &cookies.access_name,
             &cookies.refresh_name,
             &cookies.device_name,
+            &cookies.passkey_name,
         ];
-        if names[0] == names[1] || names[0] == names[2] || names[1] == names[2] {
+        let distinct = names
+            .iter()
+            .enumerate()
+            .all(|(i, name)| !name.is_empty() && !names[..i].contains(name));
+        if !distinct {
             return Err(ConfigError::new(
-                "web.cookies: access, refresh and device cookies need different names",
+                "web.cookies: the access, refresh, device and passkey cookies need different names",
             ));
         }
         if cookies.oauth_flow_name.is_empty() {
@@ -67,6 +72,9 @@ pub struct CookieConfig {
     /// Cookie marking a browser that signed in before (it then passes an
     /// account's lockout with the right password); default `portcullis_device`.
     pub device_name: String,
+    /// Cookie binding a passkey ceremony to the browser that started it
+    /// (short-lived, on the auth endpoints' path); default `portcullis_passkey`.
+    pub passkey_name: String,
     /// Whether `Secure` cookies take the `__Host-` prefix (the access cookie,
     /// host-only on `/`) or `__Secure-` (the refresh and device cookies,
     /// scoped to narrower paths); default on.
@@ -97,6 +105,7 @@ impl Default for CookieConfig {
             access_name: "portcullis_access".into(),
             refresh_name: "portcullis_refresh".into(),
             device_name: "portcullis_device".into(),
+            passkey_name: "portcullis_passkey".into(),
             prefixed: true,
             refresh_path: None,
             oauth_flow_name: "portcullis_oauth".into(),

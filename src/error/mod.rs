@@ -39,6 +39,10 @@ pub enum AuthError {
     /// A wrong, replayed or missing one-time code (TOTP or recovery code).
     #[error("invalid one-time code")]
     InvalidOtp,
+    /// A passkey's answer did not verify (a wrong signature, an unknown
+    /// passkey, a sign counter that went back).
+    #[error("the passkey was not accepted")]
+    PasskeyRejected,
     /// Too many failed sign-ins over time: the account waits for a
     /// password reset or an admin's unlock.
     #[error(
@@ -107,6 +111,7 @@ impl AuthError {
             Self::TokenExpired => "TOKEN_EXPIRED",
             Self::TokenInvalid => "TOKEN_INVALID",
             Self::InvalidOtp => "INVALID_OTP",
+            Self::PasskeyRejected => "PASSKEY_REJECTED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::EmailNotVerified => "EMAIL_NOT_VERIFIED",
             Self::AccountLocked => "ACCOUNT_LOCKED",
@@ -129,7 +134,8 @@ impl AuthError {
             | Self::Unauthenticated
             | Self::TokenExpired
             | Self::TokenInvalid
-            | Self::InvalidOtp => StatusCode::UNAUTHORIZED,
+            | Self::InvalidOtp
+            | Self::PasskeyRejected => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_)
             | Self::EmailNotVerified
             | Self::AccountLocked

@@ -73,6 +73,8 @@ pub struct MailTemplates {
     pub recovery_code_used: Template,
     /// A sign-in from a device not seen before (when turned on).
     pub new_device: Template,
+    /// A sign-in link (magic links, when turned on).
+    pub magic_link: Template,
 }
 
 impl Default for MailTemplates {
@@ -122,6 +124,11 @@ impl Default for MailTemplates {
                 "Your account is locked",
                 "Hello {name},\n\nthere were too many failed attempts to sign in to {email}, so the account is locked. Reset your password to unlock it.\n\nIf this was not you, reset your password now: {link}\n",
                 "<p>Hello {name},</p><p>there were too many failed attempts to sign in to {email}, so the account is locked. Reset your password to unlock it.</p><p>If this was not you, <a href=\"{link}\">reset your password now</a>.</p>",
+            ),
+            magic_link: Template::new(
+                "Your sign-in link",
+                "Hello {name},\n\nopen this link to sign in as {email}. It works once, for 15 minutes:\n\n{link}\n\nIf you did not ask for it, ignore this message: nobody can sign in without it.\n",
+                "<p>Hello {name},</p><p>open this link to sign in as {email}. It works once, for 15 minutes:</p><p><a href=\"{link}\">Sign in</a></p><p>If you did not ask for it, ignore this message: nobody can sign in without it.</p>",
             ),
             mfa_enabled: Template::new(
                 "Two-step sign-in is on",

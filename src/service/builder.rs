@@ -14,7 +14,7 @@ use crate::oauth::OAuthProvider;
 use crate::password::{BreachedPasswords, PasswordHasher};
 use crate::revocation::{MemoryRevocations, RevocationChannel};
 use crate::store::{
-    ApiTokenStore, IdentityStore, MemoryRateLimiter, OneTimeTokenStore, RateLimiter,
+    ApiTokenStore, IdentityStore, MemoryRateLimiter, OneTimeTokenStore, PasskeyStore, RateLimiter,
     SecondFactorStore, SessionStore, UserDirectory, UserStore,
 };
 use crate::token::jwt::AccessTokens;
@@ -127,6 +127,7 @@ impl AuthBuilder {
             + ApiTokenStore
             + SecondFactorStore
             + IdentityStore
+            + PasskeyStore
             + Clone,
     {
         self.defaults = Seams {
@@ -136,6 +137,7 @@ impl AuthBuilder {
             api_tokens: Some(Arc::new(store.clone())),
             factors: Some(Arc::new(store.clone())),
             identities: Some(Arc::new(store.clone())),
+            passkeys: Some(Arc::new(store.clone())),
             directory: Some(Arc::new(store)),
         };
         self
@@ -185,6 +187,13 @@ impl AuthBuilder {
         self
     }
 
+    /// Where passkeys live; without a passkey store (set here or by
+    /// [`store`](Self::store)) the passkey endpoints answer 501.
+    pub fn passkeys(mut self, store: impl PasskeyStore) -> Self {
+        self.chosen.passkeys = Some(Arc::new(store));
+        self
+    }
+
     /// Where throttling counters live; default: in process memory.
     pub fn rate_limiter(mut self, limiter: impl RateLimiter) -> Self {
         self.limiter = Some(Arc::new(limiter));
@@ -229,6 +238,7 @@ impl AuthBuilder {
             api_tokens,
             factors,
             identities,
+            passkeys,
             directory,
         } = self.chosen.or(self.defaults);
         let missing =
@@ -282,6 +292,9 @@ impl AuthBuilder {
             mail_failures: AtomicU64::new(0),
             oauth: self.oauth,
             directory,
+            passkeys,
+            #[cfg(feature = "passkeys")]
+            webauthn: relying_party(&self.config)?,
             breached: self.breached,
             audit: self.audit.unwrap_or_else(|| Arc::new(TracingAudit)),
             hooks: self.hooks.unwrap_or_else(|| Arc::new(NoHooks)),
@@ -300,6 +313,7 @@ struct Seams {
     api_tokens: Option<Arc<dyn ApiTokenStore>>,
     factors: Option<Arc<dyn SecondFactorStore>>,
     identities: Option<Arc<dyn IdentityStore>>,
+    passkeys: Option<Arc<dyn PasskeyStore>>,
     directory: Option<Arc<dyn UserDirectory>>,
 }
 
@@ -319,7 +333,37 @@ impl Seams {
             api_tokens: self.api_tokens.or(defaults.api_tokens),
             factors: self.factors.or(defaults.factors),
             identities: self.identities.or(defaults.identities),
+            passkeys: self.passkeys.or(defaults.passkeys),
             directory,
+        }
+    }
+}
+
+/// The WebAuthn relying party the configuration names. One derived from
+/// `mail.public_url` that WebAuthn cannot take (an IP address, say) leaves
+/// passkeys off (501) rather than the service: passkeys were not asked for.
+#[cfg(feature = "passkeys")]
+fn relying_party(config: &AuthConfig) -> Result<Option<webauthn_rs::Webauthn>, ConfigError> {
+    let passkeys = &config.passkeys;
+    let (rp_id, origins) = passkeys.relying_party(&config.mail.public_url)?;
+    let chosen = passkeys.rp_id.is_some() || !passkeys.origins.is_empty();
+    let built = webauthn_rs::WebauthnBuilder::new(&rp_id, &origins[0]).and_then(|builder| {
+        origins
+            .iter()
+            .skip(1)
+            .fold(builder, |builder, origin| {
+                builder.append_allowed_origin(origin)
+            })
+            .rp_name(&passkeys.rp_name)
+            .timeout(passkeys.challenge_ttl)
+            .build()
+    });
+    match built {
+        Ok(webauthn) => Ok(Some(webauthn)),
+        Err(err) if chosen => Err(ConfigError(format!("passkeys: {err}"))),
+        Err(err) => {
+            tracing::warn!(error = %err, rp_id, "passkeys are off: mail.public_url makes no relying party; set passkeys.rp_id");
+            Ok(None)
         }
     }
 }

@@ -261,7 +261,7 @@ impl Auth {
     /// The address's budget is kept per client IP as well, so that a
     /// stranger who uses it up from one place cannot keep the owner, from
     /// another, from resetting.
-    async fn throttle_mail(&self, email: &str, client: Client) -> Result<(), AuthError> {
+    pub(super) async fn throttle_mail(&self, email: &str, client: Client) -> Result<(), AuthError> {
         let per_address = self.0.config.throttles.mail_address;
         let from = client.ip_key("from").unwrap_or_default();
         let address = format!("mail:address:{}:{from}", opaque::digest(&email_key(email)));
@@ -373,7 +373,7 @@ impl Auth {
 
     /// Sends one message within `mail.send_timeout`; failures are logged
     /// and counted, never silent.
-    async fn send(&self, email: &Email) -> Result<(), AuthError> {
+    pub(super) async fn send(&self, email: &Email) -> Result<(), AuthError> {
         let Some(mailer) = &self.0.mailer else {
             return Err(self.mail_failed(email, "no mailer configured"));
         };

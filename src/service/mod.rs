@@ -15,10 +15,12 @@ mod device;
 mod email;
 mod ending;
 mod login;
+mod magic;
 mod measure;
 mod mfa;
 mod notify;
 mod oauth;
+mod passkeys;
 mod passwords;
 mod session;
 mod strict;
@@ -39,8 +41,8 @@ use crate::mfa::SecretBox;
 use crate::oauth::OAuthProvider;
 use crate::password::{BreachedPasswords, PasswordHasher};
 use crate::store::{
-    ApiTokenStore, IdentityStore, OneTimeTokenStore, RateLimiter, SecondFactorStore, SessionStore,
-    User, UserDirectory, UserStore,
+    ApiTokenStore, IdentityStore, OneTimeTokenStore, PasskeyStore, RateLimiter, SecondFactorStore,
+    SessionStore, User, UserDirectory, UserStore,
 };
 use crate::token::jwt::AccessTokens;
 
@@ -52,7 +54,9 @@ pub use builder::AuthBuilder;
 pub use client::{Agent, Client};
 pub(crate) use device::DEVICE_TTL;
 pub use login::Credentials;
+pub use magic::MagicLinkRequest;
 pub use mfa::{LoginOutcome, MfaEnrolment, MfaProof, SecondFactorLogin};
+pub use passkeys::{PasskeyAnswer, PasskeyCeremony, PasskeyInfo};
 use strict::Strict;
 pub(crate) use strict::Verdict;
 
@@ -90,6 +94,11 @@ struct Inner {
     oauth: Vec<Arc<dyn OAuthProvider>>,
     /// Listing and deleting users, when the user store can.
     directory: Option<Arc<dyn UserDirectory>>,
+    /// Passkeys, when a store keeps them.
+    passkeys: Option<Arc<dyn PasskeyStore>>,
+    /// The WebAuthn relying party, when the configuration makes one.
+    #[cfg(feature = "passkeys")]
+    webauthn: Option<webauthn_rs::Webauthn>,
     breached: Option<Arc<dyn BreachedPasswords>>,
     audit: Arc<dyn AuditSink>,
     hooks: Arc<dyn Hooks>,

@@ -23,6 +23,10 @@ pub trait IdentityStore: Send + Sync + 'static {
         subject: &str,
     ) -> Result<(), StoreError>;
 
+    /// How many external identities are linked to a user (a user with one
+    /// can sign in without a password).
+    async fn count_identities(&self, user_id: &str) -> Result<u64, StoreError>;
+
     /// Unlinks every external identity of a user; returns how many went.
     async fn unlink_identities(&self, user_id: &str) -> Result<u64, StoreError>;
 }

@@ -9,7 +9,8 @@
 //! | [`OneTimeTokenStore`] | reset, email-change and verification links, MFA challenges | 6 |
 //! | [`ApiTokenStore`] | app, user and on-behalf-of tokens (the v1 token API) | 7 |
 //! | [`SecondFactorStore`] | TOTP state and recovery codes | 8 |
-//! | [`IdentityStore`] | external (OAuth) identities linked to accounts | 3 |
+//! | [`IdentityStore`] | external (OAuth) identities linked to accounts | 4 |
+//! | [`PasskeyStore`] | passkeys (WebAuthn credentials: public keys, counters) | 7 |
 //! | [`RateLimiter`] | throttling counters | 4 |
 //! | [`UserDirectory`] | listing, counting and deleting accounts (the admin API; optional) | 3 |
 //!
@@ -29,6 +30,7 @@ mod identities;
 mod limits;
 mod memory;
 mod one_time;
+mod passkeys;
 mod second_factors;
 mod sessions;
 mod users;
@@ -42,6 +44,7 @@ pub use identities::IdentityStore;
 pub use limits::{Decision, RateLimiter, Window};
 pub use memory::{MemoryRateLimiter, MemoryStore};
 pub use one_time::{OneTimePurpose, OneTimeToken, OneTimeTokenStore};
+pub use passkeys::{PasskeyStore, StoredPasskey};
 pub use second_factors::{SecondFactorStore, TotpState};
 pub use sessions::{RefreshFamily, RefreshToken, SessionStore};
 pub use users::{NewUser, User, UserChanges, UserStore};

@@ -19,6 +19,12 @@ pub enum OneTimePurpose {
     /// The code a finished external login carries to the app instead of
     /// tokens (the digest of its session's refresh token is in `data`).
     LoginCode,
+    /// A passkey ceremony waiting for the browser's answer (its state is
+    /// in `data`; `user_id` is empty for a usernameless sign-in).
+    PasskeyChallenge,
+    /// A mailed sign-in link (`data` holds the address when the link may
+    /// create the account, with an empty `user_id`).
+    MagicLink,
 }
 
 impl OneTimePurpose {
@@ -30,6 +36,8 @@ impl OneTimePurpose {
             Self::EmailChange => "email_change",
             Self::EmailVerification => "email_verification",
             Self::LoginCode => "login_code",
+            Self::PasskeyChallenge => "passkey_challenge",
+            Self::MagicLink => "magic_link",
         }
     }
 
@@ -41,6 +49,8 @@ impl OneTimePurpose {
             "email_change" => Some(Self::EmailChange),
             "email_verification" => Some(Self::EmailVerification),
             "login_code" => Some(Self::LoginCode),
+            "passkey_challenge" => Some(Self::PasskeyChallenge),
+            "magic_link" => Some(Self::MagicLink),
             _ => None,
         }
     }
@@ -66,8 +76,8 @@ pub struct OneTimeToken {
     pub expires_at: OffsetDateTime,
 }
 
-/// Where one-time tokens live: reset, email-change and verification links,
-/// and MFA challenges. Only digests of their secrets pass through here.
+/// Where one-time tokens live: reset, email-change, verification and
+/// sign-in links, MFA challenges and passkey ceremonies. Only digests of their secrets pass through here.
 ///
 /// [`consume_one_time_token`](OneTimeTokenStore::consume_one_time_token)
 /// and [`count_one_time_token_failure`](OneTimeTokenStore::count_one_time_token_failure)

@@ -107,6 +107,18 @@ impl JsonBody {
         }
     }
 
+    /// An object field that must be present.
+    pub(crate) fn required_object(&self, field: &str) -> Result<&Value, AuthError> {
+        match self.fields.get(field) {
+            Some(value @ Value::Object(_)) => Ok(value),
+            None | Some(Value::Null) => Err(invalid(field, Rule::Missing)),
+            Some(_) => Err(invalid(
+                field,
+                Rule::Said(format!("{field} must be a JSON object").into()),
+            )),
+        }
+    }
+
     /// The names of the fields present.
     pub(crate) fn fields(&self) -> impl Iterator<Item = &str> {
         self.fields.keys().map(String::as_str)

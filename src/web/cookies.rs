@@ -23,6 +23,8 @@ pub(crate) enum Jar {
     Refresh,
     /// The device token, for the login endpoints.
     Device,
+    /// A passkey ceremony's secret, for the auth endpoints only.
+    Passkey,
 }
 
 /// The name a native cookie goes by.
@@ -34,6 +36,7 @@ pub(crate) fn name(config: &CookieConfig, jar: Jar) -> String {
         ),
         Jar::Refresh => (&config.refresh_name, false),
         Jar::Device => (&config.device_name, false),
+        Jar::Passkey => (&config.passkey_name, false),
     };
     match (config.secure && config.prefixed, host_only_root) {
         (true, true) => format!("__Host-{base}"),
@@ -78,7 +81,7 @@ fn scoped(config: &CookieConfig, jar: Jar, request_path: &str) -> CookieConfig {
         .unwrap_or_else(|| auth_path(request_path));
     match jar {
         Jar::Access => config.clone(),
-        Jar::Refresh => CookieConfig {
+        Jar::Refresh | Jar::Passkey => CookieConfig {
             path: auth_path,
             ..config.clone()
         },

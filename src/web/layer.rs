@@ -126,8 +126,8 @@ where
 pub enum Requirement {
     /// The identity holds this role id.
     Role(Arc<str>),
-    /// The user proved a second factor when signing in (`amr` has `otp` or
-    /// `recovery`): for sensitive routes.
+    /// The user proved a second factor when signing in (`amr` has `otp`,
+    /// `recovery` or `hwk`): for sensitive routes.
     SecondFactor,
 }
 

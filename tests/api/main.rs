@@ -12,14 +12,17 @@ mod common;
 
 mod accounts;
 mod admin;
+mod authenticator;
 mod directus_sdk;
 mod formats;
 mod guards;
 mod input;
 mod junk;
+mod magic_links;
 mod mail;
 mod mfa;
 mod oauth;
+mod passkeys;
 mod review_http;
 mod review_lockout;
 mod review_mfa;

@@ -42,6 +42,16 @@ impl IdentityStore for SqlStore {
         Ok(())
     }
 
+    async fn count_identities(&self, user_id: &str) -> Result<u64, StoreError> {
+        let linked: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM portcullis_identities WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        Ok(u64::try_from(linked).unwrap_or_default())
+    }
+
     async fn unlink_identities(&self, user_id: &str) -> Result<u64, StoreError> {
         let unlinked = sqlx::query("DELETE FROM portcullis_identities WHERE user_id = $1")
             .bind(user_id)

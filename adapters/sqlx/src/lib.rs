@@ -37,6 +37,7 @@ mod identities;
 mod limits;
 mod migrate;
 mod one_time;
+mod passkeys;
 #[cfg(feature = "postgres")]
 mod revocations;
 mod second_factors;

@@ -58,6 +58,10 @@ const MIGRATIONS: &[(i64, Change)] = &[
         8,
         Change::Portable(include_str!("../migrations/0008_session_activity.sql")),
     ),
+    (
+        9,
+        Change::Portable(include_str!("../migrations/0009_passkeys.sql")),
+    ),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;

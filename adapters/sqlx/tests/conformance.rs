@@ -41,6 +41,7 @@ async fn every_seam(store: &SqlStore) -> Vec<Report> {
         conformance::api_token_store(store, &OpaqueIds).await,
         conformance::second_factor_store(store, &OpaqueIds).await,
         conformance::identity_store(store, &OpaqueIds).await,
+        conformance::passkey_store(store, &OpaqueIds).await,
         conformance::rate_limiter(store).await,
         conformance::user_directory(store).await,
     ]

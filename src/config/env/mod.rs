@@ -168,6 +168,9 @@ impl Environment {
         if let Some(pages) = self.get("RESET_URL_ALLOW_LIST") {
             config.mail.reset_url_allow_list = list(pages).map(str::to_owned).collect();
         }
+        if let Some(magic) = self.get("MAGIC_LINKS") {
+            config.magic_links.enabled = boolean("PORTCULLIS_MAGIC_LINKS", magic)?;
+        }
         if let Some(strict) = self.get("STRICT_SESSIONS") {
             config.sessions.strict = boolean("PORTCULLIS_STRICT_SESSIONS", strict)?;
         }

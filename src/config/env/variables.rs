@@ -70,6 +70,10 @@ pub(super) const VARIABLES: &[(&str, &str)] = &[
         "true: the metrics at GET /metrics in Prometheus's format (read by the app)",
     ),
     (
+        "MAGIC_LINKS",
+        "true: POST /auth/magic-link mails single-use sign-in links (default false)",
+    ),
+    (
         "REDIS_URL",
         "redis://…: the rate limiter and revocation channel a fleet shares (read by the app)",
     ),

@@ -181,6 +181,9 @@ impl Auth {
         self.end_user_access(&user.id, None).await?;
         self.0.factors.remove_second_factors(&user.id).await?;
         self.0.identities.unlink_identities(&user.id).await?;
+        if let Some(passkeys) = &self.0.passkeys {
+            passkeys.remove_passkeys(&user.id).await?;
+        }
         self.0.one_time.revoke_one_time_tokens(&user.id).await?;
         directory.delete_user(&user.id).await?;
         self.admin_action(&admin, "delete_user", &user.id);

@@ -109,6 +109,7 @@ impl Auth {
             remember: credentials.remember,
             context: credentials.context.clone(),
             federated: false,
+            emailed: false,
             device,
         };
         self.issue_challenge(user, &data).await
@@ -124,6 +125,24 @@ impl Auth {
             remember: false,
             context,
             federated: true,
+            emailed: false,
+            device: None,
+        };
+        self.issue_challenge(user, &data).await
+    }
+
+    /// A challenge after a sign-in link.
+    pub(crate) async fn emailed_mfa_challenge(
+        &self,
+        user: &User,
+        remember: bool,
+        context: Option<String>,
+    ) -> Result<String, AuthError> {
+        let data = Challenge {
+            remember,
+            context,
+            federated: false,
+            emailed: true,
             device: None,
         };
         self.issue_challenge(user, &data).await
@@ -145,7 +164,10 @@ impl Auth {
         Ok(secret)
     }
 
-    async fn live_challenge(&self, mfa_token: &str) -> Result<(OneTimeToken, User), AuthError> {
+    pub(in crate::service) async fn live_challenge(
+        &self,
+        mfa_token: &str,
+    ) -> Result<(OneTimeToken, User), AuthError> {
         let tokens = &self.0.one_time;
         let challenge = tokens
             .find_one_time_token(&opaque::digest(mfa_token))
@@ -162,7 +184,10 @@ impl Auth {
     }
 
     /// Counts a wrong answer; the last allowed one voids the challenge.
-    async fn challenge_failed(&self, challenge: &OneTimeToken) -> Result<(), AuthError> {
+    pub(in crate::service) async fn challenge_failed(
+        &self,
+        challenge: &OneTimeToken,
+    ) -> Result<(), AuthError> {
         let tokens = &self.0.one_time;
         let failures = tokens
             .count_one_time_token_failure(&challenge.token_hash)
@@ -173,7 +198,7 @@ impl Auth {
         Ok(())
     }
 
-    async fn finish_challenge(
+    pub(in crate::service) async fn finish_challenge(
         &self,
         challenge: OneTimeToken,
         user: User,
@@ -190,10 +215,10 @@ impl Auth {
         }
         let data: Challenge =
             serde_json::from_str(&challenge.data).map_err(|_| AuthError::TokenInvalid)?;
-        let first = if data.federated {
-            AuthMethod::Federated
-        } else {
-            AuthMethod::Password
+        let first = match (data.federated, data.emailed) {
+            (true, _) => AuthMethod::Federated,
+            (_, true) => AuthMethod::EmailLink,
+            _ => AuthMethod::Password,
         };
         let device = self.mark_device(&user, None);
         let mut session = self

@@ -105,7 +105,7 @@ impl Auth {
 
     /// The user proves themselves again: the current password (throttled
     /// like a login), or without one a recent login.
-    async fn reauthenticate(
+    pub(in crate::service) async fn reauthenticate(
         &self,
         user: &User,
         identity: &Identity,

@@ -82,6 +82,9 @@ struct Challenge {
     /// The first factor was an external provider, not a password.
     #[serde(default)]
     federated: bool,
+    /// The first factor was a mailed sign-in link.
+    #[serde(default)]
+    emailed: bool,
     /// The known device the password came from: the code is charged to
     /// its budget, not the account's (which a stranger may have used up).
     #[serde(default)]

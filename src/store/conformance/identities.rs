@@ -18,7 +18,7 @@ pub async fn identity_store<S: IdentityStore>(store: &S, users: &impl UserIds) -
         .await;
     report
         .case(
-            "unlinking_a_user_frees_their_identities_only",
+            "identities_are_counted_and_unlinking_frees_a_users_only",
             unlink(store, users),
         )
         .await;
@@ -94,7 +94,10 @@ async fn unlink<S: IdentityStore>(store: &S, users: &impl UserIds) -> Outcome {
     store.link_identity(&mine, "google", &a).await?;
     store.link_identity(&mine, "github", &b).await?;
     store.link_identity(&theirs, "google", &c).await?;
+    ensure_eq!(store.count_identities(&mine).await?, 2, "two of mine");
+    ensure_eq!(store.count_identities(&theirs).await?, 1, "one of theirs");
     ensure_eq!(store.unlink_identities(&mine).await?, 2, "both of mine");
+    ensure_eq!(store.count_identities(&mine).await?, 0, "none left");
     ensure_eq!(store.find_identity("google", &a).await?, None, "gone");
     ensure_eq!(
         store.find_identity("google", &c).await?,

@@ -31,6 +31,13 @@ impl IdentityStore for MemoryStore {
         Ok(())
     }
 
+    async fn count_identities(&self, user_id: &str) -> Result<u64, StoreError> {
+        let state = self.state();
+        Ok(super::count(
+            state.identities.values().filter(|u| *u == user_id).count(),
+        ))
+    }
+
     async fn unlink_identities(&self, user_id: &str) -> Result<u64, StoreError> {
         let mut state = self.state();
         let before = state.identities.len();

@@ -7,6 +7,7 @@ mod directory;
 mod identities;
 mod limiter;
 mod one_time;
+mod passkeys;
 mod second_factors;
 mod sessions;
 
@@ -17,8 +18,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{
-    ApiToken, NewUser, OneTimeToken, RefreshFamily, StoreError, TotpState, User, UserChanges,
-    UserStore, email_key, new_id,
+    ApiToken, NewUser, OneTimeToken, RefreshFamily, StoreError, StoredPasskey, TotpState, User,
+    UserChanges, UserStore, email_key, new_id,
 };
 
 pub use limiter::MemoryRateLimiter;
@@ -43,6 +44,8 @@ struct State {
     one_time_tokens: HashMap<String, OneTimeToken>,
     /// (provider, subject) → user id
     identities: HashMap<(String, String), String>,
+    /// credential id → passkey
+    passkeys: HashMap<String, StoredPasskey>,
 }
 
 impl MemoryStore {

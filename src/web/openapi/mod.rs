@@ -19,14 +19,16 @@
 
 mod operations;
 mod paths;
+mod queries;
 mod requests;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder};
 
 use crate::web::dialect::native::replies::{
-    CookieSessionShape, EnrolmentShape, LoggedOutShape, MfaChallengeShape, MfaStateShape,
-    MyAccountShape, NoticeShape, PasswordResetShape, TokensShape, ValidSessionShape,
+    CeremonyShape, CookieSessionShape, EnrolmentShape, LoggedOutShape, MfaChallengeShape,
+    MfaStateShape, MyAccountShape, NoticeShape, PasskeyShape, PasswordResetShape, TokensShape,
+    ValidSessionShape,
 };
 use crate::web::dialect::native::shapes::{
     AccountPageShape, AccountShape, ErrorShape, RoleShape, SessionShape, UserShape,
@@ -53,6 +55,8 @@ pub fn document() -> OpenApi {
         .schema_from::<NoticeShape>()
         .schema_from::<PasswordResetShape>()
         .schema_from::<LoggedOutShape>()
+        .schema_from::<CeremonyShape>()
+        .schema_from::<PasskeyShape>()
         .schema_from::<AccountShape>()
         .schema_from::<AccountPageShape>()
         .schema_from::<SessionShape>()

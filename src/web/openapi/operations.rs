@@ -2,6 +2,7 @@
 //! exhaustive, so an endpoint added to a dialect without a description here
 //! does not compile.
 
+use super::queries::{BRIDGE, CALLBACK, OAUTH_START, PAGE, Query};
 use super::requests::{self, Body};
 use crate::service::TokenScope;
 use crate::web::dialect::{native::Endpoint as Native, v1::Endpoint as V1};
@@ -33,21 +34,6 @@ pub(super) enum Answer {
     Empty,
     /// `302 Found`, with a `Location`.
     Redirect,
-}
-
-/// A query parameter.
-pub(super) struct Query {
-    pub(super) name: &'static str,
-    pub(super) about: &'static str,
-    pub(super) integer: bool,
-}
-
-const fn query(name: &'static str, about: &'static str) -> Query {
-    Query {
-        name,
-        about,
-        integer: false,
-    }
 }
 
 /// One operation of the document.
@@ -103,38 +89,7 @@ const MFA: &str = "mfa";
 const OAUTH: &str = "external logins";
 const ADMIN: &str = "admin";
 const TOKENS: &str = "v1 tokens";
-
-const PAGE: &[Query] = &[
-    query("search", "Part of an address or a name."),
-    Query {
-        name: "limit",
-        about: "Accounts per page (1 to 100, default 20).",
-        integer: true,
-    },
-    query("cursor", "The `next` of the previous page."),
-];
-
-const OAUTH_START: &[Query] = &[
-    query("redirect", "An allowed URL to return to."),
-    query(
-        "cookieBridgePrefix",
-        "Where the API is mounted, for the cookie bridge.",
-    ),
-];
-
-const BRIDGE: &[Query] = &[
-    query("code", "The login's one-time code."),
-    query("redirect", "An allowed URL to land on."),
-    query("loginProvider", "The provider the login came through."),
-    query("accessToken", "The access token (the token bridge)."),
-    query("refreshToken", "The refresh token (the token bridge)."),
-];
-
-const CALLBACK: &[Query] = &[
-    query("code", "The provider's authorization code."),
-    query("state", "The flow's state."),
-    query("error", "The provider's refusal."),
-];
+const PASSWORDLESS: &str = "passwordless";
 
 /// The native dialect's endpoint.
 pub(super) fn native(endpoint: Native) -> Operation {
@@ -280,6 +235,62 @@ pub(super) fn native(endpoint: Native) -> Operation {
         Native::EndOtherSessions => {
             Operation::new(SESSION, "End my other sessions", SignedIn, Empty)
         }
+        Native::PasskeyRegisterStart => Operation::new(
+            PASSWORDLESS,
+            "Begin registering a passkey (sets the ceremony cookie)",
+            SignedIn,
+            Json(200, "PasskeyOptions"),
+        )
+        .body(&requests::PASSKEY_REGISTER_START)
+        .errors(&[404, 501]),
+        Native::PasskeyRegisterFinish => Operation::new(
+            PASSWORDLESS,
+            "Finish registering a passkey",
+            SignedIn,
+            Json(201, "Passkey"),
+        )
+        .body(&requests::PASSKEY_REGISTER_FINISH)
+        .errors(&[404, 409, 501]),
+        Native::PasskeyLoginStart => Operation::new(
+            PASSWORDLESS,
+            "Begin a sign-in with a passkey (sets the ceremony cookie)",
+            Public,
+            Json(200, "PasskeyOptions"),
+        )
+        .body(&requests::PASSKEY_LOGIN_START)
+        .errors(&[501]),
+        Native::PasskeyLoginFinish => Operation::new(
+            PASSWORDLESS,
+            "Finish a sign-in with a passkey",
+            Public,
+            Either(200, "Tokens", "CookieSession"),
+        )
+        .body(&requests::PASSKEY_LOGIN_FINISH)
+        .errors(&[501]),
+        Native::Passkeys => {
+            Operation::new(PASSWORDLESS, "My passkeys", SignedIn, List(200, "Passkey"))
+                .errors(&[404, 501])
+        }
+        Native::RenamePasskey => Operation::new(PASSWORDLESS, "Rename a passkey", SignedIn, Empty)
+            .body(&requests::RENAME_PASSKEY)
+            .errors(&[404, 501]),
+        Native::RemovePasskey => Operation::new(PASSWORDLESS, "Remove a passkey", SignedIn, Empty)
+            .errors(&[404, 409, 501]),
+        Native::MagicLink => Operation::new(
+            PASSWORDLESS,
+            "Mail a sign-in link",
+            Public,
+            Json(200, "Notice"),
+        )
+        .body(&requests::MAGIC_LINK),
+        Native::MagicLinkVerify => Operation::new(
+            PASSWORDLESS,
+            "Sign in with a sign-in link's token",
+            Public,
+            Either(200, "Tokens", "MfaChallenge"),
+        )
+        .body(&requests::MAGIC_LINK_VERIFY)
+        .errors(&[404]),
         Native::AdminListUsers => Operation::new(
             ADMIN,
             "List or search accounts",

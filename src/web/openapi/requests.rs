@@ -13,6 +13,8 @@ pub(super) enum Kind {
     TextOrNull,
     Flag,
     Integer,
+    /// A JSON object (a WebAuthn credential).
+    Object,
 }
 
 /// One field of a request body.
@@ -41,7 +43,7 @@ const fn optional(name: &'static str, kind: Kind, about: &'static str) -> Field 
     }
 }
 
-use Kind::{Flag, Integer, Text, TextOrNull};
+use Kind::{Flag, Integer, Object, Text, TextOrNull};
 
 /// A named request body.
 pub(super) struct Body {
@@ -59,6 +61,7 @@ impl Body {
                 TextOrNull => SchemaType::from_iter([Type::String, Type::Null]),
                 Flag => SchemaType::Type(Type::Boolean),
                 Integer => SchemaType::Type(Type::Integer),
+                Object => SchemaType::Type(Type::Object),
             };
             let mut property = ObjectBuilder::new()
                 .schema_type(kind)
@@ -275,6 +278,76 @@ pub(super) const V1_LIFETIME: Body = Body {
     )],
 };
 
+pub(super) const PASSKEY_REGISTER_START: Body = Body {
+    name: "PasskeyRegisterStartRequest",
+    fields: &[optional(
+        "currentPassword",
+        Text,
+        "Required unless the account has no password and signed in recently.",
+    )],
+};
+
+pub(super) const PASSKEY_REGISTER_FINISH: Body = Body {
+    name: "PasskeyRegisterFinishRequest",
+    fields: &[
+        required(
+            "credential",
+            Object,
+            "The new PublicKeyCredential, as its toJSON() gives it.",
+        ),
+        optional("name", Text, "A name for it (default \"Passkey\")."),
+    ],
+};
+
+pub(super) const PASSKEY_LOGIN_START: Body = Body {
+    name: "PasskeyLoginStartRequest",
+    fields: &[optional(
+        "mfaToken",
+        Text,
+        "A password login's challenge, for a passkey as its second step.",
+    )],
+};
+
+pub(super) const PASSKEY_LOGIN_FINISH: Body = Body {
+    name: "PasskeyLoginFinishRequest",
+    fields: &[
+        required(
+            "credential",
+            Object,
+            "The PublicKeyCredential, as its toJSON() gives it.",
+        ),
+        optional("mfaToken", Text, "The challenge the ceremony began with."),
+        optional("remember", Flag, "A longer-lived session."),
+        optional("mode", Text, "\"json\" (default) or \"cookie\"."),
+    ],
+};
+
+pub(super) const RENAME_PASSKEY: Body = Body {
+    name: "RenamePasskeyRequest",
+    fields: &[required("name", Text, "The passkey's new name.")],
+};
+
+pub(super) const MAGIC_LINK: Body = Body {
+    name: "MagicLinkRequest",
+    fields: &[
+        required("email", Text, "The account's address."),
+        optional(
+            "redirect",
+            Text,
+            "The page the link opens, on an allowed origin.",
+        ),
+    ],
+};
+
+pub(super) const MAGIC_LINK_VERIFY: Body = Body {
+    name: "MagicLinkVerifyRequest",
+    fields: &[
+        required("token", Text, "The token of the mailed link."),
+        optional("remember", Flag, "A longer-lived session."),
+        optional("mode", Text, "\"json\" (default) or \"cookie\"."),
+    ],
+};
+
 /// Every body, for the document's components.
 pub(super) const ALL: &[&Body] = &[
     &LOGIN,
@@ -297,4 +370,11 @@ pub(super) const ALL: &[&Body] = &[
     &V1_APP_TOKEN,
     &V1_ON_BEHALF,
     &V1_LIFETIME,
+    &PASSKEY_REGISTER_START,
+    &PASSKEY_REGISTER_FINISH,
+    &PASSKEY_LOGIN_START,
+    &PASSKEY_LOGIN_FINISH,
+    &RENAME_PASSKEY,
+    &MAGIC_LINK,
+    &MAGIC_LINK_VERIFY,
 ];

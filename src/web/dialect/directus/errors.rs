@@ -84,7 +84,7 @@ fn reason(field: &Field, rule: &Rule) -> String {
 /// An error's status, Directus code and message.
 fn terms(err: &AuthError) -> (u16, &'static str, String) {
     match err {
-        AuthError::InvalidCredentials => (
+        AuthError::InvalidCredentials | AuthError::PasskeyRejected => (
             401,
             "INVALID_CREDENTIALS",
             "Invalid user credentials.".to_owned(),

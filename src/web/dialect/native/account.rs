@@ -14,7 +14,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 
 /// The one answer of mail-sending endpoints, whether or not the address has an account.
-const MAIL_MAYBE_SENT: NoticeShape = NoticeShape {
+pub(super) const MAIL_MAYBE_SENT: NoticeShape = NoticeShape {
     message: "If the address belongs to an account, a message is on its way.",
 };
 

@@ -29,6 +29,14 @@
 //! | GET | `/auth/sessions` | signed in → my sessions: `[{id, createdAt, lastUsedAt, expiresAt, client, methods, current}]` |
 //! | DELETE | `/auth/sessions/{id}` | signed in → that session of mine ends (204) |
 //! | DELETE | `/auth/sessions` | signed in → all my sessions but this one end (204) |
+//! | POST | `/auth/passkeys/register/start` | signed in, `{currentPassword?}` → `{options}` and the ceremony cookie |
+//! | POST | `/auth/passkeys/register/finish` | signed in, `{credential, name?}` → 201 the passkey |
+//! | POST | `/auth/passkeys/login/start` | `{mfaToken?}` → `{options}` and the ceremony cookie |
+//! | POST | `/auth/passkeys/login/finish` | `{credential, mfaToken?, remember?, mode?}` → the session (cookies with `mode: "cookie"`) |
+//! | GET | `/auth/passkeys` | signed in → my passkeys: `[{id, name, createdAt, lastUsedAt}]` |
+//! | PATCH, DELETE | `/auth/passkeys/{id}` | signed in: `{name}` → 204; 204 (the last way to sign in: 409) |
+//! | POST | `/auth/magic-link` | `{email, redirect?}` → always the same 200 (when magic links are on) |
+//! | POST | `/auth/magic-link/verify` | `{token, remember?, mode?}` → the session, or `{mfaRequired, mfaToken}` |
 //! | GET | `/admin/users` | admin, `?search=&limit=&cursor=` → `{users, next}` |
 //! | POST | `/admin/users` | admin, `{email, name?, role?, password?}` or `{…, invite: true}` → 201 the account |
 //! | GET, PATCH, DELETE | `/admin/users/{id}` | admin: the account; `{name?, role?, isActive?, emailVerified?}`; 204 |
@@ -41,8 +49,10 @@
 
 mod account;
 mod admin;
+mod magic;
 mod mfa;
 mod oauth;
+mod passkeys;
 pub(crate) mod replies;
 mod session;
 mod sessions;
@@ -115,6 +125,24 @@ pub enum Endpoint {
     EndSession,
     /// `DELETE /auth/sessions`: ends all but the current one
     EndOtherSessions,
+    /// `POST /auth/passkeys/register/start`
+    PasskeyRegisterStart,
+    /// `POST /auth/passkeys/register/finish`
+    PasskeyRegisterFinish,
+    /// `POST /auth/passkeys/login/start`
+    PasskeyLoginStart,
+    /// `POST /auth/passkeys/login/finish`
+    PasskeyLoginFinish,
+    /// `GET /auth/passkeys`: the signed-in user's passkeys
+    Passkeys,
+    /// `PATCH /auth/passkeys/{id}`: renames one
+    RenamePasskey,
+    /// `DELETE /auth/passkeys/{id}`: removes one
+    RemovePasskey,
+    /// `POST /auth/magic-link`: mails a sign-in link
+    MagicLink,
+    /// `POST /auth/magic-link/verify`: signs in with its token
+    MagicLinkVerify,
     /// `GET /admin/users`
     AdminListUsers,
     /// `POST /admin/users`
@@ -188,6 +216,43 @@ pub(crate) const ROUTES: &[(Method, &str, Endpoint)] = &[
     (Method::GET, "/auth/sessions", Endpoint::Sessions),
     (Method::DELETE, "/auth/sessions", Endpoint::EndOtherSessions),
     (Method::DELETE, "/auth/sessions/{id}", Endpoint::EndSession),
+    (
+        Method::POST,
+        "/auth/passkeys/register/start",
+        Endpoint::PasskeyRegisterStart,
+    ),
+    (
+        Method::POST,
+        "/auth/passkeys/register/finish",
+        Endpoint::PasskeyRegisterFinish,
+    ),
+    (
+        Method::POST,
+        "/auth/passkeys/login/start",
+        Endpoint::PasskeyLoginStart,
+    ),
+    (
+        Method::POST,
+        "/auth/passkeys/login/finish",
+        Endpoint::PasskeyLoginFinish,
+    ),
+    (Method::GET, "/auth/passkeys", Endpoint::Passkeys),
+    (
+        Method::PATCH,
+        "/auth/passkeys/{id}",
+        Endpoint::RenamePasskey,
+    ),
+    (
+        Method::DELETE,
+        "/auth/passkeys/{id}",
+        Endpoint::RemovePasskey,
+    ),
+    (Method::POST, "/auth/magic-link", Endpoint::MagicLink),
+    (
+        Method::POST,
+        "/auth/magic-link/verify",
+        Endpoint::MagicLinkVerify,
+    ),
     (Method::GET, "/auth/{provider}", Endpoint::OAuthStart),
     (Method::GET, "/admin/users", Endpoint::AdminListUsers),
     (Method::POST, "/admin/users", Endpoint::AdminCreateUser),
@@ -260,6 +325,15 @@ async fn answer(call: &Call<'_>, endpoint: Endpoint) -> Result<Response<Bytes>, 
         Endpoint::Sessions => sessions::list(call, state.identity()?).await,
         Endpoint::EndSession => sessions::end(call, state.identity()?).await,
         Endpoint::EndOtherSessions => sessions::end_others(call, state.identity()?).await,
+        Endpoint::PasskeyRegisterStart => passkeys::register_start(call, state.identity()?).await,
+        Endpoint::PasskeyRegisterFinish => passkeys::register_finish(call, state.identity()?).await,
+        Endpoint::PasskeyLoginStart => passkeys::login_start(call).await,
+        Endpoint::PasskeyLoginFinish => passkeys::login_finish(call).await,
+        Endpoint::Passkeys => passkeys::list(call, state.identity()?).await,
+        Endpoint::RenamePasskey => passkeys::rename(call, state.identity()?).await,
+        Endpoint::RemovePasskey => passkeys::remove(call, state.identity()?).await,
+        Endpoint::MagicLink => magic::request(call).await,
+        Endpoint::MagicLinkVerify => magic::verify(call).await,
         Endpoint::AdminListUsers => admin::list(call, state.identity()?).await,
         Endpoint::AdminCreateUser => admin::create(call, state.identity()?).await,
         Endpoint::AdminGetUser => admin::get(call, state.identity()?).await,

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::shapes::UserShape;
 use crate::service::Session;
 use crate::web::call::Call;
+use crate::web::respond::timestamp;
 
 /// The signed-in user's whole account.
 #[derive(Debug, Serialize)]
@@ -124,4 +125,40 @@ pub(crate) struct PasswordResetShape {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LoggedOut))]
 pub(crate) struct LoggedOutShape {
     pub(crate) logged_out: bool,
+}
+
+/// A started passkey ceremony: the options for `navigator.credentials`,
+/// in WebAuthn's JSON (the ceremony's secret travels in a cookie).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PasskeyOptions))]
+pub(crate) struct CeremonyShape {
+    /// `{publicKey: …}`: for `PublicKeyCredential.parseCreationOptionsFromJSON`
+    /// or `parseRequestOptionsFromJSON`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub(crate) options: Value,
+}
+
+/// One of my passkeys.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Passkey))]
+pub(crate) struct PasskeyShape {
+    /// The credential id (base64url).
+    pub(crate) id: String,
+    pub(crate) name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub(crate) created_at: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub(crate) last_used_at: Value,
+}
+
+impl PasskeyShape {
+    pub(crate) fn of(passkey: &crate::service::PasskeyInfo) -> Self {
+        Self {
+            id: passkey.id.clone(),
+            name: passkey.name.clone(),
+            created_at: timestamp(passkey.created_at),
+            last_used_at: passkey.last_used_at.map_or(Value::Null, timestamp),
+        }
+    }
 }
