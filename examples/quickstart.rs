@@ -50,7 +50,9 @@
 //!   channel that a fleet of instances shares (without it, a `postgres://`
 //!   database holds them).
 //!
-//! Routes besides the API: `GET /api/openapi.json` (the OpenAPI document
+//! Routes besides the API: `GET /` (a sign-in page to try the API from a
+//! browser: password, MFA, passkeys, sign-in links, sessions),
+//! `GET /api/openapi.json` (the OpenAPI document
 //! of the native, v1 and admin endpoints), `GET /.well-known/jwks.json` (the public keys of
 //! access tokens), `GET /protected` (a route of the app's own behind the
 //! layer: the signed-in user's id) and `GET /health` (outside the layer).
@@ -63,6 +65,8 @@ use axum::{Json, Router};
 use portcullis::Identity;
 use utoipa::openapi::server::Server;
 
+#[path = "support/page.rs"]
+mod page;
 #[path = "support/mod.rs"]
 mod support;
 
@@ -85,6 +89,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .layer(auth.layer())
         // Outside the layer: for load balancers, and to measure what the layer costs.
         .route("/health", get(|| async { "ok" }))
+        .merge(page::routes())
         .route(
             "/api/openapi.json",
             get(move || std::future::ready(Json(openapi.clone()))),

@@ -319,3 +319,42 @@ async fn metrics_are_served_when_asked_for() {
     let missing = reqwest::get(format!("{}/metrics", off.base)).await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND, "off unless asked");
 }
+
+#[tokio::test]
+async fn a_passkey_made_by_python_fido2_registers_and_signs_in() {
+    let dir = quickstart_process::scratch_dir();
+    let port = quickstart_process::free_port();
+    let public_url = format!("http://localhost:{port}");
+    let addr = format!("127.0.0.1:{port}");
+    let server = Quickstart::start(
+        &dir,
+        &[
+            ("PORTCULLIS_ADDR", &addr),
+            ("PORTCULLIS_PUBLIC_URL", &public_url),
+            ("PORTCULLIS_ADMIN_PASSWORD", PASSWORD),
+        ],
+    )
+    .await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/passkeys/fido2_client.py"
+    );
+    let output = tokio::process::Command::new("python3")
+        .args([
+            script,
+            &server.base,
+            &public_url,
+            "admin@example.com",
+            PASSWORD,
+        ])
+        .output()
+        .await
+        .expect("python3 runs (scripts/test installs fido2)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "ok");
+}

@@ -341,7 +341,7 @@ impl Seams {
 
 /// The WebAuthn relying party the configuration names. One derived from
 /// `mail.public_url` that WebAuthn cannot take (an IP address, say) leaves
-/// passkeys off (501) rather than the service: passkeys were not asked for.
+/// passkeys off (403) rather than the service: passkeys were not asked for.
 #[cfg(feature = "passkeys")]
 fn relying_party(config: &AuthConfig) -> Result<Option<webauthn_rs::Webauthn>, ConfigError> {
     let passkeys = &config.passkeys;

@@ -454,3 +454,49 @@ async fn the_last_way_to_sign_in_cannot_be_removed() {
         "nothing removed"
     );
 }
+
+#[tokio::test]
+async fn passkeys_are_off_where_the_public_url_names_no_domain() {
+    let mut config = test_config();
+    config.mail.public_url = "http://127.0.0.1:3000".into();
+    let server = Server::start_with(config, Backing::Memory).await;
+    let refused = server
+        .post("/api/auth/passkeys/login/start", json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.details().contains("passkeys are off"),
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
+async fn sign_ins_that_finish_give_back_their_charge_and_unfinished_starts_run_out() {
+    let server = Server::start().await;
+    // 4 × 28 sign-ins: past the IP's 100 attempts, within each account's
+    // 30 sign-ins and the IP's 300.
+    for n in 0..4 {
+        let email = format!("xia{n}@example.com");
+        server.user(&email, "user").await;
+        let (access, _) = server.tokens(&email).await;
+        let mut device = Authenticator::new(ORIGIN);
+        register(&server, &access, &mut device, "Key").await;
+        for _ in 0..28 {
+            let signed_in = sign_in(&server, &mut device).await;
+            assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+        }
+    }
+    let mut last = StatusCode::OK;
+    for _ in 0..101 {
+        last = server
+            .post("/api/auth/passkeys/login/start", json!({}))
+            .await
+            .status;
+    }
+    assert_eq!(
+        last,
+        StatusCode::TOO_MANY_REQUESTS,
+        "starts are charged to the IP"
+    );
+}

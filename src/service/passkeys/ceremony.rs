@@ -184,10 +184,28 @@ impl Auth {
         let (_, ceremony) = self.spend_ceremony(answer.challenge).await?;
         let credential: PublicKeyCredential = parse_answer(answer.credential)?;
         let webauthn = self.webauthn()?;
+        let login = self
+            .verify_passkey(webauthn, ceremony, &credential, answer, client)
+            .await?;
+        // The start's charge was no failure (successes have a budget of their own).
+        if let Some(key) = client.ip_key("passkey") {
+            self.0.limiter.forgive(&key).await?;
+        }
+        Ok(login)
+    }
+
+    async fn verify_passkey(
+        &self,
+        webauthn: &Webauthn,
+        ceremony: Ceremony,
+        credential: &PublicKeyCredential,
+        answer: PasskeyAnswer<'_>,
+        client: Client,
+    ) -> Result<SecondFactorLogin, AuthError> {
         match ceremony {
             Ceremony::SignIn { state } => {
                 let (handle, id) = webauthn
-                    .identify_discoverable_authentication(&credential)
+                    .identify_discoverable_authentication(credential)
                     .map_err(refused)?;
                 let stored = self
                     .passkey_store()?
@@ -198,7 +216,7 @@ impl Auth {
                 record_user(&stored.user_id);
                 let mut passkey = open(&stored)?;
                 let result = webauthn
-                    .finish_discoverable_authentication_v2(&credential, state, &passkey)
+                    .finish_discoverable_authentication_v2(credential, state, &passkey)
                     .map_err(|_| self.passkey_failed(Some(&stored.user_id), client))?;
                 passkey.update_credential(&result);
                 self.record_use(&stored.id, &passkey).await?;
@@ -224,7 +242,7 @@ impl Auth {
                     return Err(AuthError::TokenInvalid);
                 }
                 let (challenge, user) = self.live_challenge(mfa_token).await?;
-                let result = match webauthn.finish_passkey_authentication(&credential, &state) {
+                let result = match webauthn.finish_passkey_authentication(credential, &state) {
                     Ok(result) => result,
                     Err(_) => {
                         self.challenge_failed(&challenge).await?;
@@ -245,10 +263,11 @@ impl Auth {
         }
     }
 
-    /// The relying party, or 501 when the configuration could not make one.
+    /// The relying party; passkeys are off (403) when the public URL makes
+    /// none (an IP address is no relying party id).
     fn webauthn(&self) -> Result<&Webauthn, AuthError> {
-        self.0.webauthn.as_ref().ok_or(AuthError::Unsupported(
-            "passkeys need a relying party: set passkeys.rp_id to the site's domain",
+        self.0.webauthn.as_ref().ok_or(AuthError::Forbidden(
+            "passkeys are off: the public URL names no domain; serve it on one (localhost will do) or set passkeys.rp_id",
         ))
     }
 
