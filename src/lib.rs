@@ -2,8 +2,9 @@
 //!
 //! Embeddable authentication for Rust web services: password login,
 //! refresh-token sessions with rotation and reuse detection, cookie sessions
-//! with CSRF defence, throttling, as a tower layer plus ready-made HTTP
-//! handlers over the storage you choose.
+//! with CSRF defence, throttling, TOTP, passkeys (feature `passkeys`) and
+//! mailed sign-in links, as a tower layer plus ready-made HTTP handlers over
+//! the storage you choose.
 //!
 //! ```no_run
 //! use axum::{Router, routing::get};

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 const USER_PRESENT: u8 = 0x01;
 const USER_VERIFIED: u8 = 0x04;
+const BACKUP_ELIGIBLE: u8 = 0x08;
 const ATTESTED_DATA: u8 = 0x40;
 
 /// One discoverable credential the authenticator holds.
@@ -24,6 +25,8 @@ pub struct Credential {
     key: SigningKey,
     pub user_handle: Vec<u8>,
     pub counter: u32,
+    /// Whether the authenticator says the key may be synced (the BE flag).
+    pub backup_eligible: bool,
 }
 
 /// An authenticator bound to one origin (as a browser would bind it).
@@ -83,6 +86,7 @@ impl Authenticator {
             ),
         ]));
         let mut auth_data = Sha256::digest(rp_id.as_bytes()).to_vec();
+        // New keys are device-bound (no BE flag); a test may flip it later.
         auth_data.push(USER_PRESENT | USER_VERIFIED | ATTESTED_DATA);
         auth_data.extend_from_slice(&0u32.to_be_bytes());
         auth_data.extend_from_slice(&[0; 16]);
@@ -100,6 +104,7 @@ impl Authenticator {
             key,
             user_handle: unb64(&options["user"]["id"]),
             counter: 0,
+            backup_eligible: false,
         });
         json!({
             "id": b64(&id),
@@ -136,7 +141,12 @@ impl Authenticator {
 /// An assertion by `credential`, as the browser's JSON.
 pub fn sign(rp_id: &str, credential: &Credential, client_data: &[u8]) -> Value {
     let mut auth_data = Sha256::digest(rp_id.as_bytes()).to_vec();
-    auth_data.push(USER_PRESENT | USER_VERIFIED);
+    let backup = if credential.backup_eligible {
+        BACKUP_ELIGIBLE
+    } else {
+        0
+    };
+    auth_data.push(USER_PRESENT | USER_VERIFIED | backup);
     auth_data.extend_from_slice(&credential.counter.to_be_bytes());
     let mut signed = auth_data.clone();
     signed.extend_from_slice(&Sha256::digest(client_data));

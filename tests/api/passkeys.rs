@@ -217,7 +217,7 @@ async fn a_ceremony_serves_one_answer_and_only_in_the_browser_that_started_it() 
 }
 
 #[tokio::test]
-async fn forged_signatures_and_cloned_counters_are_refused() {
+async fn forged_signatures_cloned_counters_and_changed_backup_flags_are_refused() {
     let server = Server::start().await;
     server.user("sam@example.com", "user").await;
     let (access, _) = server.tokens("sam@example.com").await;
@@ -285,6 +285,15 @@ async fn forged_signatures_and_cloned_counters_are_refused() {
         "PASSKEY_REJECTED",
         "a counter that did not move on shows a clone"
     );
+
+    device.credentials[0].backup_eligible = true;
+    assert_eq!(
+        sign_in(&server, &mut device).await.error_code(),
+        "PASSKEY_REJECTED",
+        "a device-bound passkey does not become a synced one"
+    );
+    device.credentials[0].backup_eligible = false;
+    assert_eq!(sign_in(&server, &mut device).await.status, StatusCode::OK);
 }
 
 #[tokio::test]

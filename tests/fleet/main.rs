@@ -14,6 +14,7 @@
 
 mod faults;
 mod oauth;
+mod passkeys;
 mod postgres_only;
 mod proxy;
 #[path = "../quickstart_process/mod.rs"]

@@ -147,3 +147,24 @@ fn the_seed_contracts_are_the_default_and_the_safer_choices_a_variable_away() {
     let err = with(&[("OAUTH_BRIDGE", "url")]).unwrap_err().to_string();
     assert!(err.contains("PORTCULLIS_OAUTH_BRIDGE"), "{err}");
 }
+
+#[test]
+fn magic_links_are_off_unless_the_variable_says_true() {
+    let base = [
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("SEALING_KEY", SEALING),
+    ];
+    let off = env(&base).and_then(|e| e.config()).unwrap();
+    assert!(!off.magic_links.enabled);
+    let on = env(&[base[0], base[1], ("MAGIC_LINKS", "true")])
+        .and_then(|e| e.config())
+        .unwrap();
+    assert!(on.magic_links.enabled);
+    let wrong = env(&[base[0], base[1], ("MAGIC_LINKS", "yes")]).and_then(|e| e.config());
+    assert!(
+        wrong
+            .unwrap_err()
+            .to_string()
+            .contains("PORTCULLIS_MAGIC_LINKS")
+    );
+}
