@@ -79,7 +79,8 @@ pub struct MagicLinkConfig {
     pub enabled: bool,
     /// Whether a link may be asked for an address without an account, and
     /// following it creates the account (with the default role, and the
-    /// address verified); default off: no account, no mail.
+    /// address verified); default off: no account, no mail. Only while
+    /// `accounts.registration_open` is on too.
     pub create_accounts: bool,
     /// How long a link works; default 15 minutes.
     pub ttl: Duration,

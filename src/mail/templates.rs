@@ -127,8 +127,8 @@ impl Default for MailTemplates {
             ),
             magic_link: Template::new(
                 "Your sign-in link",
-                "Hello {name},\n\nopen this link to sign in as {email}. It works once, for 15 minutes:\n\n{link}\n\nIf you did not ask for it, ignore this message: nobody can sign in without it.\n",
-                "<p>Hello {name},</p><p>open this link to sign in as {email}. It works once, for 15 minutes:</p><p><a href=\"{link}\">Sign in</a></p><p>If you did not ask for it, ignore this message: nobody can sign in without it.</p>",
+                "Hello {name},\n\nopen this link to sign in as {email}. It works once, and not for long:\n\n{link}\n\nIf you did not ask for it, ignore this message: nobody can sign in without it.\n",
+                "<p>Hello {name},</p><p>open this link to sign in as {email}. It works once, and not for long:</p><p><a href=\"{link}\">Sign in</a></p><p>If you did not ask for it, ignore this message: nobody can sign in without it.</p>",
             ),
             mfa_enabled: Template::new(
                 "Two-step sign-in is on",

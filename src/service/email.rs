@@ -95,15 +95,7 @@ impl Auth {
         let user = self.0.users.update_user(&spent.user_id, changes).await?;
         self.end_user_access(&user.id, None).await?;
         if !before.email_verified {
-            // Whoever set the account up before the owner proved the address
-            // (a squatter, say) may have added a second factor or linked an
-            // identity of their own: the owner starts clean.
-            self.0.factors.remove_second_factors(&user.id).await?;
-            self.0.identities.unlink_identities(&user.id).await?;
-            self.record(AuthEvent::MfaDisabled {
-                user_id: user.id.clone(),
-                by: "address_reset",
-            });
+            self.remove_unproven_ways_in(&user.id).await?;
         }
         self.record(AuthEvent::PasswordReset {
             user_id: user.id.clone(),
@@ -147,6 +139,23 @@ impl Auth {
         });
         self.notify_at(&user, &before.email, Notice::EmailChanged);
         Ok(user)
+    }
+
+    /// The first proof of an address (a reset or sign-in link) on an account
+    /// whose address was never proven: whoever set it up before (a squatter
+    /// who registered the address, say) may have added a second factor, a
+    /// passkey or an identity of their own. The owner starts clean.
+    pub(super) async fn remove_unproven_ways_in(&self, user_id: &str) -> Result<(), AuthError> {
+        self.0.factors.remove_second_factors(user_id).await?;
+        self.0.identities.unlink_identities(user_id).await?;
+        if let Some(passkeys) = &self.0.passkeys {
+            passkeys.remove_passkeys(user_id).await?;
+        }
+        self.record(AuthEvent::MfaDisabled {
+            user_id: user_id.to_owned(),
+            by: "address_reset",
+        });
+        Ok(())
     }
 
     /// Marks the address verified with the token from the verification link.

@@ -11,6 +11,7 @@ use crate::audit::AuthEvent;
 use crate::error::AuthError;
 use crate::identity::AuthMethod;
 use crate::store::{NewUser, OneTimePurpose, StoreError, User, UserChanges};
+use crate::token::opaque;
 
 use super::email::with_token;
 use super::{Auth, Client, LoginOutcome, record_user, valid_email};
@@ -56,22 +57,27 @@ impl Auth {
         let auth = self.clone();
         self.in_background(async move {
             let settings = &auth.0.config.magic_links;
-            let (user_id, to_create) = match auth.0.users.find_user_by_email(&email).await? {
-                Some(user) if user.is_active => (user.id, ""),
+            let (user, to_create) = match auth.0.users.find_user_by_email(&email).await? {
+                Some(user) if user.is_active => (Some(user), ""),
                 Some(_) => return Ok(()),
                 None if settings.create_accounts && auth.0.config.accounts.registration_open => {
-                    (String::new(), email.as_str())
+                    (None, email.as_str())
                 }
                 None => return Ok(()),
             };
+            let user_id = user.as_ref().map_or("", |u| u.id.as_str());
             let token = auth
-                .issue_one_time(OneTimePurpose::MagicLink, &user_id, to_create, settings.ttl)
+                .issue_one_time(OneTimePurpose::MagicLink, user_id, to_create, settings.ttl)
                 .await?;
             let template = &auth.0.config.mail.templates.magic_link;
-            let email = template.render(&email, None, &with_token(&page, &token));
-            auth.send(&email).await?;
-            if !user_id.is_empty() {
-                auth.record(AuthEvent::MagicLinkSent { user_id });
+            let (to, name) = match &user {
+                Some(user) => (user.email.as_str(), user.name.as_deref()),
+                None => (email.as_str(), None),
+            };
+            let message = template.render(to, name, &with_token(&page, &token));
+            auth.send(&message).await?;
+            if let Some(user) = user {
+                auth.record(AuthEvent::MagicLinkSent { user_id: user.id });
             }
             Ok(())
         })
@@ -101,11 +107,7 @@ impl Auth {
         let user = if user.email_verified {
             user
         } else {
-            let verified = UserChanges {
-                email_verified: Some(true),
-                ..UserChanges::default()
-            };
-            self.0.users.update_user(&user.id, verified).await?
+            self.claim_with_link(user).await?
         };
         self.may_sign_in(&user)?;
         if self.mfa_enabled(&user.id).await? {
@@ -116,6 +118,26 @@ impl Auth {
             .open_session(user, &[AuthMethod::EmailLink], remember, client)
             .await?;
         Ok(LoginOutcome::Session(session))
+    }
+
+    /// A link is the first proof of this account's address: what anyone
+    /// set up before (a password, second factors, passkeys, identities,
+    /// sessions) goes, as after a reset link, and the address is verified.
+    /// The password is replaced by one nobody knows: the owner sets theirs
+    /// with a reset link, or keeps signing in by link.
+    async fn claim_with_link(&self, user: User) -> Result<User, AuthError> {
+        self.remove_unproven_ways_in(&user.id).await?;
+        self.end_user_access(&user.id, None).await?;
+        let password_hash = match user.password_hash {
+            Some(_) => Some(self.0.hasher.hash(&opaque::generate()).await?),
+            None => None,
+        };
+        let claimed = UserChanges {
+            email_verified: Some(true),
+            password_hash,
+            ..UserChanges::default()
+        };
+        Ok(self.0.users.update_user(&user.id, claimed).await?)
     }
 
     /// The account a link made for an address without one signs in: made

@@ -41,10 +41,13 @@ pub trait PasskeyStore: Send + Sync + 'static {
     async fn passkeys_of(&self, user_id: &str) -> Result<Vec<StoredPasskey>, StoreError>;
 
     /// After a sign-in: the credential as it is now (its counter and backup
-    /// state) and when it was used. Returns whether the passkey exists.
+    /// state) and when it was used, written only while the stored
+    /// credential is still `previous` (atomically: of two uses that read
+    /// the same credential, exactly one writes). Returns whether it wrote.
     async fn record_passkey_use(
         &self,
         id: &str,
+        previous: &str,
         credential: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError>;

@@ -36,16 +36,39 @@ fn links(mail: &[Received]) -> Vec<&Received> {
 /// Signs in `email` by a link (the account made by following it, when
 /// the server allows); returns the access token.
 pub(crate) async fn signed_in_by_link(server: &Server, email: &str) -> String {
-    let before = links(&messages(server, 0).await).len();
+    let before = link_tokens(server).await;
     assert_eq!(ask(server, email).await.status, StatusCode::OK);
-    let mail = messages(server, before + 1).await;
-    let token = links(&mail).last().expect("a link").token();
+    let token = new_link(server, &before).await;
     let signed_in = follow(server, &token).await;
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
     signed_in.data()["accessToken"]
         .as_str()
         .expect("token")
         .to_owned()
+}
+
+/// The tokens of the sign-in links in the outbox so far.
+async fn link_tokens(server: &Server) -> Vec<String> {
+    links(&messages(server, 0).await)
+        .iter()
+        .map(|m| m.token())
+        .collect()
+}
+
+/// The token of a sign-in link not among `before`, once it comes (the
+/// outbox's file names are in no order).
+async fn new_link(server: &Server, before: &[String]) -> String {
+    for _ in 0..200 {
+        if let Some(token) = link_tokens(server)
+            .await
+            .into_iter()
+            .find(|t| !before.contains(t))
+        {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no sign-in link came");
 }
 
 #[tokio::test]
@@ -105,10 +128,9 @@ async fn a_link_lasts_fifteen_minutes_and_asking_is_throttled_per_address() {
 async fn a_link_is_a_first_factor_only() {
     let server = Server::start_with(enabled(), Backing::Memory).await;
     let (_, secret, _) = enrolled(&server, "dee@example.com").await;
-    let before = links(&messages(&server, 0).await).len();
+    let before = link_tokens(&server).await;
     ask(&server, "dee@example.com").await;
-    let mail = messages(&server, before + 1).await;
-    let token = links(&mail).last().expect("a link").token();
+    let token = new_link(&server, &before).await;
     let first = follow(&server, &token).await;
     assert_eq!(first.data()["mfaRequired"], true, "{}", first.body);
     assert!(first.data().get("accessToken").is_none());
@@ -181,4 +203,52 @@ async fn a_cookie_mode_link_sets_the_session_cookies() {
     assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
     assert!(signed_in.set_cookie("portcullis_access").is_some());
     assert!(signed_in.data().get("accessToken").is_none());
+}
+
+#[tokio::test]
+async fn a_link_to_an_unproven_account_leaves_nothing_a_squatter_set_up() {
+    let server = Server::start_with(enabled(), Backing::Memory).await;
+    let squatter = server
+        .post(
+            "/api/auth/register",
+            json!({ "email": "gus@example.com", "password": "the squatter's password" }),
+        )
+        .await;
+    assert_eq!(squatter.status, StatusCode::CREATED, "{}", squatter.body);
+    let (_, squatters_refresh) = server
+        .tokens_with("gus@example.com", "the squatter's password")
+        .await;
+
+    let owner = signed_in_by_link(&server, "gus@example.com").await;
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&owner)
+        .send()
+        .await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    let password = server
+        .login("gus@example.com", "the squatter's password")
+        .await;
+    assert_eq!(
+        password.status,
+        StatusCode::UNAUTHORIZED,
+        "the squatter's password is gone"
+    );
+    let refresh = server.refresh(&squatters_refresh).await;
+    assert_eq!(
+        refresh.status,
+        StatusCode::UNAUTHORIZED,
+        "and their session"
+    );
+    let again = signed_in_by_link(&server, "gus@example.com").await;
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&again)
+        .send()
+        .await;
+    assert_eq!(
+        me.status,
+        StatusCode::OK,
+        "a proven account keeps working by link"
+    );
 }

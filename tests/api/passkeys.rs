@@ -9,10 +9,29 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::authenticator::{self, Authenticator};
-use crate::common::{Backing, PASSWORD, Reply, Server, test_config};
-use crate::mfa::{amr, enrolled};
+use portcullis::AuthBuilder;
+use portcullis::store::MemoryStore;
+
+use crate::common::{Backing, Mail, PASSWORD, Reply, Server, test_config};
+use crate::mfa::{self, amr};
 
 const ORIGIN: &str = "https://app.test";
+
+/// Every seam on `store` (seams set one by one win over the server's own store).
+fn sharing(store: &MemoryStore) -> impl FnOnce(AuthBuilder) -> AuthBuilder {
+    let store = store.clone();
+    move |builder| {
+        builder
+            .users(store.clone())
+            .directory(store.clone())
+            .sessions(store.clone())
+            .one_time_tokens(store.clone())
+            .api_tokens(store.clone())
+            .second_factors(store.clone())
+            .identities(store.clone())
+            .passkeys(store)
+    }
+}
 
 /// Starts a ceremony: its options, and the cookie that binds it.
 async fn start(server: &Server, path: &str, access: Option<&str>, body: Value) -> (Value, String) {
@@ -149,6 +168,31 @@ async fn registration_starts_only_with_the_current_password_and_options_ask_for_
         assert_eq!(refused.body["field"], "currentPassword");
         assert!(refused.set_cookie("portcullis_passkey").is_none());
     }
+    let mut device = Authenticator::new(ORIGIN);
+    let (options, cookie) = start(
+        &server,
+        path,
+        Some(&access),
+        json!({ "currentPassword": PASSWORD }),
+    )
+    .await;
+    let mut credential = device.create(&options);
+    credential["clientExtensionResults"] = json!({ "credProps": { "rk": false } });
+    let not_discoverable = finish(
+        &server,
+        "/api/auth/passkeys/register/finish",
+        Some(&access),
+        &cookie,
+        json!({ "credential": credential }),
+    )
+    .await;
+    assert_eq!(
+        not_discoverable.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        not_discoverable.body
+    );
+    assert_eq!(not_discoverable.body["field"], "credential");
     let anonymous = server.request(Method::POST, path).send().await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     let (options, _) = start(
@@ -299,7 +343,8 @@ async fn forged_signatures_cloned_counters_and_changed_backup_flags_are_refused(
 #[tokio::test]
 async fn a_passkey_is_the_second_step_of_a_password_login() {
     let server = Server::start().await;
-    let (access, _, _) = enrolled(&server, "tia@example.com").await;
+    server.user("tia@example.com", "user").await;
+    let (access, _) = server.tokens("tia@example.com").await;
     let mut device = Authenticator::new(ORIGIN);
     let registered = register(&server, &access, &mut device, "Key").await;
     assert_eq!(
@@ -307,6 +352,25 @@ async fn a_passkey_is_the_second_step_of_a_password_login() {
         StatusCode::CREATED,
         "{}",
         registered.body
+    );
+    let secret = mfa::enable(&server, &access).await.data()["secret"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let code = mfa::code_at(&secret, mfa::now(&server));
+    let confirmed = mfa::verify(&server, &access, &code).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let refused = server
+        .request(Method::POST, "/api/auth/passkeys/register/start")
+        .bearer(&access)
+        .json(json!({ "currentPassword": PASSWORD }))
+        .send()
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "with MFA on, a password-only session adds no passkey: {}",
+        refused.body
     );
 
     let login = server.login("tia@example.com", PASSWORD).await;
@@ -422,11 +486,23 @@ async fn my_passkeys_are_renamed_and_removed_by_me_only() {
 
 #[tokio::test]
 async fn the_last_way_to_sign_in_cannot_be_removed() {
+    // An account made by a sign-in link, so without a password; then a
+    // server on the same store with links off, so that the passkey is the
+    // account's one way in.
+    let store = MemoryStore::new();
     let mut config = test_config();
     config.magic_links.enabled = true;
     config.magic_links.create_accounts = true;
-    let server = Server::start_with(config, Backing::Memory).await;
-    let access = crate::magic_links::signed_in_by_link(&server, "wes@example.com").await;
+    let by_link =
+        Server::start_custom(config, Backing::Memory, Mail::Outbox, sharing(&store)).await;
+    let access = crate::magic_links::signed_in_by_link(&by_link, "wes@example.com").await;
+    let server = Server::start_custom(
+        test_config(),
+        Backing::Memory,
+        Mail::Outbox,
+        sharing(&store),
+    )
+    .await;
     let mut device = Authenticator::new(ORIGIN);
     let (options, cookie) = start(
         &server,

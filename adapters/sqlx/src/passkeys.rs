@@ -70,15 +70,18 @@ impl PasskeyStore for SqlStore {
     async fn record_passkey_use(
         &self,
         id: &str,
+        previous: &str,
         credential: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let used = sqlx::query(
-            "UPDATE portcullis_passkeys SET credential = $1, last_used_at = $2 WHERE id = $3",
+            "UPDATE portcullis_passkeys SET credential = $1, last_used_at = $2 \
+             WHERE id = $3 AND credential = $4",
         )
         .bind(credential)
         .bind(seconds(at))
         .bind(id)
+        .bind(previous)
         .execute(&self.pool)
         .await
         .map_err(unavailable)?;

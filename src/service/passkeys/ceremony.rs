@@ -16,6 +16,7 @@ use webauthn_rs::prelude::{
 };
 
 use crate::audit::AuthEvent;
+use crate::config::EmailVerification;
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::{AuthMethod, Identity};
 use crate::service::{Auth, Client, SecondFactorLogin, record_user};
@@ -56,6 +57,18 @@ impl Auth {
         let user = self.own_account(identity).await?;
         self.reauthenticate(&user, identity, current_password, client)
             .await?;
+        // As for a second factor: a squatter's unverified account keeps
+        // nothing, and a password alone does not add a way in past MFA.
+        if self.0.config.mail.email_verification != EmailVerification::Off && !user.email_verified {
+            return Err(AuthError::Forbidden(
+                "verify your address before adding a passkey",
+            ));
+        }
+        if self.mfa_enabled(&user.id).await? && !identity.has_second_factor() {
+            return Err(AuthError::Forbidden(
+                "MFA is on: sign in with a second factor to add a passkey",
+            ));
+        }
         let webauthn = self.webauthn()?;
         let existing = self.passkey_store()?.passkeys_of(&user.id).await?;
         // One handle per user, so that every passkey of theirs names them alike.
@@ -102,6 +115,19 @@ impl Auth {
             return Err(AuthError::TokenInvalid);
         }
         let answer: RegisterPublicKeyCredential = parse_answer(credential)?;
+        // Browsers that say (credProps) whether the key is discoverable:
+        // one that is not could never sign in without a name.
+        if answer
+            .extensions
+            .cred_props
+            .as_ref()
+            .is_some_and(|props| props.rk == Some(false))
+        {
+            return Err(AuthError::invalid(
+                Field::named("credential"),
+                Rule::Said("this authenticator kept no discoverable passkey: it could not sign in without a name".into()),
+            ));
+        }
         let passkey = self
             .webauthn()?
             .finish_passkey_registration(&answer, &state)
@@ -218,8 +244,6 @@ impl Auth {
                 let result = webauthn
                     .finish_discoverable_authentication_v2(credential, state, &passkey)
                     .map_err(|_| self.passkey_failed(Some(&stored.user_id), client))?;
-                passkey.update_credential(&result);
-                self.record_use(&stored.id, &passkey).await?;
                 let user = match self.active_user(&stored.user_id).await {
                     Err(AuthError::TokenInvalid) => {
                         return Err(self.passkey_failed(Some(&stored.user_id), client));
@@ -227,6 +251,8 @@ impl Auth {
                     found => found?,
                 };
                 self.may_sign_in(&user)?;
+                passkey.update_credential(&result);
+                self.record_use(&stored, &passkey, client).await?;
                 let methods = [AuthMethod::Passkey, AuthMethod::MultiFactor];
                 let session = self
                     .open_session(user, &methods, answer.remember, client)
@@ -255,7 +281,7 @@ impl Auth {
                     .ok_or(AuthError::TokenInvalid)?;
                 let mut passkey = open(&stored)?;
                 passkey.update_credential(&result);
-                self.record_use(&stored.id, &passkey).await?;
+                self.record_use(&stored, &passkey, client).await?;
                 self.finish_challenge(challenge, user, AuthMethod::Passkey, client)
                     .await
             }
@@ -277,12 +303,25 @@ impl Auth {
         stored.iter().map(open).collect()
     }
 
-    async fn record_use(&self, id: &str, passkey: &Passkey) -> Result<(), AuthError> {
+    /// Stores the counter and backup state a sign-in left, only over the
+    /// credential the sign-in was checked against: of two sign-ins with
+    /// one count (a cloned authenticator, racing), one loses.
+    async fn record_use(
+        &self,
+        stored: &StoredPasskey,
+        passkey: &Passkey,
+        client: Client,
+    ) -> Result<(), AuthError> {
         let credential = serde_json::to_string(passkey).map_err(|_| AuthError::Unavailable)?;
-        self.passkey_store()?
-            .record_passkey_use(id, &credential, self.now())
+        let recorded = self
+            .passkey_store()?
+            .record_passkey_use(&stored.id, &stored.credential, &credential, self.now())
             .await?;
-        Ok(())
+        if recorded {
+            Ok(())
+        } else {
+            Err(self.passkey_failed(Some(&stored.user_id), client))
+        }
     }
 
     /// Keeps a ceremony's state for `passkeys.challenge_ttl`, under the
@@ -311,8 +350,8 @@ impl Auth {
         Ok((token.user_id, ceremony))
     }
 
-    /// A passkey that did not prove the user: counted like a wrong
-    /// password from the client's IP.
+    /// A passkey that did not prove the user: an audit event (the IP was
+    /// charged when the ceremony started, and keeps the charge).
     fn passkey_failed(&self, user_id: Option<&str>, client: Client) -> AuthError {
         self.record(AuthEvent::LoginFailed {
             user_id: user_id.map(str::to_owned),

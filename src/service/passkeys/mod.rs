@@ -90,7 +90,8 @@ impl Auth {
 
     /// Removes one of the signed-in user's passkeys, unless it is the
     /// account's last way to sign in (no password, no other passkey, no
-    /// linked provider): that is refused with [`AuthError::Conflict`].
+    /// linked provider, no sign-in links to its verified address): that is
+    /// refused with [`AuthError::Conflict`].
     #[tracing::instrument(name = "portcullis.remove_passkey", skip_all, fields(user = %identity.user_id))]
     pub async fn remove_passkey(&self, identity: &Identity, id: &str) -> Result<(), AuthError> {
         let user = self.own_account(identity).await?;
@@ -99,8 +100,10 @@ impl Auth {
         if !passkeys.iter().any(|p| p.id == id) {
             return Err(AuthError::NotFound);
         }
+        let by_link = self.0.config.magic_links.enabled && user.email_verified;
         let other_way = user.password_hash.is_some()
             || passkeys.len() > 1
+            || by_link
             || self.0.identities.count_identities(&user.id).await? > 0;
         if !other_way {
             return Err(AuthError::Conflict(

@@ -26,8 +26,14 @@ pub async fn passkey_store<S: PasskeyStore>(store: &S, users: &impl UserIds) -> 
         .await;
     report
         .case(
-            "a_use_rewrites_the_credential_and_its_time",
+            "a_use_rewrites_the_credential_it_read_and_its_time",
             used(store, users),
+        )
+        .await;
+    report
+        .case(
+            "of_concurrent_uses_over_one_credential_one_writes",
+            racing(store, users),
         )
         .await;
     report
@@ -110,24 +116,52 @@ async fn used<S: PasskeyStore>(store: &S, users: &impl UserIds) -> Outcome {
     let key = passkey(&users.user_id().await?, 0);
     store.add_passkey(&key).await?;
     let at = t0() + Duration::hours(1);
+    let next = "{\"counter\":9}";
     ensure!(
         store
-            .record_passkey_use(&key.id, "{\"counter\":9}", at)
+            .record_passkey_use(&key.id, &key.credential, next, at)
             .await?,
-        "a known passkey's use is recorded"
+        "a use over the credential it read is recorded"
     );
     let found = store.find_passkey(&key.id).await?;
     ensure_eq!(
         found
             .as_ref()
             .map(|p| (p.credential.as_str(), p.last_used_at)),
-        Some(("{\"counter\":9}", Some(at))),
+        Some((next, Some(at))),
         "the new credential and the time of use"
     );
     ensure!(
-        !store.record_passkey_use("cred-unknown", "{}", at).await?,
+        !store
+            .record_passkey_use(&key.id, &key.credential, "{\"counter\":8}", at)
+            .await?,
+        "a use over a credential since replaced is not"
+    );
+    ensure_eq!(
+        store.find_passkey(&key.id).await?.map(|p| p.credential),
+        Some(next.to_owned()),
+        "the later credential stands"
+    );
+    ensure!(
+        !store
+            .record_passkey_use("cred-unknown", "{}", "{}", at)
+            .await?,
         "an unknown passkey's use is not"
     );
+    Ok(())
+}
+
+async fn racing<S: PasskeyStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let key = passkey(&users.user_id().await?, 0);
+    store.add_passkey(&key).await?;
+    let at = t0();
+    let uses = (0..8).map(|n| {
+        let next = format!("{{\"counter\":{}}}", n + 1);
+        let (id, previous) = (key.id.clone(), key.credential.clone());
+        async move { store.record_passkey_use(&id, &previous, &next, at).await }
+    });
+    let won = super::wins(futures_util::future::join_all(uses).await)?;
+    ensure_eq!(won, 1, "of concurrent uses over one credential, one writes");
     Ok(())
 }
 

@@ -33,11 +33,16 @@ impl PasskeyStore for MemoryStore {
     async fn record_passkey_use(
         &self,
         id: &str,
+        previous: &str,
         credential: &str,
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let mut state = self.state();
-        let Some(passkey) = state.passkeys.get_mut(id) else {
+        let Some(passkey) = state
+            .passkeys
+            .get_mut(id)
+            .filter(|p| p.credential == previous)
+        else {
             return Ok(false);
         };
         passkey.credential = credential.to_owned();

@@ -73,11 +73,12 @@ pub(super) async fn login_finish(call: &Call<'_>) -> Result<Response<Bytes>, Aut
     let credential = body.required_object("credential")?;
     let mfa_token = body.optional_str("mfaToken")?;
     let cookie_mode = cookie_mode(&body)?;
-    match &mfa_token {
-        Some(mfa_token) => check_second_step_origin(call, mfa_token).await?,
+    if cookie_mode {
         // It sets cookies: refuse foreign origins (login CSRF).
-        None if cookie_mode => call.check_origin()?,
-        None => {}
+        call.check_origin()?;
+    }
+    if let Some(mfa_token) = &mfa_token {
+        check_second_step_origin(call, mfa_token).await?;
     }
     let challenge = ceremony_secret(call)?;
     let mut answer = PasskeyAnswer::new(&challenge, credential);
