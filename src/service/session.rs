@@ -68,33 +68,24 @@ impl Auth {
         refreshed
     }
 
-    /// A refresh, from the digest of the refresh token it spends.
+    /// A refresh, from the digest of the refresh token it spends: in the
+    /// common case one store call rotates it; only a refused rotation reads
+    /// the token to tell why (reuse ends the session).
     pub(crate) async fn rotate(&self, spent: &str) -> Result<Session, AuthError> {
         let inner = &self.0;
         let now = inner.clock.now();
-        let token = measure::store(
-            "find_refresh_token",
-            inner.sessions.find_refresh_token(spent),
-        )
-        .await?
-        .ok_or(AuthError::TokenInvalid)?;
-        let family = token.family;
+        let idle_since = inner.config.sessions.idle_timeout.map(|idle| now - idle);
+        let next = opaque::generate();
+        let next_digest = opaque::digest(&next);
+        let rotated =
+            inner
+                .sessions
+                .rotate_live_refresh_token(spent, &next_digest, now, idle_since);
+        let Some(family) = measure::store("rotate_refresh_token", rotated).await? else {
+            return Err(self.refused_rotation(spent, now, idle_since).await);
+        };
         record_user(&family.user_id);
         tracing::Span::current().record("session", family.id.as_str());
-        if family.revoked_at.is_some() {
-            return Err(AuthError::TokenInvalid);
-        }
-        if token.used_at.is_some() {
-            return Err(self.revoke_reused(&family).await);
-        }
-        if family.expires_at <= now {
-            return Err(AuthError::TokenExpired);
-        }
-        let idle = inner.config.sessions.idle_timeout;
-        if idle.is_some_and(|idle| family.last_used_at + idle <= now) {
-            self.end_session(&family.id).await?;
-            return Err(AuthError::TokenExpired);
-        }
         let user = match inner.users.find_user(&family.user_id).await? {
             Some(user) if user.is_active => user,
             _ => {
@@ -102,16 +93,48 @@ impl Auth {
                 return Err(AuthError::TokenInvalid);
             }
         };
-        let next = opaque::generate();
-        let next_digest = opaque::digest(&next);
-        let rotated = inner
-            .sessions
-            .rotate_refresh_token(spent, &next_digest, now);
-        if !measure::store("rotate_refresh_token", rotated).await? {
-            // Another request spent it between our read and our write.
-            return Err(self.revoke_reused(&family).await);
-        }
         self.session(user, &family, next).await
+    }
+
+    /// Why a token did not rotate: unknown or revoked, reused (the session
+    /// ends), expired, or idle too long (the session ends).
+    async fn refused_rotation(
+        &self,
+        spent: &str,
+        now: time::OffsetDateTime,
+        idle_since: Option<time::OffsetDateTime>,
+    ) -> AuthError {
+        let token = match measure::store(
+            "find_refresh_token",
+            self.0.sessions.find_refresh_token(spent),
+        )
+        .await
+        {
+            Ok(Some(token)) => token,
+            Ok(None) => return AuthError::TokenInvalid,
+            Err(err) => return err.into(),
+        };
+        let family = token.family;
+        record_user(&family.user_id);
+        tracing::Span::current().record("session", family.id.as_str());
+        if family.revoked_at.is_some() {
+            return AuthError::TokenInvalid;
+        }
+        // Spent before, or by a concurrent refresh that won: reuse.
+        if token.used_at.is_some() {
+            return self.revoke_reused(&family).await;
+        }
+        if family.expires_at <= now {
+            return AuthError::TokenExpired;
+        }
+        if idle_since.is_some_and(|since| family.last_used_at <= since) {
+            return match self.end_session(&family.id).await {
+                Ok(()) => AuthError::TokenExpired,
+                Err(err) => err,
+            };
+        }
+        // Live and unspent, yet not rotated: fail closed.
+        AuthError::TokenInvalid
     }
 
     /// Ends the session a refresh token belongs to. Unknown or already

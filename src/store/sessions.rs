@@ -71,6 +71,43 @@ pub trait SessionStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
+    /// A refresh's write in one step, for the common case: spends
+    /// `spent_hash` and adds `next_hash` to its family, as
+    /// [`rotate_refresh_token`](Self::rotate_refresh_token) does, only if
+    /// moreover the family has not expired at `now` and (with `idle_since`)
+    /// was last used after `idle_since`. Returns the family (its
+    /// `last_used_at` as found or as now marked, either will do); `None`
+    /// when any condition fails, having written nothing (the service then
+    /// reads the token to tell why). Atomic like `rotate_refresh_token`.
+    ///
+    /// The default finds the token, then rotates it (two calls); SQL stores
+    /// do it in one statement or transaction.
+    async fn rotate_live_refresh_token(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+        idle_since: Option<OffsetDateTime>,
+    ) -> Result<Option<RefreshFamily>, StoreError> {
+        let Some(token) = self.find_refresh_token(spent_hash).await? else {
+            return Ok(None);
+        };
+        let family = token.family;
+        let live = family.revoked_at.is_none()
+            && token.used_at.is_none()
+            && family.expires_at > now
+            && idle_since.is_none_or(|since| family.last_used_at > since);
+        if live
+            && self
+                .rotate_refresh_token(spent_hash, next_hash, now)
+                .await?
+        {
+            Ok(Some(family))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Revokes one family (all its tokens stop working); a second
     /// revocation keeps the first time.
     async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError>;

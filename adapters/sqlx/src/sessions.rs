@@ -55,6 +55,35 @@ const ROTATE_IN_ONE_STATEMENT: &str = "\
     INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
     SELECT $3, family_id, NULL FROM spent";
 
+/// [`ROTATE_IN_ONE_STATEMENT`] for a refresh's common case: the family must
+/// moreover be unexpired at `$1` and used after `$4`, and it comes back
+/// (as it was found) when the token was spent.
+const ROTATE_LIVE_IN_ONE_STATEMENT: &str = "\
+    WITH live AS ( \
+        SELECT f.* FROM portcullis_refresh_families f \
+        WHERE revoked_at IS NULL AND expires_at > $1 \
+          AND COALESCE(last_used_at, created_at) > $4 AND id = \
+            (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
+        FOR UPDATE), \
+    spent AS ( \
+        UPDATE portcullis_refresh_tokens SET used_at = $1 \
+        WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
+        RETURNING family_id), \
+    touched AS ( \
+        UPDATE portcullis_refresh_families SET last_used_at = $1 \
+        WHERE id IN (SELECT family_id FROM spent)), \
+    added AS ( \
+        INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
+        SELECT $3, family_id, NULL FROM spent) \
+    SELECT f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
+        f.revoked_at, f.last_used_at, f.client \
+    FROM live f WHERE f.id IN (SELECT family_id FROM spent)";
+
+/// The idle cut-off as SQL compares it: none is the earliest time.
+fn cutoff(idle_since: Option<OffsetDateTime>) -> i64 {
+    idle_since.map_or(i64::MIN, seconds)
+}
+
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn create_family(&self, f: &RefreshFamily, token_hash: &str) -> Result<(), StoreError> {
@@ -170,6 +199,66 @@ impl SessionStore for SqlStore {
         .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)?;
         Ok(true)
+    }
+
+    async fn rotate_live_refresh_token(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+        idle_since: Option<OffsetDateTime>,
+    ) -> Result<Option<RefreshFamily>, StoreError> {
+        if self.backend == Backend::Postgres {
+            let row = sqlx::query(ROTATE_LIVE_IN_ONE_STATEMENT)
+                .bind(seconds(now))
+                .bind(spent_hash)
+                .bind(next_hash)
+                .bind(cutoff(idle_since))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+            return row.as_ref().map(family).transpose();
+        }
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // The token is spent only if unspent and its family live: the
+        // arbiter of concurrent rotations, as in `rotate_refresh_token`.
+        let spent = sqlx::query(
+            "UPDATE portcullis_refresh_tokens SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
+             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
+              AND expires_at > $1 AND COALESCE(last_used_at, created_at) > $3)",
+        )
+        .bind(seconds(now))
+        .bind(spent_hash)
+        .bind(cutoff(idle_since))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if spent.rows_affected() != 1 {
+            return Ok(None);
+        }
+        // SQLite's RETURNING takes the columns unqualified.
+        let touched = "UPDATE portcullis_refresh_families SET last_used_at = $1 WHERE id = \
+             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
+             RETURNING id, user_id, amr, remember, created_at, expires_at, revoked_at, \
+             last_used_at, client";
+        let row = sqlx::query(touched)
+            .bind(seconds(now))
+            .bind(spent_hash)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
+             SELECT $1, family_id, NULL FROM portcullis_refresh_tokens WHERE token_hash = $2",
+        )
+        .bind(next_hash)
+        .bind(spent_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        family(&row).map(Some)
     }
 
     async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
