@@ -347,6 +347,15 @@ fn relying_party(config: &AuthConfig) -> Result<Option<webauthn_rs::Webauthn>, C
     let passkeys = &config.passkeys;
     let (rp_id, origins) = passkeys.relying_party(&config.mail.public_url)?;
     let chosen = passkeys.rp_id.is_some() || !passkeys.origins.is_empty();
+    if !chosen && rp_id.parse::<std::net::IpAddr>().is_ok() {
+        // The quickstart's default, `http://127.0.0.1:3000`: no relying
+        // party can be an IP address, and nothing asked for passkeys.
+        tracing::info!(
+            rp_id,
+            "passkeys are off: serve on a domain (http://localhost will do) or set passkeys.rp_id"
+        );
+        return Ok(None);
+    }
     let built = webauthn_rs::WebauthnBuilder::new(&rp_id, &origins[0]).and_then(|builder| {
         origins
             .iter()
