@@ -240,6 +240,18 @@ async fn a_link_to_an_unproven_account_leaves_nothing_a_squatter_set_up() {
         StatusCode::UNAUTHORIZED,
         "and their session"
     );
+    server.user("root@example.com", "admin").await;
+    let (admin, _) = server.tokens("root@example.com").await;
+    let account = server
+        .request(Method::GET, "/api/admin/users?search=gus%40")
+        .bearer(&admin)
+        .send()
+        .await;
+    assert_eq!(
+        account.data()["users"][0]["emailVerified"],
+        true,
+        "the link proved the address"
+    );
     let again = signed_in_by_link(&server, "gus@example.com").await;
     let me = server
         .request(Method::GET, "/api/me")

@@ -585,3 +585,45 @@ async fn sign_ins_that_finish_give_back_their_charge_and_unfinished_starts_run_o
         "starts are charged to the IP"
     );
 }
+
+#[tokio::test]
+async fn with_verification_on_an_unverified_address_adds_no_passkey() {
+    let mut config = test_config();
+    config.mail.email_verification = portcullis::EmailVerification::Optional;
+    let server = Server::start_with(config, Backing::Memory).await;
+    let registered = server
+        .post(
+            "/api/auth/register",
+            json!({ "email": "yan@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    let (access, _) = server.tokens("yan@example.com").await;
+    let refused = server
+        .request(Method::POST, "/api/auth/passkeys/register/start")
+        .bearer(&access)
+        .json(json!({ "currentPassword": PASSWORD }))
+        .send()
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(
+        refused.details().contains("verify your address"),
+        "{}",
+        refused.body
+    );
+    server.user("zoe@example.com", "user").await;
+    let (verified, _) = server.tokens("zoe@example.com").await;
+    let mut device = Authenticator::new(ORIGIN);
+    let added = register(&server, &verified, &mut device, "Key").await;
+    assert_eq!(
+        added.status,
+        StatusCode::CREATED,
+        "a verified address may: {}",
+        added.body
+    );
+}
