@@ -769,14 +769,26 @@ async fn accounts_link_only_through_verified_addresses() {
         .await;
     assert_eq!(landed.error().as_deref(), Some("account_not_linked"));
 
-    // A verified account with the same address is linked.
+    // A verified account with the same address is linked; having no name,
+    // it takes the provider's.
     let id = verified_user(&server, "ada@example.com").await;
     let mut browser = Browser::new(&server);
     let landed = browser
-        .login(START, &[("email", "ada@example.com"), ("sub", "ada")])
+        .login(
+            START,
+            &[
+                ("email", "ada@example.com"),
+                ("sub", "ada"),
+                ("name", "Ada Lovelace"),
+            ],
+        )
         .await;
     let me = browser.me_after(&landed).await;
     assert_eq!(me["id"], json!(id));
+    assert_eq!(
+        me["name"], "Ada Lovelace",
+        "the provider's name, as it had none"
+    );
 
     // A deactivated account stays out.
     server
