@@ -538,6 +538,42 @@ async fn the_last_way_to_sign_in_cannot_be_removed() {
         1,
         "nothing removed"
     );
+
+    let remove = |on: &Server, id: String| {
+        on.request(Method::DELETE, &format!("/api/auth/passkeys/{id}"))
+            .bearer(&access)
+            .send()
+    };
+    // Another passkey is another way in …
+    let mut phone = Authenticator::new(ORIGIN);
+    let second = register(&server, &access, &mut phone, "Phone").await;
+    let second = second.data()["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        remove(&server, id.to_owned()).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        remove(&server, second.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    // … so are sign-in links to the verified address, where they are on …
+    assert_eq!(
+        remove(&by_link, second).await.status,
+        StatusCode::NO_CONTENT
+    );
+    // … and a linked provider.
+    let third = register(&server, &access, &mut phone, "Phone").await;
+    let third = third.data()["id"].as_str().expect("id").to_owned();
+    let me = server
+        .request(Method::GET, "/api/me")
+        .bearer(&access)
+        .send()
+        .await;
+    let user_id = me.data()["id"].as_str().expect("id");
+    portcullis::store::IdentityStore::link_identity(&store, user_id, "google", "wes")
+        .await
+        .expect("link");
+    assert_eq!(remove(&server, third).await.status, StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
