@@ -466,6 +466,23 @@ async fn my_passkeys_are_renamed_and_removed_by_me_only() {
         .await;
     assert_eq!(renamed.status, StatusCode::NO_CONTENT, "{}", renamed.body);
     assert_eq!(my_passkeys(&server, &mine).await[0]["name"], "Phone");
+    let rename = |name: String| {
+        server
+            .request(Method::PATCH, &path)
+            .bearer(&mine)
+            .json(json!({ "name": name }))
+            .send()
+    };
+    assert_eq!(
+        rename("é".repeat(100)).await.status,
+        StatusCode::NO_CONTENT,
+        "100 characters"
+    );
+    for refused in ["é".repeat(101), "bell\u{7}".to_owned()] {
+        let reply = rename(refused).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+        assert_eq!(reply.body["field"], "name");
+    }
     let removed = server
         .request(Method::DELETE, &path)
         .bearer(&mine)
