@@ -33,35 +33,17 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
 
 /// A rotation on PostgreSQL, whose data-modifying CTEs run it in one
 /// statement (SQLite has none: there it is a transaction, with no network
-/// between the steps). Like the transaction, it first locks the family —
-/// only a live one matches, so a revocation committed meanwhile is seen and
-/// a later one waits — then spends the token only if it is unspent (of
-/// concurrent rotations of one token exactly one matches); only a spent
-/// token marks the family used and adds its successor, so a rotation that
-/// fails writes nothing.
+/// between the steps). It first locks the family — only a live one matches
+/// (not revoked, expiring after `$5`, last used after `$4`), so a revocation
+/// committed meanwhile is seen and a later one waits — then spends the token
+/// only if it is unspent (of concurrent rotations of one token exactly one
+/// matches); only a spent token marks the family used and adds its
+/// successor, so a rotation that fails writes nothing. The family comes
+/// back (as it was found) when the token was spent.
 const ROTATE_IN_ONE_STATEMENT: &str = "\
     WITH live AS ( \
-        SELECT id FROM portcullis_refresh_families \
-        WHERE revoked_at IS NULL AND id = \
-            (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
-        FOR UPDATE), \
-    spent AS ( \
-        UPDATE portcullis_refresh_tokens SET used_at = $1 \
-        WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
-        RETURNING family_id), \
-    touched AS ( \
-        UPDATE portcullis_refresh_families SET last_used_at = $1 \
-        WHERE id IN (SELECT family_id FROM spent)) \
-    INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
-    SELECT $3, family_id, NULL FROM spent";
-
-/// [`ROTATE_IN_ONE_STATEMENT`] for a refresh's common case: the family must
-/// moreover be unexpired at `$1` and used after `$4`, and it comes back
-/// (as it was found) when the token was spent.
-const ROTATE_LIVE_IN_ONE_STATEMENT: &str = "\
-    WITH live AS ( \
         SELECT f.* FROM portcullis_refresh_families f \
-        WHERE revoked_at IS NULL AND expires_at > $1 \
+        WHERE revoked_at IS NULL AND expires_at > $5 \
           AND COALESCE(last_used_at, created_at) > $4 AND id = \
             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
         FOR UPDATE), \
@@ -79,9 +61,82 @@ const ROTATE_LIVE_IN_ONE_STATEMENT: &str = "\
         f.revoked_at, f.last_used_at, f.client \
     FROM live f WHERE f.id IN (SELECT family_id FROM spent)";
 
-/// The idle cut-off as SQL compares it: none is the earliest time.
-fn cutoff(idle_since: Option<OffsetDateTime>) -> i64 {
-    idle_since.map_or(i64::MIN, seconds)
+/// What a family must satisfy, besides not being revoked, for its token to
+/// rotate: it expires after `expires_after` and was last used after
+/// `used_after` (unix seconds; `i64::MIN` asks nothing).
+struct Live {
+    expires_after: i64,
+    used_after: i64,
+}
+
+impl SqlStore {
+    /// Spends `spent_hash` and adds `next_hash` to its family if the token
+    /// is unspent and its family `live`; the family when it did.
+    async fn rotate_if(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+        live: Live,
+    ) -> Result<Option<RefreshFamily>, StoreError> {
+        if self.backend == Backend::Postgres {
+            // One round trip instead of five (BEGIN, three statements,
+            // COMMIT): the same steps, in the same order, in one statement.
+            let row = sqlx::query(ROTATE_IN_ONE_STATEMENT)
+                .bind(seconds(now))
+                .bind(spent_hash)
+                .bind(next_hash)
+                .bind(live.used_after)
+                .bind(live.expires_after)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+            return row.as_ref().map(family).transpose();
+        }
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        // The conditional update is the arbiter: of concurrent rotations of
+        // one token, the database lets exactly one see `used_at IS NULL`,
+        // and only while its family is live (SQLite serialises writers, so
+        // a revocation is either before it or waits for it).
+        let spent = sqlx::query(
+            "UPDATE portcullis_refresh_tokens SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
+             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
+              AND expires_at > $3 AND COALESCE(last_used_at, created_at) > $4)",
+        )
+        .bind(seconds(now))
+        .bind(spent_hash)
+        .bind(live.expires_after)
+        .bind(live.used_after)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if spent.rows_affected() != 1 {
+            return Ok(None);
+        }
+        // SQLite's RETURNING takes the columns unqualified.
+        let touched = "UPDATE portcullis_refresh_families SET last_used_at = $1 WHERE id = \
+             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
+             RETURNING id, user_id, amr, remember, created_at, expires_at, revoked_at, \
+             last_used_at, client";
+        let row = sqlx::query(touched)
+            .bind(seconds(now))
+            .bind(spent_hash)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        sqlx::query(
+            "INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
+             SELECT $1, family_id, NULL FROM portcullis_refresh_tokens WHERE token_hash = $2",
+        )
+        .bind(next_hash)
+        .bind(spent_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        family(&row).map(Some)
+    }
 }
 
 #[async_trait]
@@ -144,61 +199,12 @@ impl SessionStore for SqlStore {
         next_hash: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        if self.backend == Backend::Postgres {
-            // One round trip instead of five (BEGIN, three statements,
-            // COMMIT): the same steps, in the same order, in one statement.
-            let inserted = sqlx::query(ROTATE_IN_ONE_STATEMENT)
-                .bind(seconds(now))
-                .bind(spent_hash)
-                .bind(next_hash)
-                .execute(&self.pool)
-                .await
-                .map_err(unavailable)?;
-            return Ok(inserted.rows_affected() == 1);
-        }
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        // First mark the family used, which only a live family matches: it
-        // locks the row, so a revocation committed meanwhile is seen
-        // (PostgreSQL re-checks the row it waited for), and one that comes
-        // later waits for this transaction. SQLite serialises writers anyway.
-        let live = sqlx::query(
-            "UPDATE portcullis_refresh_families SET last_used_at = $2 \
-             WHERE revoked_at IS NULL AND id = \
-             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $1)",
-        )
-        .bind(spent_hash)
-        .bind(seconds(now))
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        if live.rows_affected() != 1 {
-            return Ok(false);
-        }
-        // The conditional update is the arbiter: of concurrent rotations of
-        // one token, the database lets exactly one see `used_at IS NULL`.
-        let spent = sqlx::query(
-            "UPDATE portcullis_refresh_tokens SET used_at = $1 \
-             WHERE token_hash = $2 AND used_at IS NULL",
-        )
-        .bind(seconds(now))
-        .bind(spent_hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        if spent.rows_affected() != 1 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
-             SELECT $1, family_id, NULL FROM portcullis_refresh_tokens WHERE token_hash = $2",
-        )
-        .bind(next_hash)
-        .bind(spent_hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(true)
+        let any_live = Live {
+            expires_after: i64::MIN,
+            used_after: i64::MIN,
+        };
+        let rotated = self.rotate_if(spent_hash, next_hash, now, any_live).await?;
+        Ok(rotated.is_some())
     }
 
     async fn rotate_live_refresh_token(
@@ -208,57 +214,11 @@ impl SessionStore for SqlStore {
         now: OffsetDateTime,
         idle_since: Option<OffsetDateTime>,
     ) -> Result<Option<RefreshFamily>, StoreError> {
-        if self.backend == Backend::Postgres {
-            let row = sqlx::query(ROTATE_LIVE_IN_ONE_STATEMENT)
-                .bind(seconds(now))
-                .bind(spent_hash)
-                .bind(next_hash)
-                .bind(cutoff(idle_since))
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unavailable)?;
-            return row.as_ref().map(family).transpose();
-        }
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        // The token is spent only if unspent and its family live: the
-        // arbiter of concurrent rotations, as in `rotate_refresh_token`.
-        let spent = sqlx::query(
-            "UPDATE portcullis_refresh_tokens SET used_at = $1 \
-             WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
-             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
-              AND expires_at > $1 AND COALESCE(last_used_at, created_at) > $3)",
-        )
-        .bind(seconds(now))
-        .bind(spent_hash)
-        .bind(cutoff(idle_since))
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        if spent.rows_affected() != 1 {
-            return Ok(None);
-        }
-        // SQLite's RETURNING takes the columns unqualified.
-        let touched = "UPDATE portcullis_refresh_families SET last_used_at = $1 WHERE id = \
-             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
-             RETURNING id, user_id, amr, remember, created_at, expires_at, revoked_at, \
-             last_used_at, client";
-        let row = sqlx::query(touched)
-            .bind(seconds(now))
-            .bind(spent_hash)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        sqlx::query(
-            "INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
-             SELECT $1, family_id, NULL FROM portcullis_refresh_tokens WHERE token_hash = $2",
-        )
-        .bind(next_hash)
-        .bind(spent_hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        family(&row).map(Some)
+        let live = Live {
+            expires_after: seconds(now),
+            used_after: idle_since.map_or(i64::MIN, seconds),
+        };
+        self.rotate_if(spent_hash, next_hash, now, live).await
     }
 
     async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {

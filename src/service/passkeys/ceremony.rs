@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use subtle::ConstantTimeEq;
 use webauthn_rs::prelude::{
     DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
     PublicKeyCredential, RegisterPublicKeyCredential, Uuid, Webauthn,
@@ -264,7 +265,9 @@ impl Auth {
             }
             Ceremony::SecondFactor { state, mfa } => {
                 let mfa_token = answer.mfa_token.unwrap_or_default();
-                if opaque::digest(mfa_token) != mfa {
+                // The ceremony belongs to the login that began it: compared
+                // in constant time, like every secret.
+                if !bool::from(opaque::digest(mfa_token).as_bytes().ct_eq(mfa.as_bytes())) {
                     return Err(AuthError::TokenInvalid);
                 }
                 let (challenge, user) = self.live_challenge(mfa_token).await?;

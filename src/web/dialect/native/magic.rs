@@ -4,10 +4,9 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 
 use super::account::MAIL_MAYBE_SENT;
-use super::passkeys::cookie_mode;
 use super::replies::MfaChallengeShape;
 use super::session::deliver;
-use super::{body, success};
+use super::{body, cookie_mode, success};
 use crate::error::AuthError;
 use crate::service::{LoginOutcome, MagicLinkRequest};
 use crate::web::call::Call;

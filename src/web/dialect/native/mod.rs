@@ -63,7 +63,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde::Serialize;
 
-use crate::error::{AuthError, Field};
+use crate::error::{AuthError, Field, Rule};
 use crate::web::body::JsonBody;
 use crate::web::call::Call;
 use crate::web::respond;
@@ -184,6 +184,18 @@ fn field_name(field: &Field) -> Option<&str> {
 /// The body of a request, as JSON.
 fn body(call: &Call<'_>) -> Result<JsonBody, AuthError> {
     JsonBody::parse(call.body)
+}
+
+/// `mode`: `"json"` (the default) or `"cookie"`.
+fn cookie_mode(body: &JsonBody) -> Result<bool, AuthError> {
+    match body.optional_str("mode")?.as_deref() {
+        None | Some("json") => Ok(false),
+        Some("cookie") => Ok(true),
+        Some(_) => Err(AuthError::invalid(
+            Field::named("mode"),
+            Rule::Said("mode is \"json\" or \"cookie\"".into()),
+        )),
+    }
 }
 
 /// `{statusCode, message: "Success", data}`.

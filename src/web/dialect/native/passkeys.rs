@@ -11,11 +11,10 @@ use http::{Response, StatusCode};
 
 use super::replies::{CeremonyShape, PasskeyShape};
 use super::session::{check_second_step_origin, deliver};
-use super::{body, error, success};
+use super::{body, cookie_mode, error, success};
 use crate::error::{AuthError, Field, Rule};
 use crate::identity::Identity;
 use crate::service::{PasskeyAnswer, PasskeyCeremony};
-use crate::web::body::JsonBody;
 use crate::web::call::Call;
 use crate::web::cookies::Jar;
 use crate::web::login_context::LoginContext;
@@ -125,18 +124,6 @@ pub(super) async fn remove(
     let id = call.path_segment(0)?;
     call.auth.remove_passkey(identity, id).await?;
     Ok(no_content())
-}
-
-/// `mode`: `"json"` (the default) or `"cookie"`.
-pub(super) fn cookie_mode(body: &JsonBody) -> Result<bool, AuthError> {
-    match body.optional_str("mode")?.as_deref() {
-        None | Some("json") => Ok(false),
-        Some("cookie") => Ok(true),
-        Some(_) => Err(AuthError::invalid(
-            Field::named("mode"),
-            Rule::Said("mode is \"json\" or \"cookie\"".into()),
-        )),
-    }
 }
 
 /// The options, and the ceremony's secret in its cookie.
