@@ -51,9 +51,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use portcullis::store::StoreError;
-use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Connection};
 use time::OffsetDateTime;
+
+/// How long a pooled connection may rest before it is checked on its next use.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Every storage seam in SQLite or PostgreSQL. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
@@ -66,7 +69,11 @@ impl SqlStore {
     /// Connects to `sqlite://…` or `postgres://…` and migrates the schema.
     ///
     /// SQLite connections use WAL journaling, a 5 s busy timeout and foreign
-    /// keys. `sqlite::memory:` gives every pooled connection its own empty
+    /// keys. A pooled connection is pinged before use only when it has been
+    /// idle for a second or more: sqlx's default pings before every query,
+    /// a round trip that costs a busy server a third of its refreshes. A
+    /// connection the database dropped within that second (a restart) fails
+    /// one query with [`StoreError::Unavailable`], and the pool replaces it. `sqlite::memory:` gives every pooled connection its own empty
     /// database: use a file (or `?mode=memory&cache=shared`) instead.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
@@ -74,6 +81,15 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(unavailable)?;
