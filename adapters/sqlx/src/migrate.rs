@@ -62,6 +62,13 @@ const MIGRATIONS: &[(i64, Change)] = &[
         9,
         Change::Portable(include_str!("../migrations/0009_passkeys.sql")),
     ),
+    (
+        10,
+        Change::PerDatabase {
+            sqlite: include_str!("../migrations/0010_refresh_successors.sqlite.sql"),
+            postgres: include_str!("../migrations/0010_refresh_successors.postgres.sql"),
+        },
+    ),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
@@ -191,16 +198,52 @@ async fn pragma(conn: &mut AnyConnection, sql: &'static str) -> Result<(), Store
 }
 
 /// The statements of a migration file: `--` comment lines dropped, the
-/// rest split at semicolons. (Our own files only: no semicolons in literals.)
+/// rest split at semicolons, except inside a trigger's `BEGIN … END`.
+/// (Our own files only: no semicolons in literals.)
 fn statements(sql: &str) -> Vec<String> {
     let code: String = sql
         .lines()
         .filter(|line| !line.trim_start().starts_with("--"))
         .flat_map(|line| [line, "\n"])
         .collect();
-    code.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    let mut statements: Vec<String> = Vec::new();
+    let mut trigger: Option<String> = None;
+    for piece in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        match trigger.as_mut() {
+            Some(body) if piece == "END" => {
+                body.push_str("; END");
+                statements.extend(trigger.take());
+            }
+            Some(body) => {
+                body.push_str("; ");
+                body.push_str(piece);
+            }
+            None if piece.starts_with("CREATE TRIGGER") => trigger = Some(piece.to_owned()),
+            None => statements.push(piece.to_owned()),
+        }
+    }
+    // A trigger left open goes as it is, for the database to refuse.
+    statements.extend(trigger);
+    statements
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statements;
+
+    #[test]
+    fn a_trigger_is_one_statement_among_others() {
+        let sql = "-- a comment; with a semicolon\nALTER TABLE t ADD COLUMN c TEXT;\n\
+                   CREATE TRIGGER g AFTER UPDATE ON t BEGIN\n    INSERT INTO u VALUES (1);\n    \
+                   UPDATE v SET w = 2;\nEND;\nCREATE INDEX i ON t (c);\n";
+        assert_eq!(
+            statements(sql),
+            [
+                "ALTER TABLE t ADD COLUMN c TEXT",
+                "CREATE TRIGGER g AFTER UPDATE ON t BEGIN\n    INSERT INTO u VALUES (1); \
+                 UPDATE v SET w = 2; END",
+                "CREATE INDEX i ON t (c)",
+            ]
+        );
+    }
 }

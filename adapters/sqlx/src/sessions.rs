@@ -32,12 +32,12 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
 }
 
 /// A rotation on PostgreSQL, whose data-modifying CTEs run it in one
-/// statement (SQLite has none: there it is a transaction, with no network
-/// between the steps). It first locks the family — only a live one matches
-/// (not revoked, expiring after `$5`, last used after `$4`), so a revocation
-/// committed meanwhile is seen and a later one waits — then spends the token
-/// only if it is unspent (of concurrent rotations of one token exactly one
-/// matches); only a spent token marks the family used and adds its
+/// statement (SQLite has none: there a trigger does the same). It first
+/// locks the family — only a live one matches (not revoked, expiring after
+/// `$5`, last used after `$4`), so a revocation committed meanwhile is seen
+/// and a later one waits — then spends the token only if it is unspent (of
+/// concurrent rotations of one token exactly one matches) and names its
+/// successor; only a spent token marks the family used and adds the
 /// successor, so a rotation that fails writes nothing. The family comes
 /// back (as it was found) when the token was spent.
 const ROTATE_IN_ONE_STATEMENT: &str = "\
@@ -48,7 +48,7 @@ const ROTATE_IN_ONE_STATEMENT: &str = "\
             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
         FOR UPDATE), \
     spent AS ( \
-        UPDATE portcullis_refresh_tokens SET used_at = $1 \
+        UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
         WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
         RETURNING family_id), \
     touched AS ( \
@@ -60,6 +60,28 @@ const ROTATE_IN_ONE_STATEMENT: &str = "\
     SELECT f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
         f.revoked_at, f.last_used_at, f.client \
     FROM live f WHERE f.id IN (SELECT family_id FROM spent)";
+
+/// A rotation on SQLite, in one statement too. The conditional update is
+/// the arbiter: of concurrent rotations of one token, the database lets
+/// exactly one see `used_at IS NULL`, and only while its family is live
+/// (SQLite serialises writers, so a revocation is either before it or waits
+/// for it). Naming the successor fires the trigger of schema 10, which adds
+/// it and marks the family used. SQLite's `RETURNING` names only the updated
+/// table, so the family (as it was found) comes back column by column.
+const ROTATE_BY_TRIGGER: &str = "\
+    UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
+    WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
+        (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
+         AND expires_at > $4 AND COALESCE(last_used_at, created_at) > $5) \
+    RETURNING family_id AS id, \
+        (SELECT user_id FROM portcullis_refresh_families WHERE id = family_id) AS user_id, \
+        (SELECT amr FROM portcullis_refresh_families WHERE id = family_id) AS amr, \
+        (SELECT remember FROM portcullis_refresh_families WHERE id = family_id) AS remember, \
+        (SELECT created_at FROM portcullis_refresh_families WHERE id = family_id) AS created_at, \
+        (SELECT expires_at FROM portcullis_refresh_families WHERE id = family_id) AS expires_at, \
+        (SELECT revoked_at FROM portcullis_refresh_families WHERE id = family_id) AS revoked_at, \
+        (SELECT last_used_at FROM portcullis_refresh_families WHERE id = family_id) AS last_used_at, \
+        (SELECT client FROM portcullis_refresh_families WHERE id = family_id) AS client";
 
 /// What a family must satisfy, besides not being revoked, for its token to
 /// rotate: it expires after `expires_after` and was last used after
@@ -93,49 +115,16 @@ impl SqlStore {
                 .map_err(unavailable)?;
             return row.as_ref().map(family).transpose();
         }
-        let mut tx = self.pool.begin().await.map_err(unavailable)?;
-        // The conditional update is the arbiter: of concurrent rotations of
-        // one token, the database lets exactly one see `used_at IS NULL`,
-        // and only while its family is live (SQLite serialises writers, so
-        // a revocation is either before it or waits for it).
-        let spent = sqlx::query(
-            "UPDATE portcullis_refresh_tokens SET used_at = $1 \
-             WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
-             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
-              AND expires_at > $3 AND COALESCE(last_used_at, created_at) > $4)",
-        )
-        .bind(seconds(now))
-        .bind(spent_hash)
-        .bind(live.expires_after)
-        .bind(live.used_after)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        if spent.rows_affected() != 1 {
-            return Ok(None);
-        }
-        // SQLite's RETURNING takes the columns unqualified.
-        let touched = "UPDATE portcullis_refresh_families SET last_used_at = $1 WHERE id = \
-             (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
-             RETURNING id, user_id, amr, remember, created_at, expires_at, revoked_at, \
-             last_used_at, client";
-        let row = sqlx::query(touched)
+        let row = sqlx::query(ROTATE_BY_TRIGGER)
             .bind(seconds(now))
             .bind(spent_hash)
-            .fetch_one(&mut *tx)
+            .bind(next_hash)
+            .bind(live.expires_after)
+            .bind(live.used_after)
+            .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        sqlx::query(
-            "INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
-             SELECT $1, family_id, NULL FROM portcullis_refresh_tokens WHERE token_hash = $2",
-        )
-        .bind(next_hash)
-        .bind(spent_hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        family(&row).map(Some)
+        row.as_ref().map(family).transpose()
     }
 }
 

@@ -85,6 +85,26 @@ async fn everything_is_still_there(store: &SqlStore) {
         session.family.last_used_at, session.family.created_at,
         "a session never marked was last used when it began"
     );
+    let now = session.family.created_at + std::time::Duration::from_secs(60);
+    let rotated = store
+        .rotate_live_refresh_token("hash-1", "hash-2", now, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        rotated.map(|f| f.id),
+        Some(session.family.id.clone()),
+        "an old token rotates"
+    );
+    let successor = store.find_refresh_token("hash-2").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            successor.family.id.as_str(),
+            successor.family.last_used_at,
+            successor.used_at
+        ),
+        ("f1", now, None),
+        "its successor joins the old session, marked used"
+    );
     assert!(store.find_api_token("app-1").await.unwrap().is_some());
     assert!(store.find_one_time_token("link-1").await.unwrap().is_some());
     assert_eq!(
