@@ -3,7 +3,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{PASSWORD, Server};
+use portcullis_sqlx::SqlStore;
+
+use crate::common::{Backing, Mail, PASSWORD, Server, test_config};
 
 #[tokio::test]
 async fn login_answers_tokens_and_the_user_in_the_native_envelope() {
@@ -139,6 +141,35 @@ async fn a_session_ends_when_its_lifetime_does() {
 }
 
 #[tokio::test]
+async fn a_session_in_daily_use_still_ends_when_its_lifetime_does() {
+    let server = Server::start().await;
+    server.user("ada@example.com", "user").await;
+    let (_, mut refresh) = server.tokens("ada@example.com").await;
+    for _ in 0..6 {
+        server.advance(24 * 3600);
+        let kept = server.refresh(&refresh).await;
+        assert_eq!(
+            kept.status,
+            StatusCode::OK,
+            "used daily, never idle: {}",
+            kept.body
+        );
+        refresh = kept.data()["refreshToken"]
+            .as_str()
+            .expect("rotated")
+            .to_owned();
+    }
+    server.advance(24 * 3600 + 1);
+    let late = server.refresh(&refresh).await;
+    assert_eq!(late.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        late.error_code(),
+        "TOKEN_EXPIRED",
+        "expired, not idle nor invalid"
+    );
+}
+
+#[tokio::test]
 async fn remember_me_makes_the_session_last_longer() {
     let server = Server::start().await;
     server.user("ada@example.com", "user").await;
@@ -264,4 +295,52 @@ async fn ended_sessions_can_be_purged() {
         StatusCode::OK,
         "live sessions stay"
     );
+}
+
+#[tokio::test]
+async fn a_purge_counts_every_kind_of_ended_record() {
+    let server = Server::start().await;
+    server.user("admin@example.com", "admin").await;
+    // A session (its family and its refresh token) and a day's app token.
+    crate::v1_tokens::app_token(&server, "admin@example.com").await;
+    let asked = server
+        .post(
+            "/api/auth/password/request",
+            json!({ "email": "admin@example.com" }),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    crate::mail::reset_token(&server).await;
+    server.advance(7 * 24 * 3600 + 1);
+    assert_eq!(
+        server.auth.purge_expired().await.expect("purge"),
+        2 + 1 + 1,
+        "the session's two records, the reset link and the app token"
+    );
+}
+
+#[tokio::test]
+async fn a_purge_counts_the_limiter_s_ended_windows_too() {
+    let path = std::env::temp_dir().join(format!(
+        "portcullis-limits-{}.db",
+        portcullis::store::new_id()
+    ));
+    let limits = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .expect("a SQLite limiter");
+    let limiter = limits.clone();
+    let server = Server::start_custom(test_config(), Backing::Memory, Mail::Outbox, |b| {
+        b.rate_limiter(limiter)
+    })
+    .await;
+    server.user("ada@example.com", "user").await;
+    server.tokens("ada@example.com").await;
+    server.advance(7 * 24 * 3600 + 1);
+    let purged = server.auth.purge_expired().await.expect("purge");
+    assert!(
+        purged > 2,
+        "the ended session, its refresh token and the sign-in's spent counters: {purged}"
+    );
+    limits.close().await;
+    let _ = std::fs::remove_file(path);
 }
