@@ -159,7 +159,8 @@ async fn a_session_in_daily_use_still_ends_when_its_lifetime_does() {
             .expect("rotated")
             .to_owned();
     }
-    server.advance(24 * 3600 + 1);
+    // The seventh day ends the session's lifetime, to the second.
+    server.advance(24 * 3600);
     let late = server.refresh(&refresh).await;
     assert_eq!(late.status, StatusCode::UNAUTHORIZED);
     assert_eq!(

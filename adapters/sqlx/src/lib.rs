@@ -51,12 +51,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use portcullis::store::StoreError;
+use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Connection};
 use time::OffsetDateTime;
-
-/// How long a pooled connection may rest before it is checked on its next use.
-const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Every storage seam in SQLite or PostgreSQL. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
@@ -69,31 +66,29 @@ impl SqlStore {
     /// Connects to `sqlite://…` or `postgres://…` and migrates the schema.
     ///
     /// SQLite connections use WAL journaling, a 5 s busy timeout and foreign
-    /// keys. A pooled connection is pinged before use only when it has been
-    /// idle for a second or more: sqlx's default pings before every query,
-    /// a round trip that costs a busy server a third of its refreshes. A
-    /// connection the database dropped within that second (a restart) fails
-    /// one query with [`StoreError::Unavailable`], and the pool replaces it. `sqlite::memory:` gives every pooled connection its own empty
+    /// keys. `sqlite::memory:` gives every pooled connection its own empty
     /// database: use a file (or `?mode=memory&cache=shared`) instead.
+    ///
+    /// A PostgreSQL connection is checked (pinged) each time the pool hands
+    /// it out, as sqlx does by default, so that one a restart dropped is
+    /// replaced rather than failing a call: a refresh spends its token and
+    /// then reads the user, and a 503 between the two would make the
+    /// client's retry look like reuse and end the session. The check costs
+    /// a round trip per store call (a tenth to a fifth of the refreshes a
+    /// busy server does); a SQLite connection, which nothing but this
+    /// process can drop, is not checked.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
+        let sqlite = url.starts_with("sqlite:");
         let pool = AnyPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))
-            .test_before_acquire(false)
-            .before_acquire(|connection, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_AFTER_IDLE {
-                        connection.ping().await?;
-                    }
-                    Ok(true)
-                })
-            })
+            .test_before_acquire(!sqlite)
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        if url.starts_with("sqlite:") {
+        if sqlite {
             // Persistent in the file: readers no longer block the writer.
             // (sqlx already sets a 5 s busy timeout and foreign keys.)
             sqlx::raw_sql("PRAGMA journal_mode = WAL")

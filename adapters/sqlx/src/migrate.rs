@@ -210,7 +210,7 @@ fn statements(sql: &str) -> Vec<String> {
     let mut trigger: Option<String> = None;
     for piece in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         match trigger.as_mut() {
-            Some(body) if piece == "END" => {
+            Some(body) if piece.eq_ignore_ascii_case("END") => {
                 body.push_str("; END");
                 statements.extend(trigger.take());
             }
@@ -218,13 +218,22 @@ fn statements(sql: &str) -> Vec<String> {
                 body.push_str("; ");
                 body.push_str(piece);
             }
-            None if piece.starts_with("CREATE TRIGGER") => trigger = Some(piece.to_owned()),
+            None if opens_trigger_body(piece) => trigger = Some(piece.to_owned()),
             None => statements.push(piece.to_owned()),
         }
     }
     // A trigger left open goes as it is, for the database to refuse.
     statements.extend(trigger);
     statements
+}
+
+/// Whether `piece` begins a SQLite trigger whose `BEGIN … END` body holds
+/// semicolons (a PostgreSQL trigger calls a function and has none).
+fn opens_trigger_body(piece: &str) -> bool {
+    let mut words = piece.split_whitespace().map(str::to_ascii_uppercase);
+    let creates_trigger = words.next().as_deref() == Some("CREATE")
+        && words.by_ref().take(2).any(|word| word == "TRIGGER");
+    creates_trigger && words.any(|word| word == "BEGIN")
 }
 
 #[cfg(test)]
@@ -243,6 +252,21 @@ mod tests {
                 "CREATE TRIGGER g AFTER UPDATE ON t BEGIN\n    INSERT INTO u VALUES (1); \
                  UPDATE v SET w = 2; END",
                 "CREATE INDEX i ON t (c)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_trigger_without_a_body_ends_at_its_semicolon() {
+        let sql = "CREATE TRIGGER g AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n\
+                   create temp trigger h after delete on t begin\n    delete from u;\nend;\n\
+                   DROP TABLE v;\n";
+        assert_eq!(
+            statements(sql),
+            [
+                "CREATE TRIGGER g AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()",
+                "create temp trigger h after delete on t begin\n    delete from u; END",
+                "DROP TABLE v",
             ]
         );
     }

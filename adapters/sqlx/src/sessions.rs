@@ -72,7 +72,7 @@ const ROTATE_BY_TRIGGER: &str = "\
     UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
     WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
         (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
-         AND expires_at > $4 AND COALESCE(last_used_at, created_at) > $5) \
+         AND expires_at > $5 AND COALESCE(last_used_at, created_at) > $4) \
     RETURNING family_id AS id, \
         (SELECT user_id FROM portcullis_refresh_families WHERE id = family_id) AS user_id, \
         (SELECT amr FROM portcullis_refresh_families WHERE id = family_id) AS amr, \
@@ -101,26 +101,18 @@ impl SqlStore {
         now: OffsetDateTime,
         live: Live,
     ) -> Result<Option<RefreshFamily>, StoreError> {
-        if self.backend == Backend::Postgres {
-            // One round trip instead of five (BEGIN, three statements,
-            // COMMIT): the same steps, in the same order, in one statement.
-            let row = sqlx::query(ROTATE_IN_ONE_STATEMENT)
-                .bind(seconds(now))
-                .bind(spent_hash)
-                .bind(next_hash)
-                .bind(live.used_after)
-                .bind(live.expires_after)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unavailable)?;
-            return row.as_ref().map(family).transpose();
-        }
-        let row = sqlx::query(ROTATE_BY_TRIGGER)
+        // One round trip instead of five (BEGIN, three statements, COMMIT):
+        // the same steps, in one statement, with the same parameters.
+        let statement = match self.backend {
+            Backend::Postgres => ROTATE_IN_ONE_STATEMENT,
+            Backend::Sqlite => ROTATE_BY_TRIGGER,
+        };
+        let row = sqlx::query(statement)
             .bind(seconds(now))
             .bind(spent_hash)
             .bind(next_hash)
-            .bind(live.expires_after)
             .bind(live.used_after)
+            .bind(live.expires_after)
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
