@@ -77,6 +77,38 @@ async fn slow_guessing_meets_a_ceiling_that_a_reset_lifts() {
 }
 
 #[tokio::test]
+async fn a_guess_a_month_still_adds_up_to_the_ceiling() {
+    let server = Server::start_with(config_with_ceiling(3), Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    // Failures count toward the ceiling for a year without a success.
+    for _ in 0..3 {
+        server.advance(30 * 24 * 3600);
+        assert_eq!(
+            wrong(&server, "ada@example.com").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    server.advance(30 * 24 * 3600);
+    let locked = server.login("ada@example.com", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::FORBIDDEN, "{}", locked.body);
+    assert_eq!(locked.error_code(), "ACCOUNT_LOCKED");
+}
+
+#[tokio::test]
+async fn one_account_s_ceiling_never_locks_another() {
+    let server = Server::start_with(config_with_ceiling(3), Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    server.user("bob@example.com", "user").await;
+    for _ in 0..3 {
+        wrong(&server, "ada@example.com").await;
+    }
+    let ada = server.login("ada@example.com", PASSWORD).await;
+    assert_eq!(ada.error_code(), "ACCOUNT_LOCKED", "{}", ada.body);
+    let bob = server.login("bob@example.com", PASSWORD).await;
+    assert_eq!(bob.status, StatusCode::OK, "{}", bob.body);
+}
+
+#[tokio::test]
 async fn an_admin_unlocks_a_locked_account() {
     let server = Server::start_with(config_with_ceiling(10), Backing::Memory).await;
     let id = server.user("ada@example.com", "user").await;
