@@ -251,6 +251,19 @@ impl Server {
             .id
     }
 
+    /// A user with [`PASSWORD`] who registered themselves: the address is
+    /// not verified.
+    pub async fn self_registered(&self, email: &str) {
+        let body = json!({ "email": email, "password": PASSWORD });
+        let registered = self.post("/api/auth/register", body).await;
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.body
+        );
+    }
+
     pub fn request(&self, method: Method, path: &str) -> Call {
         Call {
             builder: self.http.request(method, format!("{}{}", self.base, path)),

@@ -749,18 +749,7 @@ async fn accounts_link_only_through_verified_addresses() {
 
     // An existing account whose owner never proved the address: not linked
     // (whoever registered it first must not get the provider's person).
-    let registered = server
-        .post(
-            "/api/auth/register",
-            json!({ "email": "squatted@example.com", "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(
-        registered.status,
-        StatusCode::CREATED,
-        "{}",
-        registered.body
-    );
+    server.self_registered("squatted@example.com").await;
     let landed = Browser::new(&server)
         .login(
             START,

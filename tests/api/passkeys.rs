@@ -84,6 +84,23 @@ async fn register(server: &Server, access: &str, device: &mut Authenticator, nam
     .await
 }
 
+/// Registers a passkey, which must be created; its id.
+async fn registered_id(
+    server: &Server,
+    access: &str,
+    device: &mut Authenticator,
+    name: &str,
+) -> String {
+    let registered = register(server, access, device, name).await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.body
+    );
+    registered.data()["id"].as_str().expect("id").to_owned()
+}
+
 /// A usernameless sign-in with the device's passkey.
 async fn sign_in(server: &Server, device: &mut Authenticator) -> Reply {
     let (options, cookie) = start(server, "/api/auth/passkeys/login/start", None, json!({})).await;
@@ -441,10 +458,7 @@ async fn my_passkeys_are_renamed_and_removed_by_me_only() {
     let (mine, _) = server.tokens("uma@example.com").await;
     let (theirs, _) = server.tokens("vic@example.com").await;
     let mut device = Authenticator::new(ORIGIN);
-    let id = register(&server, &mine, &mut device, "Old").await.data()["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let id = registered_id(&server, &mine, &mut device, "Old").await;
     let path = format!("/api/auth/passkeys/{id}");
     for (method, body) in [
         (Method::PATCH, json!({ "name": "Stolen" })),
@@ -563,8 +577,7 @@ async fn the_last_way_to_sign_in_cannot_be_removed() {
     };
     // Another passkey is another way in …
     let mut phone = Authenticator::new(ORIGIN);
-    let second = register(&server, &access, &mut phone, "Phone").await;
-    let second = second.data()["id"].as_str().expect("id").to_owned();
+    let second = registered_id(&server, &access, &mut phone, "Phone").await;
     assert_eq!(
         remove(&server, id.to_owned()).await.status,
         StatusCode::NO_CONTENT
@@ -579,8 +592,7 @@ async fn the_last_way_to_sign_in_cannot_be_removed() {
         StatusCode::NO_CONTENT
     );
     // … and a linked provider.
-    let third = register(&server, &access, &mut phone, "Phone").await;
-    let third = third.data()["id"].as_str().expect("id").to_owned();
+    let third = registered_id(&server, &access, &mut phone, "Phone").await;
     let me = server
         .request(Method::GET, "/api/me")
         .bearer(&access)
@@ -644,18 +656,7 @@ async fn with_verification_on_an_unverified_address_adds_no_passkey() {
     let mut config = test_config();
     config.mail.email_verification = portcullis::EmailVerification::Optional;
     let server = Server::start_with(config, Backing::Memory).await;
-    let registered = server
-        .post(
-            "/api/auth/register",
-            json!({ "email": "yan@example.com", "password": PASSWORD }),
-        )
-        .await;
-    assert_eq!(
-        registered.status,
-        StatusCode::CREATED,
-        "{}",
-        registered.body
-    );
+    server.self_registered("yan@example.com").await;
     let (access, _) = server.tokens("yan@example.com").await;
     let refused = server
         .request(Method::POST, "/api/auth/passkeys/register/start")

@@ -10,13 +10,6 @@ use crate::common::{Backing, PASSWORD, Server, test_config};
 use crate::mail::{request_reset, reset_token};
 use crate::mfa::{code_at, enable, now, verify};
 
-/// Self-registration: the address is not verified.
-async fn register(server: &Server, email: &str) {
-    let body = json!({ "email": email, "password": PASSWORD });
-    let registered = server.post("/api/auth/register", body).await;
-    assert!(registered.status.is_success(), "{}", registered.body);
-}
-
 #[tokio::test]
 async fn enrolment_needs_the_current_password() {
     let server = Server::start().await;
@@ -45,7 +38,7 @@ async fn with_verification_on_enrolment_waits_for_a_verified_address() {
     let mut config = test_config();
     config.mail.email_verification = portcullis::EmailVerification::Optional;
     let server = Server::start_with(config, Backing::Memory).await;
-    register(&server, "ada@example.com").await;
+    server.self_registered("ada@example.com").await;
     let (access, _) = server.tokens("ada@example.com").await;
     let refused = enable(&server, &access).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
@@ -60,7 +53,7 @@ async fn with_verification_on_enrolment_waits_for_a_verified_address() {
 async fn a_reset_of_a_never_verified_address_clears_second_factors() {
     let server = Server::start().await;
     // A squatter registered the owner's address and turned MFA on.
-    register(&server, "owner@example.com").await;
+    server.self_registered("owner@example.com").await;
     let (access, _) = server.tokens("owner@example.com").await;
     let secret = enable(&server, &access).await.data()["secret"]
         .as_str()
