@@ -202,3 +202,25 @@ pub(crate) fn identity(claims: AccessClaims, now: OffsetDateTime) -> Result<Iden
         claims: claims.custom,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+
+    use super::*;
+    use crate::keys::SigningKey;
+
+    fn access_tokens() -> AccessTokens {
+        let keys = KeySet::new(SigningKey::hs256("thirty-two bytes of a test secret"));
+        AccessTokens::new(&keys, "https://issuer.test", "audience").expect("an HS256 key set")
+    }
+
+    #[test]
+    fn a_cache_of_no_tokens_is_no_cache() {
+        assert!(
+            access_tokens().remembering(0).verified.is_none(),
+            "`verified_token_cache: 0` turns the cache off"
+        );
+        assert!(access_tokens().remembering(1).verified.is_some());
+    }
+}

@@ -228,3 +228,52 @@ pub(crate) fn verdict(state: &AuthState, requirement: &Requirement) -> Result<()
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+
+    use std::task::Waker;
+
+    use super::*;
+    use crate::AuthConfig;
+    use crate::store::MemoryStore;
+
+    /// A service with no room for another request, as a concurrency limit
+    /// at its bound is.
+    #[derive(Clone)]
+    struct Full;
+
+    impl Service<Request<()>> for Full {
+        type Response = Response<Bytes>;
+        type Error = AuthError;
+        type Future = Ready<Result<Response<Bytes>, AuthError>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), AuthError>> {
+            Poll::Pending
+        }
+
+        fn call(&mut self, _: Request<()>) -> Self::Future {
+            ready(Ok(Response::default()))
+        }
+    }
+
+    #[tokio::test]
+    async fn both_layers_wait_while_the_service_they_wrap_is_full() {
+        let auth = Auth::builder(AuthConfig::new(vec![7; 32]))
+            .store(MemoryStore::new())
+            .build()
+            .expect("an auth service");
+        let mut context = Context::from_waker(Waker::noop());
+        let mut authenticated = AuthLayer::new(auth).layer(Full);
+        assert!(
+            authenticated.poll_ready(&mut context).is_pending(),
+            "back-pressure passes through the AuthLayer"
+        );
+        let mut guarded = GuardLayer::new(Requirement::SecondFactor).layer(Full);
+        assert!(
+            guarded.poll_ready(&mut context).is_pending(),
+            "and through a GuardLayer"
+        );
+    }
+}
