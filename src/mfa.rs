@@ -103,14 +103,12 @@ impl SecretBox {
             .find(|(key_id, _)| key_id == id)
             .ok_or_else(|| fail("sealed with a key no longer configured"))?;
         let bytes = STANDARD.decode(body).map_err(|_| fail("not base64"))?;
-        if bytes.len() < 24 {
-            return Err(fail("too short"));
-        }
-        let (nonce, sealed) = bytes.split_at(24);
-        let nonce: [u8; 24] = nonce.try_into().map_err(|_| fail("bad nonce"))?;
+        let (nonce, sealed) = bytes
+            .split_first_chunk::<24>()
+            .ok_or_else(|| fail("too short"))?;
         cipher
             .decrypt(
-                &XNonce::from(nonce),
+                &XNonce::from(*nonce),
                 Payload {
                     msg: sealed,
                     aad: owner.as_bytes(),
@@ -241,6 +239,39 @@ mod tests {
             old.open(&resealed, "user-1").is_err(),
             "the first key seals"
         );
+    }
+
+    #[test]
+    fn only_values_sealed_under_an_older_key_are_stale() {
+        let old = SecretBox::new(&[[1; 32]]);
+        let rotated = SecretBox::new(&[[2; 32], [1; 32]]);
+        let sealed_before = old.seal(b"totp secret", "user-1").unwrap_or_default();
+        let sealed_after = rotated.seal(b"totp secret", "user-1").unwrap_or_default();
+        assert!(!old.is_stale(&sealed_before));
+        assert!(rotated.is_stale(&sealed_before), "sealed again at use");
+        assert!(!rotated.is_stale(&sealed_after));
+    }
+
+    #[test]
+    fn damaged_sealed_values_are_refused_without_a_panic() {
+        let secrets = SecretBox::new(&[[1; 32]]);
+        let id = key_id(&[1; 32]);
+        // Sealed values come back in OAuth flow cookies: any bytes at all.
+        for length in [0, 1, 23, 24, 39, 40, 64] {
+            let sealed = format!("v1.{id}.{}", STANDARD.encode(vec![0u8; length]));
+            assert!(secrets.open(&sealed, "user-1").is_err(), "{length} bytes");
+        }
+        for sealed in [
+            "",
+            "v1",
+            "v1.",
+            "v2.{id}.AAAA",
+            "v1.unknown.AAAA",
+            "v1.{id}.not base64!",
+        ] {
+            let sealed = sealed.replace("{id}", &id);
+            assert!(secrets.open(&sealed, "user-1").is_err(), "{sealed}");
+        }
     }
 
     #[test]
