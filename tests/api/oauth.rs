@@ -948,9 +948,18 @@ async fn a_user_with_mfa_gets_an_mfa_token_and_finishes_with_a_code() {
         )
         .await;
     assert_eq!(finished.status, StatusCode::OK, "{}", finished.body);
-    assert!(
-        finished.set_cookie("portcullis_access").is_some(),
-        "a bridged login finishes with cookies"
+    let cookie = finished
+        .set_cookie("portcullis_access")
+        .expect("a bridged login finishes with cookies");
+    let access = cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.strip_prefix("portcullis_access="))
+        .expect("the access token");
+    assert_eq!(
+        amr(access),
+        json!(["fed", "otp"]),
+        "the token records both factors, the provider first"
     );
 }
 
