@@ -1,6 +1,7 @@
 //! New passwords: the bundled list of common passwords, Unicode NFKC, the
 //! single-factor minimum, a breached-password service asked by
-//! k-anonymity, and hashes made again as users sign in.
+//! k-anonymity, hashes made again as users sign in, and a signed-in user
+//! confirming their own password before a sensitive step.
 
 // Test code: a panic is how a failure is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -234,4 +235,38 @@ async fn a_reset_of_a_never_verified_address_unlinks_identities() {
         None,
         "the squatter's identity no longer signs in as the owner"
     );
+}
+
+#[tokio::test]
+async fn a_signed_in_user_confirms_their_own_password_and_no_other() {
+    let auth = auth(config(1024), &MemoryStore::new());
+    for (email, password) in [
+        ("ada@example.com", "correct horse battery"),
+        ("bob@example.com", "battery staple horse"),
+    ] {
+        auth.create_user(NewAccount::new(email, password, "user"))
+            .await
+            .unwrap();
+    }
+    let session = auth
+        .login(
+            Credentials::new("ada@example.com", "correct horse battery"),
+            Client::default(),
+        )
+        .await
+        .unwrap()
+        .session()
+        .expect("a one-step login");
+    let ada = auth.authenticate(&session.access_token).unwrap();
+    let confirm = async |password| {
+        auth.confirm_own_password(&ada, password, Client::default())
+            .await
+    };
+    assert_eq!(confirm("correct horse battery").await, Ok(()));
+    assert_eq!(
+        confirm("battery staple horse").await,
+        Err(AuthError::InvalidCredentials),
+        "another user's password is not this user's"
+    );
+    assert_eq!(confirm("").await, Err(AuthError::InvalidCredentials));
 }

@@ -15,8 +15,7 @@ use futures_util::{StreamExt, stream};
 use portcullis::revocation::{MemoryRevocations, Published, RevocationChannel, Subscription};
 use portcullis::store::{MemoryStore, StoreError};
 use portcullis::{
-    Auth, AuthConfig, AuthError, Client, Credentials, LoginOutcome, NewAccount, ProfileUpdate,
-    Session,
+    Auth, AuthConfig, AuthError, Client, Credentials, NewAccount, ProfileUpdate, Session,
 };
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -109,14 +108,11 @@ async fn caught_up(auth: &Auth, token: &str) {
 }
 
 async fn signed_in(auth: &Auth, email: &str) -> Session {
-    match auth
-        .login(Credentials::new(email, PASSWORD), Client::default())
+    auth.login(Credentials::new(email, PASSWORD), Client::default())
         .await
         .unwrap()
-    {
-        LoginOutcome::Session(session) => session,
-        other => panic!("no session: {other:?}"),
-    }
+        .session()
+        .expect("a login without a second factor ends in a session")
 }
 
 async fn user(auth: &Auth, email: &str, role: &str) -> String {
