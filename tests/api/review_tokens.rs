@@ -258,3 +258,31 @@ async fn a_reset_and_an_admins_mfa_reset_end_the_users_tokens() {
         "after an admin's MFA reset"
     );
 }
+
+#[tokio::test]
+async fn each_token_works_only_in_its_own_slot() {
+    let server = Server::start().await;
+    server.user("admin@example.com", "admin").await;
+    let bob = server.user("bob@example.com", "user").await;
+    let app = app_token(&server, "admin@example.com").await;
+    let token = token_of(&server, &app, "admin@example.com").await;
+    let (access, _) = server.tokens("admin@example.com").await;
+    let obo = obo_token(&server, &access, &bob).await;
+    assert_eq!(works(&server, &app, &token).await, StatusCode::OK);
+
+    // An app token is no user token, nor is a user token an app token:
+    // each refused as a forged token would be.
+    for (app_slot, token_slot) in [(&app, &app), (&token, &app), (&obo, &app)] {
+        let reply = with_pair(&server, Method::GET, "/api/me", app_slot, token_slot)
+            .await
+            .send()
+            .await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        assert_eq!(reply.error_code(), "TOKEN_INVALID");
+    }
+    for not_an_app in [&token, &obo] {
+        let minted = user_token(&server, not_an_app, "admin@example.com", PASSWORD).await;
+        assert_eq!(minted.status, StatusCode::UNAUTHORIZED, "{}", minted.body);
+        assert_eq!(minted.body["errors"]["detail"], "invalid token");
+    }
+}
