@@ -7,7 +7,7 @@
 // Test code: a panic is how a failure is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -325,4 +325,42 @@ async fn deleting_a_user_ends_their_access_tokens_everywhere_at_once() {
         b.authenticate(&session.access_token).is_err()
     })
     .await;
+}
+
+/// A channel that is never there: it notes when each subscription is tried.
+#[derive(Clone, Default)]
+struct Absent {
+    tries: Arc<Mutex<Vec<tokio::time::Instant>>>,
+}
+
+#[async_trait]
+impl RevocationChannel for Absent {
+    async fn publish(&self, _: &Published, _: Duration) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("no channel".into()))
+    }
+
+    async fn subscribe(&self, _: OffsetDateTime) -> Result<Subscription, StoreError> {
+        self.tries.lock().unwrap().push(tokio::time::Instant::now());
+        Err(StoreError::Unavailable("no channel".into()))
+    }
+}
+
+/// On tokio's paused clock, which moves only when every task waits.
+#[tokio::test(start_paused = true)]
+async fn a_lost_channel_is_tried_again_ever_more_slowly_up_to_two_seconds() {
+    let channel = Absent::default();
+    let _auth = instance(&MemoryStore::new(), channel.clone(), true);
+    while channel.tries.lock().unwrap().len() < 9 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let tries = channel.tries.lock().unwrap()[..9].to_vec();
+    let waits: Vec<u128> = tries
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis())
+        .collect();
+    assert_eq!(
+        waits,
+        [100, 200, 400, 800, 1600, 2000, 2000, 2000],
+        "doubling from 100 ms, at most 2 s"
+    );
 }

@@ -87,3 +87,42 @@ impl RevocationView {
         view.roles.retain(|_, (_, until)| *until > now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::Duration;
+
+    use super::*;
+
+    fn keys<V>(map: &HashMap<String, V>) -> Vec<&str> {
+        map.keys().map(String::as_str).collect()
+    }
+
+    /// The view stays as small as the live tokens need: an event is
+    /// forgotten at its `forget_at`, when every access token it could
+    /// refuse has expired (a token is expired once `exp <= now`).
+    #[test]
+    fn a_sweep_forgets_what_no_live_token_needs_and_keeps_the_rest() {
+        let view = RevocationView::default();
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::hours(1);
+        for (id, forget_at) in [
+            ("past", now - Duration::SECOND),
+            ("due", now),
+            ("later", now + Duration::SECOND),
+        ] {
+            let ended = Revocation::SessionsEnded {
+                session_ids: vec![id.to_owned()],
+            };
+            let role = Revocation::RoleChanged {
+                user_id: id.to_owned(),
+                role: "user".to_owned(),
+            };
+            view.apply(&ended, forget_at);
+            view.apply(&role, forget_at);
+        }
+        view.sweep(now);
+        let view = view.read();
+        assert_eq!(keys(&view.ended), ["later"]);
+        assert_eq!(keys(&view.roles), ["later"]);
+    }
+}
