@@ -33,14 +33,13 @@ pub(super) async fn follow(strict: Weak<Strict>, wake: Arc<Notify>) {
             Ok(live) => {
                 tracing::info!(target: "portcullis::revocation", "following the revocation channel");
                 backoff = FIRST_BACKOFF;
-                if !follow_live(&strict, &wake, live).await {
-                    return;
-                }
+                follow_live(&strict, &wake, live).await;
             }
             Err(err) => {
                 tracing::warn!(target: "portcullis::revocation", error = %err, "cannot follow the revocation channel");
             }
         }
+        // Whatever ended the following, a service that is gone ends it for good.
         let Some(alive) = strict.upgrade() else {
             return;
         };
@@ -52,18 +51,18 @@ pub(super) async fn follow(strict: Weak<Strict>, wake: Arc<Notify>) {
     }
 }
 
-/// Applies live events until the channel is lost or an announcement could
+/// Applies live events until the channel is lost, an announcement could
 /// not be published (then the caller catches up again, publishing it
-/// first); false once the service is gone.
-async fn follow_live(strict: &Weak<Strict>, wake: &Notify, mut live: Live) -> bool {
+/// first), or the service is gone.
+async fn follow_live(strict: &Weak<Strict>, wake: &Notify, mut live: Live) {
     loop {
         let woken = std::pin::pin!(wake.notified());
         let event = match future::select(live.next(), woken).await {
             Either::Left((event, _)) => event,
-            Either::Right(((), _)) => return strict.strong_count() > 0,
+            Either::Right(((), _)) => return,
         };
         let Some(alive) = strict.upgrade() else {
-            return false;
+            return;
         };
         match event {
             Some(Ok(event)) => {
@@ -75,9 +74,9 @@ async fn follow_live(strict: &Weak<Strict>, wake: &Notify, mut live: Live) -> bo
             }
             Some(Err(err)) => {
                 tracing::warn!(target: "portcullis::revocation", error = %err, "the revocation channel failed");
-                return true;
+                return;
             }
-            None => return true,
+            None => return,
         }
     }
 }
