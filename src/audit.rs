@@ -166,10 +166,12 @@ pub enum AuthEvent {
     AdminAction {
         /// The admin.
         admin_id: String,
-        /// `create_user`, `invite_user`, `update_user`, `delete_user`,
-        /// `reset_mfa`, `end_sessions`, `end_session` or `unlock`.
+        /// `list_users`, `read_user`, `create_user`, `invite_user`,
+        /// `update_user`, `delete_user`, `reset_mfa`, `end_sessions` or
+        /// `end_session`.
         action: &'static str,
-        /// The account (for `end_session`: the session).
+        /// The account (for `end_session`: the session; for `list_users`:
+        /// the search, if any).
         target: String,
     },
     /// An admin (de)activated a user.

@@ -7,8 +7,10 @@
 use std::sync::{Arc, Mutex};
 
 use portcullis::audit::{AuditSink, AuthEvent};
-use portcullis::store::MemoryStore;
-use portcullis::{Auth, AuthConfig, Client, Credentials, LoginOutcome, NewAccount, ProfileUpdate};
+use portcullis::store::{MemoryStore, UserQuery};
+use portcullis::{
+    AccountChanges, Auth, AuthConfig, Client, Credentials, LoginOutcome, NewAccount, ProfileUpdate,
+};
 use time::OffsetDateTime;
 
 const PASSWORD: &str = "correct horse battery";
@@ -28,17 +30,22 @@ impl Kept {
     }
 }
 
-#[tokio::test]
-async fn security_actions_are_audited_without_secrets() {
-    let kept = Kept::default();
+/// A service on the memory store whose audit events go to `kept`.
+fn audited(kept: &Kept) -> Auth {
     let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
     config.accounts.password.memory_kib = 1024;
     config.accounts.password.iterations = 1;
-    let auth = Auth::builder(config)
+    Auth::builder(config)
         .store(MemoryStore::new())
         .audit(kept.clone())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn security_actions_are_audited_without_secrets() {
+    let kept = Kept::default();
+    let auth = audited(&kept);
     let client = Client::at([192, 0, 2, 1].into());
     let admin = auth
         .create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
@@ -116,4 +123,71 @@ async fn security_actions_are_audited_without_secrets() {
     ] {
         assert!(!json.contains(secret), "no secret in the audit trail");
     }
+}
+
+/// Each use of the admin API is one event naming the admin, the action and
+/// what it acted on.
+#[tokio::test]
+async fn admin_actions_are_audited_naming_the_admin_and_the_account() {
+    let kept = Kept::default();
+    let auth = audited(&kept);
+    let root = auth
+        .create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
+        .await
+        .unwrap();
+    let Ok(LoginOutcome::Session(session)) = auth
+        .login(
+            Credentials::new("root@example.com", PASSWORD),
+            Client::at([192, 0, 2, 1].into()),
+        )
+        .await
+    else {
+        panic!("signed in");
+    };
+    let me = auth.authenticate(&session.access_token).unwrap();
+
+    let bob = auth
+        .create_user_as_admin(&me, NewAccount::new("bob@example.com", PASSWORD, "user"))
+        .await
+        .unwrap();
+    auth.list_users(&me, UserQuery::new(Some("bob".into()), 10))
+        .await
+        .unwrap();
+    auth.user_by_id(&me, &bob.id).await.unwrap();
+    let mut changes = AccountChanges::default();
+    changes.name = Some(Some("Bob".into()));
+    auth.update_user(&me, &bob.id, changes).await.unwrap();
+    auth.end_sessions_of(&me, &bob.id).await.unwrap();
+    auth.end_session_by_id(&me, "a session").await.unwrap();
+    auth.reset_mfa_of(&me, &bob.id).await.unwrap();
+    auth.delete_user(&me, &bob.id).await.unwrap();
+
+    let done: Vec<(String, &str, String)> = kept
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|event| match event {
+            AuthEvent::AdminAction {
+                admin_id,
+                action,
+                target,
+            } => Some((admin_id.clone(), *action, target.clone())),
+            _ => None,
+        })
+        .collect();
+    let by_root = |action, target: &str| (root.id.clone(), action, target.to_owned());
+    assert_eq!(
+        done,
+        [
+            by_root("create_user", &bob.id),
+            by_root("list_users", "bob"),
+            by_root("read_user", &bob.id),
+            by_root("update_user", &bob.id),
+            by_root("end_sessions", &bob.id),
+            by_root("end_session", "a session"),
+            by_root("reset_mfa", &bob.id),
+            by_root("delete_user", &bob.id),
+        ]
+    );
 }
