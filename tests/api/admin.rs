@@ -311,6 +311,15 @@ async fn admins_end_sessions_and_reset_second_factors() {
     let sessions = listed.data().as_array().unwrap().clone();
     assert_eq!(sessions.len(), 2, "{}", listed.body);
     let first = sessions[0]["id"].as_str().unwrap();
+    let by_ada = call(
+        &server,
+        &access,
+        Method::DELETE,
+        &format!("/sessions/{first}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(by_ada.status, StatusCode::FORBIDDEN, "{}", by_ada.body);
     let ended = call(
         &server,
         &admin,
@@ -320,6 +329,26 @@ async fn admins_end_sessions_and_reset_second_factors() {
     )
     .await;
     assert_eq!(ended.status, StatusCode::NO_CONTENT);
+    let left = call(
+        &server,
+        &admin,
+        Method::GET,
+        &format!("/users/{ada}/sessions"),
+        json!({}),
+    )
+    .await;
+    let left: Vec<&str> = left
+        .data()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        left,
+        [sessions[1]["id"].as_str().unwrap()],
+        "only that one ended"
+    );
     let all = call(
         &server,
         &admin,
