@@ -210,7 +210,7 @@ async fn accounts_change_but_never_ones_own_role_nor_the_last_admin() {
         &ada_admin,
         Method::PATCH,
         &format!("/users/{ada}"),
-        json!({ "isActive": false }),
+        json!({ "name": "Ada, gone", "isActive": false }),
     )
     .await;
     assert_eq!(
@@ -219,6 +219,28 @@ async fn accounts_change_but_never_ones_own_role_nor_the_last_admin() {
         "the last admin: {}",
         last.body
     );
+    let read = call(
+        &server,
+        &ada_admin,
+        Method::GET,
+        &format!("/users/{ada}"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        read.data()["name"],
+        "Ada L.",
+        "a refused change changes nothing"
+    );
+    let renamed = call(
+        &server,
+        &ada_admin,
+        Method::PATCH,
+        &format!("/users/{ada}"),
+        json!({ "name": "Ada, still here" }),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
     let last = call(
         &server,
         &ada_admin,
