@@ -241,6 +241,11 @@ async fn accounts_change_but_never_ones_own_role_nor_the_last_admin() {
     )
     .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(
+        renamed.data()["name"],
+        "Ada, still here",
+        "a name alone changes"
+    );
     let last = call(
         &server,
         &ada_admin,
