@@ -134,7 +134,10 @@ async fn a_deactivation_ends_the_users_tokens() {
         .await
         .unwrap()
         .unwrap();
+    server.tokens("bob@example.com").await;
     server.auth.set_user_active(&bob.id, false).await.unwrap();
+    let open = server.auth.sessions(&bob.id).await.unwrap();
+    assert!(open.is_empty(), "ended at the deactivation: {open:?}");
     server.auth.set_user_active(&bob.id, true).await.unwrap();
     all_ended_but_the_app(&server, &tokens, "a deactivation").await;
 }

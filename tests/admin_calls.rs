@@ -1,6 +1,7 @@
-//! The admin API over a user store of the app's own that has no
-//! `UserDirectory`: what needs one (counting the admins that remain) is
-//! refused, and refused before anything is written.
+//! The admin API called from Rust, without the HTTP handlers in front: the
+//! last active admin stays one, and over a user store of the app's own that
+//! has no `UserDirectory`, what needs one (counting the admins that remain)
+//! is refused before anything is written.
 
 // Test code: a panic is how a failure is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -12,12 +13,16 @@ use portcullis::{
 
 const PASSWORD: &str = "correct horse battery";
 
-/// Every seam on `store` but the directory.
-fn without_directory(store: &MemoryStore) -> Auth {
+fn config() -> AuthConfig {
     let mut config = AuthConfig::new(b"test secret that is long enough for HS256".to_vec());
     config.accounts.password.memory_kib = 1024;
     config.accounts.password.iterations = 1;
-    Auth::builder(config)
+    config
+}
+
+/// Every seam on `store` but the directory.
+fn without_directory(store: &MemoryStore) -> Auth {
+    Auth::builder(config())
         .users(store.clone())
         .sessions(store.clone())
         .one_time_tokens(store.clone())
@@ -60,4 +65,23 @@ async fn a_demotion_that_needs_the_directory_is_refused_before_anything_is_writt
     );
     let ada = store.find_user(&ada.id).await.unwrap().unwrap();
     assert_eq!((ada.name, ada.role.as_str()), (None, "admin"));
+}
+
+#[tokio::test]
+async fn the_last_active_admin_is_never_deactivated() {
+    let auth = Auth::builder(config())
+        .store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let root = auth
+        .create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
+        .await
+        .unwrap();
+    let refused = auth.set_user_active(&root.id, false).await;
+    assert!(
+        matches!(refused, Err(AuthError::Conflict(_))),
+        "{refused:?}"
+    );
+    let root = auth.set_user_active(&root.id, true).await.unwrap();
+    assert!(root.is_active);
 }
