@@ -85,3 +85,34 @@ async fn the_last_active_admin_is_never_deactivated() {
     let root = auth.set_user_active(&root.id, true).await.unwrap();
     assert!(root.is_active);
 }
+
+#[tokio::test]
+async fn all_of_an_accounts_sessions_end_at_once() {
+    let auth = Auth::builder(config())
+        .store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let ada = auth
+        .create_user(NewAccount::new("ada@example.com", PASSWORD, "user"))
+        .await
+        .unwrap();
+    let mut refresh_tokens = Vec::new();
+    for _ in 0..2 {
+        let Ok(LoginOutcome::Session(session)) = auth
+            .login(
+                Credentials::new("ada@example.com", PASSWORD),
+                Client::at([192, 0, 2, 1].into()),
+            )
+            .await
+        else {
+            panic!("signed in");
+        };
+        refresh_tokens.push(session.refresh_token);
+    }
+    assert_eq!(auth.sessions(&ada.id).await.unwrap().len(), 2);
+    auth.end_all_sessions(&ada.id).await.unwrap();
+    assert!(auth.sessions(&ada.id).await.unwrap().is_empty());
+    for refresh in &refresh_tokens {
+        assert!(auth.refresh(refresh).await.is_err(), "an ended session");
+    }
+}
