@@ -1,7 +1,8 @@
 //! The admin API called from Rust, without the HTTP handlers in front: the
-//! last active admin stays one, and over a user store of the app's own that
-//! has no `UserDirectory`, what needs one (counting the admins that remain)
-//! is refused before anything is written.
+//! last active admin stays one, an account's sessions end all at once, and
+//! over a user store of the app's own that has no `UserDirectory`, what
+//! needs one (counting the admins that remain) is refused before anything
+//! is written.
 
 // Test code: a panic is how a failure is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -9,6 +10,7 @@
 use portcullis::store::{MemoryStore, UserStore};
 use portcullis::{
     AccountChanges, Auth, AuthConfig, AuthError, Client, Credentials, LoginOutcome, NewAccount,
+    Session,
 };
 
 const PASSWORD: &str = "correct horse battery";
@@ -18,6 +20,28 @@ fn config() -> AuthConfig {
     config.accounts.password.memory_kib = 1024;
     config.accounts.password.iterations = 1;
     config
+}
+
+/// Every seam on the memory store.
+fn on_memory() -> Auth {
+    Auth::builder(config())
+        .store(MemoryStore::new())
+        .build()
+        .unwrap()
+}
+
+/// A password login of `email` that opens a session.
+async fn signed_in(auth: &Auth, email: &str) -> Session {
+    let Ok(LoginOutcome::Session(session)) = auth
+        .login(
+            Credentials::new(email, PASSWORD),
+            Client::at([192, 0, 2, 1].into()),
+        )
+        .await
+    else {
+        panic!("{email} signed in");
+    };
+    session
 }
 
 /// Every seam on `store` but the directory.
@@ -44,15 +68,7 @@ async fn a_demotion_that_needs_the_directory_is_refused_before_anything_is_writt
         .create_user(NewAccount::new("ada@example.com", PASSWORD, "admin"))
         .await
         .unwrap();
-    let Ok(LoginOutcome::Session(session)) = auth
-        .login(
-            Credentials::new("root@example.com", PASSWORD),
-            Client::at([192, 0, 2, 1].into()),
-        )
-        .await
-    else {
-        panic!("signed in");
-    };
+    let session = signed_in(&auth, "root@example.com").await;
     let root = auth.authenticate(&session.access_token).unwrap();
 
     let mut changes = AccountChanges::default();
@@ -69,10 +85,7 @@ async fn a_demotion_that_needs_the_directory_is_refused_before_anything_is_writt
 
 #[tokio::test]
 async fn the_last_active_admin_is_never_deactivated() {
-    let auth = Auth::builder(config())
-        .store(MemoryStore::new())
-        .build()
-        .unwrap();
+    let auth = on_memory();
     let root = auth
         .create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
         .await
@@ -88,26 +101,14 @@ async fn the_last_active_admin_is_never_deactivated() {
 
 #[tokio::test]
 async fn all_of_an_accounts_sessions_end_at_once() {
-    let auth = Auth::builder(config())
-        .store(MemoryStore::new())
-        .build()
-        .unwrap();
+    let auth = on_memory();
     let ada = auth
         .create_user(NewAccount::new("ada@example.com", PASSWORD, "user"))
         .await
         .unwrap();
     let mut refresh_tokens = Vec::new();
     for _ in 0..2 {
-        let Ok(LoginOutcome::Session(session)) = auth
-            .login(
-                Credentials::new("ada@example.com", PASSWORD),
-                Client::at([192, 0, 2, 1].into()),
-            )
-            .await
-        else {
-            panic!("signed in");
-        };
-        refresh_tokens.push(session.refresh_token);
+        refresh_tokens.push(signed_in(&auth, "ada@example.com").await.refresh_token);
     }
     assert_eq!(auth.sessions(&ada.id).await.unwrap().len(), 2);
     auth.end_all_sessions(&ada.id).await.unwrap();
