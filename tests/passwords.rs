@@ -1,6 +1,7 @@
 //! New passwords: the bundled list of common passwords, Unicode NFKC, the
 //! single-factor minimum, a breached-password service asked by
-//! k-anonymity, hashes made again as users sign in, and a signed-in user
+//! k-anonymity, lengths at both limits, hashes made again as users sign
+//! in (new parameters, another Argon2 variant, from before NFKC), and a signed-in user
 //! confirming their own password before a sensitive step.
 
 // Test code: a panic is how a failure is reported.
@@ -8,11 +9,13 @@
 
 use std::sync::{Arc, Mutex};
 
+use argon2::password_hash::{PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
 use async_trait::async_trait;
 use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
-use portcullis::store::{MemoryStore, UserStore};
+use portcullis::store::{MemoryStore, UserChanges, UserStore};
 use portcullis::{
     Auth, AuthConfig, AuthError, BreachedPasswords, Client, Credentials, Field, LoginOutcome,
     NewAccount, Rule, k_anonymity_range,
@@ -269,4 +272,114 @@ async fn a_signed_in_user_confirms_their_own_password_and_no_other() {
         "another user's password is not this user's"
     );
     assert_eq!(confirm("").await, Err(AuthError::InvalidCredentials));
+}
+
+#[tokio::test]
+async fn lengths_are_counted_in_characters_and_both_limits_are_allowed() {
+    let auth = auth(config(1024), &MemoryStore::new());
+    let attempt = async |email: &str, password: String| {
+        auth.create_user(NewAccount::new(email, password, "user"))
+            .await
+    };
+    // Two bytes each: counted in bytes, seven would pass the minimum.
+    refused_as(
+        attempt("a@example.com", "é".repeat(7)).await,
+        Rule::TooShort { min: 8 },
+    );
+    assert!(
+        attempt("b@example.com", "é".repeat(8)).await.is_ok(),
+        "exactly the minimum"
+    );
+    assert!(
+        attempt("c@example.com", "é".repeat(128)).await.is_ok(),
+        "exactly the maximum"
+    );
+    refused_as(
+        attempt("d@example.com", "é".repeat(129)).await,
+        Rule::TooLong { max: 128 },
+    );
+}
+
+/// A stored hash of `password` made elsewhere: by another Argon2 variant or
+/// version, or before passwords were normalized.
+fn foreign_hash(algorithm: Algorithm, version: Version, password: &str) -> String {
+    let params = Params::new(1024, 1, 1, None).unwrap();
+    let salt = SaltString::from_b64("c29tZSBzYWx0IGJ5dGVz").unwrap();
+    Argon2::new(algorithm, version, params)
+        .hash_password(password.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
+}
+
+/// Ada's account over `store`, her stored hash replaced by `hash`.
+async fn ada_with_hash(auth: &Auth, store: &MemoryStore, hash: String) -> String {
+    let ada = auth
+        .create_user(NewAccount::new(
+            "ada@example.com",
+            "placeholder words",
+            "user",
+        ))
+        .await
+        .unwrap();
+    let mut changes = UserChanges::default();
+    changes.password_hash = Some(hash);
+    store.update_user(&ada.id, changes).await.unwrap();
+    ada.id
+}
+
+async fn stored_hash(store: &MemoryStore, id: &str) -> String {
+    store
+        .find_user(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_current_hash_is_kept_and_any_other_variant_is_made_again() {
+    let current = foreign_hash(Algorithm::Argon2id, Version::V0x13, "correct horse battery");
+    for (hash, remade) in [
+        (current, false),
+        (
+            foreign_hash(Algorithm::Argon2i, Version::V0x13, "correct horse battery"),
+            true,
+        ),
+        (
+            foreign_hash(Algorithm::Argon2id, Version::V0x10, "correct horse battery"),
+            true,
+        ),
+    ] {
+        let store = MemoryStore::new();
+        let auth = auth(config(1024), &store);
+        let ada = ada_with_hash(&auth, &store, hash.clone()).await;
+        assert!(signs_in(&auth, "ada@example.com", "correct horse battery").await);
+        let now = stored_hash(&store, &ada).await;
+        assert_eq!(now != hash, remade, "{hash} after a sign-in: {now}");
+        assert!(now.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"), "{now}");
+        assert!(signs_in(&auth, "ada@example.com", "correct horse battery").await);
+    }
+}
+
+#[tokio::test]
+async fn a_hash_from_before_normalization_matches_what_was_typed_then_is_made_again() {
+    let store = MemoryStore::new();
+    let auth = auth(config(1024), &store);
+    let typed = "ｃｏｒｒｅｃｔ horse battery";
+    let legacy = foreign_hash(Algorithm::Argon2id, Version::V0x13, typed);
+    let ada = ada_with_hash(&auth, &store, legacy.clone()).await;
+
+    assert!(
+        !signs_in(&auth, "ada@example.com", "ｗｒｏｎｇ horse battery").await,
+        "another password that normalization changes"
+    );
+    assert_eq!(stored_hash(&store, &ada).await, legacy);
+    assert!(signs_in(&auth, "ada@example.com", typed).await);
+    assert_ne!(
+        stored_hash(&store, &ada).await,
+        legacy,
+        "made again, normalized"
+    );
+    assert!(signs_in(&auth, "ada@example.com", "correct horse battery").await);
 }
