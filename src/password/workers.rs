@@ -38,17 +38,16 @@ pub(crate) struct Memory {
 impl Memory {
     /// `count` blocks, allocated (once) when the worker holds fewer.
     pub(crate) fn blocks(&mut self, count: usize) -> &mut [Block] {
-        if self.blocks.len() < count {
-            self.blocks.resize(count, Block::default());
-        }
+        // Never fewer: the memory a costlier hash took stays until `settle`.
+        let kept = self.blocks.len().max(count);
+        self.blocks.resize(kept, Block::default());
         &mut self.blocks[..count]
     }
 
+    /// Gives back what is beyond the usual; a no-op when nothing is.
     fn settle(&mut self) {
-        if self.blocks.len() > self.usual {
-            self.blocks.truncate(self.usual);
-            self.blocks.shrink_to_fit();
-        }
+        self.blocks.truncate(self.usual);
+        self.blocks.shrink_to_fit();
     }
 }
 
@@ -231,6 +230,19 @@ mod tests {
         release.send(()).unwrap();
         busy.await.unwrap();
         assert_eq!(waiting.await.unwrap(), 7);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn as_many_jobs_run_at_once_as_there_are_workers() {
+        let workers = Workers::start(2, 2, 1);
+        // Neither job ends before the other has started.
+        let both = Arc::new(std::sync::Barrier::new(2));
+        let job = |both: Arc<std::sync::Barrier>| move |_: &mut Memory| _ = both.wait();
+        let (first, second) =
+            tokio::join!(workers.run(job(Arc::clone(&both))), workers.run(job(both)));
+        first.unwrap();
+        second.unwrap();
+        assert_eq!(workers.peak(), 2);
     }
 
     #[test]
