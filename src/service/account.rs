@@ -271,8 +271,28 @@ mod tests {
             "ada@example",
             "a@b@c.d",
             "ada@.com",
+            "ada@example.",
+            "a\u{7}b@example.com",
         ] {
             assert!(valid_email(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn an_address_may_have_254_characters_and_no_more() {
+        let domain = "@example.com";
+        let longest = format!("{}{domain}", "a".repeat(MAX_EMAIL_LENGTH - domain.len()));
+        assert_eq!(valid_email(&longest).ok(), Some(longest.as_str()));
+        assert!(valid_email(&format!("a{longest}")).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_blank_is_none_and_200_characters_the_most() {
+        assert_eq!(valid_name("  Ada  ").ok(), Some(Some("Ada".to_owned())));
+        assert_eq!(valid_name("   ").ok(), Some(None));
+        // Two bytes each: counted in bytes, 101 would be too long.
+        let longest = "é".repeat(MAX_NAME_LENGTH);
+        assert_eq!(valid_name(&longest).ok(), Some(Some(longest.clone())));
+        assert!(valid_name(&format!("{longest}é")).is_err());
     }
 }
