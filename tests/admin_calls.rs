@@ -7,7 +7,7 @@
 // Test code: a panic is how a failure is reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use portcullis::store::{MemoryStore, UserStore};
+use portcullis::store::{MemoryStore, User, UserStore};
 use portcullis::{
     AccountChanges, Auth, AuthConfig, AuthError, Client, Credentials, LoginOutcome, NewAccount,
     Session,
@@ -27,6 +27,13 @@ fn on_memory() -> Auth {
     Auth::builder(config())
         .store(MemoryStore::new())
         .build()
+        .unwrap()
+}
+
+/// A new account of `email` with `role` and the password.
+async fn account(auth: &Auth, email: &str, role: &str) -> User {
+    auth.create_user(NewAccount::new(email, PASSWORD, role))
+        .await
         .unwrap()
 }
 
@@ -61,13 +68,8 @@ fn without_directory(store: &MemoryStore) -> Auth {
 async fn a_demotion_that_needs_the_directory_is_refused_before_anything_is_written() {
     let store = MemoryStore::new();
     let auth = without_directory(&store);
-    auth.create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
-        .await
-        .unwrap();
-    let ada = auth
-        .create_user(NewAccount::new("ada@example.com", PASSWORD, "admin"))
-        .await
-        .unwrap();
+    account(&auth, "root@example.com", "admin").await;
+    let ada = account(&auth, "ada@example.com", "admin").await;
     let session = signed_in(&auth, "root@example.com").await;
     let root = auth.authenticate(&session.access_token).unwrap();
 
@@ -86,10 +88,7 @@ async fn a_demotion_that_needs_the_directory_is_refused_before_anything_is_writt
 #[tokio::test]
 async fn the_last_active_admin_is_never_deactivated() {
     let auth = on_memory();
-    let root = auth
-        .create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
-        .await
-        .unwrap();
+    let root = account(&auth, "root@example.com", "admin").await;
     let refused = auth.set_user_active(&root.id, false).await;
     assert!(
         matches!(refused, Err(AuthError::Conflict(_))),
@@ -102,10 +101,7 @@ async fn the_last_active_admin_is_never_deactivated() {
 #[tokio::test]
 async fn all_of_an_accounts_sessions_end_at_once() {
     let auth = on_memory();
-    let ada = auth
-        .create_user(NewAccount::new("ada@example.com", PASSWORD, "user"))
-        .await
-        .unwrap();
+    let ada = account(&auth, "ada@example.com", "user").await;
     let mut refresh_tokens = Vec::new();
     for _ in 0..2 {
         refresh_tokens.push(signed_in(&auth, "ada@example.com").await.refresh_token);

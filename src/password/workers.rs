@@ -179,7 +179,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::collections::HashSet;
-    use std::sync::mpsc;
+    use std::sync::{Barrier, mpsc};
 
     use super::*;
 
@@ -236,8 +236,8 @@ mod tests {
     async fn as_many_jobs_run_at_once_as_there_are_workers() {
         let workers = Workers::start(2, 2, 1);
         // Neither job ends before the other has started.
-        let both = Arc::new(std::sync::Barrier::new(2));
-        let job = |both: Arc<std::sync::Barrier>| move |_: &mut Memory| _ = both.wait();
+        let both = Arc::new(Barrier::new(2));
+        let job = |both: Arc<Barrier>| move |_: &mut Memory| _ = both.wait();
         let (first, second) =
             tokio::join!(workers.run(job(Arc::clone(&both))), workers.run(job(both)));
         first.unwrap();
