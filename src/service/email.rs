@@ -309,11 +309,10 @@ impl Auth {
             )
             .find(|allowed| same_page(allowed));
         // The link is built on the allowed page itself, never on the
-        // client's string: no smuggled query, fragment or userinfo.
-        match listed {
-            Some(allowed) if matches!(asked.scheme(), "http" | "https") => Ok(allowed),
-            _ => Err(refused()),
-        }
+        // client's string: no smuggled query, fragment or userinfo. (A
+        // scheme without an origin of its own, `javascript:` say, matches
+        // no page.)
+        listed.ok_or_else(refused)
     }
 
     /// A page on the public origin.
