@@ -126,7 +126,7 @@ async fn an_admin_unlocks_a_locked_account() {
 }
 
 /// The `name=value` of the device cookie a reply set.
-fn device_cookie(reply: &Reply) -> String {
+pub(crate) fn device_cookie(reply: &Reply) -> String {
     reply
         .set_cookie("portcullis_device")
         .expect("a device cookie")

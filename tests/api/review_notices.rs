@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::common::{Backing, PASSWORD, Server, test_config};
 use crate::mail::{messages, request_reset, reset_token};
 use crate::mfa::{code_at, enable, now, verify};
+use crate::review_lockout::device_cookie;
 
 /// Waits for the `count`-th message and answers whether one went to `to`
 /// with `subject`.
@@ -105,13 +106,7 @@ async fn new_devices_are_told_when_asked_and_known_ones_are_not() {
     server.user("ada@example.com", "user").await;
     let first = server.login("ada@example.com", PASSWORD).await;
     assert!(told(&server, 1, "ada@example.com", "A sign-in from a new device").await);
-    let device = first
-        .set_cookie("portcullis_device")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let device = device_cookie(&first);
     let again = server
         .request(Method::POST, "/api/auth/login")
         .header("cookie", &device)
@@ -135,6 +130,74 @@ async fn new_devices_are_told_when_asked_and_known_ones_are_not() {
         .filter(|m| m.subject == "A sign-in from a new device")
         .count();
     assert_eq!(new_devices, 1, "the first sign-in only: {mail:?}");
+}
+
+#[tokio::test]
+async fn a_device_stays_known_for_a_year_after_its_sign_in_and_not_a_second_more() {
+    let mut config = test_config();
+    config.mail.notify_new_device = true;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let first = server.login("ada@example.com", PASSWORD).await;
+    let device = device_cookie(&first);
+    let sign_in_on_the_first_mark = || {
+        server
+            .request(Method::POST, "/api/auth/login")
+            .header("cookie", &device)
+            .json(json!({ "email": "ada@example.com", "password": PASSWORD }))
+            .send()
+    };
+    const YEAR: u64 = 365 * 24 * 3600;
+    server.advance(YEAR - 1);
+    assert_eq!(sign_in_on_the_first_mark().await.status, StatusCode::OK);
+    server.advance(1);
+    assert_eq!(sign_in_on_the_first_mark().await.status, StatusCode::OK);
+    // A mail sent after all of them: when it is there, they are too.
+    request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    reset_token(&server).await;
+    let mail = messages(&server, 3).await;
+    let new_devices = mail
+        .iter()
+        .filter(|m| m.subject == "A sign-in from a new device")
+        .count();
+    assert_eq!(
+        new_devices, 2,
+        "the first sign-in and the one a year on: {mail:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_password_makes_every_device_new_again() {
+    let mut config = test_config();
+    config.mail.notify_new_device = true;
+    let server = Server::start_with(config, Backing::Memory).await;
+    server.user("ada@example.com", "user").await;
+    let first = server.login("ada@example.com", PASSWORD).await;
+    let device = device_cookie(&first);
+    let access = first.data()["accessToken"].as_str().unwrap().to_owned();
+    let change = json!({ "password": "a new password", "currentPassword": PASSWORD });
+    assert_eq!(
+        server.patch_me(&access, change).send().await.status,
+        StatusCode::OK
+    );
+    let again = server
+        .request(Method::POST, "/api/auth/login")
+        .header("cookie", &device)
+        .json(json!({ "email": "ada@example.com", "password": "a new password" }))
+        .send()
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    request_reset(&server, json!({ "email": "ada@example.com" })).await;
+    reset_token(&server).await;
+    let mail = messages(&server, 4).await;
+    let new_devices = mail
+        .iter()
+        .filter(|m| m.subject == "A sign-in from a new device")
+        .count();
+    assert_eq!(
+        new_devices, 2,
+        "the mark made before the change is void: {mail:?}"
+    );
 }
 
 #[tokio::test]
