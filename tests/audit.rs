@@ -191,3 +191,58 @@ async fn admin_actions_are_audited_naming_the_admin_and_the_account() {
         ]
     );
 }
+
+/// A new password ends the user tokens minted for the account, and says
+/// how many; a change that ends none says nothing.
+#[tokio::test]
+async fn the_user_tokens_a_password_change_ends_are_counted() {
+    let kept = Kept::default();
+    let auth = audited(&kept);
+    let client = Client::at([192, 0, 2, 1].into());
+    let signed_in = async |email: &str, password: &str| {
+        let Ok(LoginOutcome::Session(session)) =
+            auth.login(Credentials::new(email, password), client).await
+        else {
+            panic!("{email} signed in");
+        };
+        auth.authenticate(&session.access_token).unwrap()
+    };
+    auth.create_user(NewAccount::new("root@example.com", PASSWORD, "admin"))
+        .await
+        .unwrap();
+    let ada = auth
+        .create_user(NewAccount::new("ada@example.com", PASSWORD, "user"))
+        .await
+        .unwrap();
+    let root = signed_in("root@example.com", PASSWORD).await;
+    let app = auth.create_app_token(&root, None).await.unwrap();
+    auth.issue_user_token(&app, "ada@example.com", PASSWORD, None, client)
+        .await
+        .unwrap();
+    let me = signed_in("ada@example.com", PASSWORD).await;
+    for (current, new) in [
+        (PASSWORD, "another horse battery"),
+        ("another horse battery", "a third horse battery"),
+    ] {
+        let mut update = ProfileUpdate::default();
+        update.password = Some(new.into());
+        update.current_password = Some(current.into());
+        auth.update_me(&me, update, client).await.unwrap();
+    }
+
+    let ended: Vec<AuthEvent> = kept
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|event| event.name() == "user_tokens_ended")
+        .cloned()
+        .collect();
+    assert_eq!(
+        ended,
+        [AuthEvent::UserTokensEnded {
+            user_id: ada.id,
+            count: 1,
+        }]
+    );
+}
