@@ -18,6 +18,8 @@ mod authenticator;
 mod common;
 #[path = "api/directus_sdk.rs"]
 mod directus_sdk;
+#[path = "api/email_change.rs"]
+mod email_change;
 #[path = "api/formats.rs"]
 mod formats;
 #[path = "api/guards.rs"]
@@ -54,9 +56,13 @@ mod review_tokens;
 mod security;
 #[path = "api/sessions.rs"]
 mod sessions;
+#[path = "api/smtp.rs"]
+mod smtp;
 #[path = "api/throttling.rs"]
 mod throttling;
 #[path = "api/unguarded.rs"]
 mod unguarded;
 #[path = "api/v1_tokens.rs"]
 mod v1_tokens;
+#[path = "api/verification.rs"]
+mod verification;
