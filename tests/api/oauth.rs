@@ -546,7 +546,11 @@ async fn redirects_off_the_allow_list_are_refused_before_anything_happens() {
         "https://evil.test\\@app.test/",
         "https://app.test.evil.test/",
         "https://user:pw@app.test/",
+        "https://user@app.test/",
+        "https://:pw@app.test/",
         "ftp://app.test/",
+        // Of the allowed origin, as a blob URL takes its page's.
+        "blob:https://app.test/dashboard",
     ] {
         let start = format!(
             "http://api.test/api/auth/oidc?redirect={}",
@@ -557,6 +561,16 @@ async fn redirects_off_the_allow_list_are_refused_before_anything_happens() {
         assert_eq!(visit.body["code"], "VALIDATION", "{redirect}");
         assert!(visit.location.is_none() && visit.set_cookies.is_empty());
     }
+    // The longest redirect allowed, and one character more.
+    let page = "https://app.test/";
+    let longest = format!("{page}{}", "a".repeat(2048 - page.len()));
+    assert!(server.auth.check_redirect(None, &longest).is_ok());
+    assert!(
+        server
+            .auth
+            .check_redirect(None, &format!("{longest}a"))
+            .is_err()
+    );
     let prefixed = format!("{START}&cookieBridgePrefix=%2F%2Fevil.test");
     assert_eq!(browser.get(&prefixed).await.status, StatusCode::BAD_REQUEST);
     let bridge = "https://app.test/api/auth/set-cookies?accessToken=a&refreshToken=b&redirect=https%3A%2F%2Fevil.test";
@@ -789,6 +803,53 @@ async fn accounts_link_only_through_verified_addresses() {
         .login(START, &[("email", "ada@example.com"), ("sub", "ada")])
         .await;
     assert_eq!(landed.error().as_deref(), Some("account_disabled"));
+}
+
+#[tokio::test]
+async fn an_account_with_a_name_keeps_it_whatever_the_provider_says() {
+    let provider = provider().await;
+    let server = server_with(&provider, config()).await;
+    let id = server.user("ada@example.com", "user").await;
+    let mut browser = Browser::new(&server);
+    let landed = browser
+        .login(
+            START,
+            &[
+                ("email", "ada@example.com"),
+                ("sub", "ada"),
+                ("name", "Someone Else"),
+            ],
+        )
+        .await;
+    let me = browser.me_after(&landed).await;
+    assert_eq!(me["id"], json!(id));
+    assert_eq!(me["name"], "Test User");
+}
+
+#[tokio::test]
+async fn with_signups_closed_only_existing_accounts_sign_in() {
+    let provider = provider().await;
+    let mut config = config();
+    config.oauth.create_users = false;
+    let server = server_with(&provider, config).await;
+    let landed = Browser::new(&server)
+        .login(START, &[("email", "new@example.com"), ("sub", "new")])
+        .await;
+    assert_eq!(landed.error().as_deref(), Some("signup_closed"));
+    assert!(
+        server
+            .auth
+            .find_user_by_email("new@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let id = verified_user(&server, "ada@example.com").await;
+    let mut browser = Browser::new(&server);
+    let landed = browser
+        .login(START, &[("email", "ada@example.com"), ("sub", "ada")])
+        .await;
+    assert_eq!(browser.me_after(&landed).await["id"], json!(id));
 }
 
 #[tokio::test]
