@@ -91,13 +91,14 @@ impl MailConfig {
         if url::Url::parse(&self.public_url).is_err() {
             return Err(ConfigError::new("mail.public_url must be an absolute URL"));
         }
-        if self
-            .reset_url_allow_list
-            .iter()
-            .any(|u| url::Url::parse(u).is_err())
-        {
+        // Reset links open in a browser: a page of another scheme is a
+        // mistake, refused here rather than followed.
+        let web_page = |page: &String| {
+            url::Url::parse(page).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        };
+        if !self.reset_url_allow_list.iter().all(web_page) {
             return Err(ConfigError::new(
-                "mail.reset_url_allow_list holds absolute URLs",
+                "mail.reset_url_allow_list holds absolute http(s) URLs",
             ));
         }
         Ok(())

@@ -322,6 +322,18 @@ async fn reset_pages_must_be_on_the_allow_list() {
     );
 }
 
+#[test]
+fn reset_pages_off_the_web_are_a_configuration_error() {
+    for page in ["ws://app.test/reset", "ftp://app.test/reset", "myapp:reset"] {
+        let mut config = test_config();
+        config.mail.reset_url_allow_list = vec![page.into()];
+        let built = portcullis::Auth::builder(config)
+            .store(portcullis::store::MemoryStore::new())
+            .build();
+        assert!(built.is_err(), "{page}");
+    }
+}
+
 #[tokio::test]
 async fn the_directus_style_paths_use_the_same_service() {
     let server = Server::start().await;
