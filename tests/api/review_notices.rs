@@ -5,8 +5,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{Backing, PASSWORD, Server, test_config};
-use crate::mail::{messages, request_reset, reset_token};
+use crate::common::{Backing, PASSWORD, Reply, Server, test_config};
+use crate::mail::{Received, messages, request_reset, reset_token};
 use crate::mfa::{code_at, enable, now, verify};
 use crate::review_lockout::device_cookie;
 
@@ -98,21 +98,44 @@ async fn a_second_factor_turned_on_and_a_recovery_code_used_are_told() {
     assert!(told(&server, 2, "ada@example.com", "A recovery code was used").await);
 }
 
-#[tokio::test]
-async fn new_devices_are_told_when_asked_and_known_ones_are_not() {
+/// A server that tells of new devices, with ada's account on it.
+async fn telling_new_devices() -> Server {
     let mut config = test_config();
     config.mail.notify_new_device = true;
     let server = Server::start_with(config, Backing::Memory).await;
     server.user("ada@example.com", "user").await;
+    server
+}
+
+/// Ada signs in with `password` on the device that holds `device`.
+async fn sign_in_on(server: &Server, device: &str, password: &str) -> Reply {
+    server
+        .request(Method::POST, "/api/auth/login")
+        .header("cookie", device)
+        .json(json!({ "email": "ada@example.com", "password": password }))
+        .send()
+        .await
+}
+
+/// How many new-device notices were sent, of the `count` messages there
+/// are once a reset link, mailed after all of them, is there too.
+async fn new_device_notices(server: &Server, count: usize) -> (usize, Vec<Received>) {
+    request_reset(server, json!({ "email": "ada@example.com" })).await;
+    reset_token(server).await;
+    let mail = messages(server, count).await;
+    let notices = mail
+        .iter()
+        .filter(|m| m.subject == "A sign-in from a new device")
+        .count();
+    (notices, mail)
+}
+
+#[tokio::test]
+async fn new_devices_are_told_when_asked_and_known_ones_are_not() {
+    let server = telling_new_devices().await;
     let first = server.login("ada@example.com", PASSWORD).await;
     assert!(told(&server, 1, "ada@example.com", "A sign-in from a new device").await);
-    let device = device_cookie(&first);
-    let again = server
-        .request(Method::POST, "/api/auth/login")
-        .header("cookie", &device)
-        .json(json!({ "email": "ada@example.com", "password": PASSWORD }))
-        .send()
-        .await;
+    let again = sign_in_on(&server, &device_cookie(&first), PASSWORD).await;
     assert_eq!(again.status, StatusCode::OK);
     // Proving the password again, signed in, is no sign-in from anywhere.
     let access = again.data()["accessToken"].as_str().unwrap().to_owned();
@@ -121,81 +144,44 @@ async fn new_devices_are_told_when_asked_and_known_ones_are_not() {
         server.patch_me(&access, change).send().await.status,
         StatusCode::OK
     );
-    // A mail sent after all of them: when it is there, they are too.
-    request_reset(&server, json!({ "email": "ada@example.com" })).await;
-    reset_token(&server).await;
-    let mail = messages(&server, 3).await;
-    let new_devices = mail
-        .iter()
-        .filter(|m| m.subject == "A sign-in from a new device")
-        .count();
-    assert_eq!(new_devices, 1, "the first sign-in only: {mail:?}");
+    let (notices, mail) = new_device_notices(&server, 3).await;
+    assert_eq!(notices, 1, "the first sign-in only: {mail:?}");
 }
 
 #[tokio::test]
 async fn a_device_stays_known_for_a_year_after_its_sign_in_and_not_a_second_more() {
-    let mut config = test_config();
-    config.mail.notify_new_device = true;
-    let server = Server::start_with(config, Backing::Memory).await;
-    server.user("ada@example.com", "user").await;
+    let server = telling_new_devices().await;
     let first = server.login("ada@example.com", PASSWORD).await;
     let device = device_cookie(&first);
-    let sign_in_on_the_first_mark = || {
-        server
-            .request(Method::POST, "/api/auth/login")
-            .header("cookie", &device)
-            .json(json!({ "email": "ada@example.com", "password": PASSWORD }))
-            .send()
-    };
     const YEAR: u64 = 365 * 24 * 3600;
     server.advance(YEAR - 1);
-    assert_eq!(sign_in_on_the_first_mark().await.status, StatusCode::OK);
+    let known = sign_in_on(&server, &device, PASSWORD).await;
+    assert_eq!(known.status, StatusCode::OK);
     server.advance(1);
-    assert_eq!(sign_in_on_the_first_mark().await.status, StatusCode::OK);
-    // A mail sent after all of them: when it is there, they are too.
-    request_reset(&server, json!({ "email": "ada@example.com" })).await;
-    reset_token(&server).await;
-    let mail = messages(&server, 3).await;
-    let new_devices = mail
-        .iter()
-        .filter(|m| m.subject == "A sign-in from a new device")
-        .count();
+    let forgotten = sign_in_on(&server, &device, PASSWORD).await;
+    assert_eq!(forgotten.status, StatusCode::OK);
+    let (notices, mail) = new_device_notices(&server, 3).await;
     assert_eq!(
-        new_devices, 2,
+        notices, 2,
         "the first sign-in and the one a year on: {mail:?}"
     );
 }
 
 #[tokio::test]
 async fn a_new_password_makes_every_device_new_again() {
-    let mut config = test_config();
-    config.mail.notify_new_device = true;
-    let server = Server::start_with(config, Backing::Memory).await;
-    server.user("ada@example.com", "user").await;
+    let server = telling_new_devices().await;
     let first = server.login("ada@example.com", PASSWORD).await;
-    let device = device_cookie(&first);
     let access = first.data()["accessToken"].as_str().unwrap().to_owned();
     let change = json!({ "password": "a new password", "currentPassword": PASSWORD });
     assert_eq!(
         server.patch_me(&access, change).send().await.status,
         StatusCode::OK
     );
-    let again = server
-        .request(Method::POST, "/api/auth/login")
-        .header("cookie", &device)
-        .json(json!({ "email": "ada@example.com", "password": "a new password" }))
-        .send()
-        .await;
+    let again = sign_in_on(&server, &device_cookie(&first), "a new password").await;
     assert_eq!(again.status, StatusCode::OK);
-    request_reset(&server, json!({ "email": "ada@example.com" })).await;
-    reset_token(&server).await;
-    let mail = messages(&server, 4).await;
-    let new_devices = mail
-        .iter()
-        .filter(|m| m.subject == "A sign-in from a new device")
-        .count();
+    let (notices, mail) = new_device_notices(&server, 4).await;
     assert_eq!(
-        new_devices, 2,
+        notices, 2,
         "the mark made before the change is void: {mail:?}"
     );
 }
