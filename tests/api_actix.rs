@@ -34,7 +34,7 @@ mod magic_links;
 mod mail;
 #[path = "api/mfa.rs"]
 mod mfa;
-#[path = "api/oauth.rs"]
+#[path = "api/oauth/mod.rs"]
 mod oauth;
 #[path = "api/passkeys.rs"]
 mod passkeys;

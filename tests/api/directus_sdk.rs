@@ -15,7 +15,7 @@ async fn the_directus_sdk_works_unchanged() {
     config.sessions.access_token_ttl = Duration::from_secs(2);
     config.throttles.account.limit = 100;
     // A provider to list: discovery is lazy, so it is never contacted here
-    // (`tests/api/oauth.rs` drives real logins).
+    // (`tests/api/oauth/` drives real logins).
     let mut keycloak = ProviderConfig::new(
         "keycloak",
         "portcullis",
