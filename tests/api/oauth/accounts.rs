@@ -1,9 +1,18 @@
 //! Which account a provider's person signs into: linking by verified
 //! address, names, closed sign-ups, profiles checked like any input.
 
-use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Browser, START, config, provider, server_with, verified_user};
+use async_trait::async_trait;
+use portcullis::oauth::OidcProvider;
+use portcullis::store::{MemoryStore, NewUser, StoreError, User, UserChanges, UserStore};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::common::{Backing, Mail, Server};
+
+use super::{Browser, START, client, config, provider, server_with, verified_user};
 
 #[tokio::test]
 async fn accounts_link_only_through_verified_addresses() {
@@ -144,4 +153,72 @@ async fn provider_profiles_are_checked_like_anyone_elses() {
     let me = browser.me_after(&landed).await;
     assert_eq!(me["email"], "named@example.com");
     assert_eq!(me["name"], Value::Null, "an overlong name is dropped");
+}
+
+/// Users in memory, where a second callback for `raced` creates its
+/// account (verified, as a sign-up through a provider does) just after
+/// this callback looked the address up and found nobody: the first lookup
+/// of `raced` answers as it was before the other callback's create.
+struct Racing {
+    users: MemoryStore,
+    raced: &'static str,
+    overtaken: AtomicBool,
+}
+
+#[async_trait]
+impl UserStore for Racing {
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
+        self.users.create_user(user).await
+    }
+
+    async fn find_user(&self, id: &str) -> Result<Option<User>, StoreError> {
+        self.users.find_user(id).await
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        if email == self.raced && !self.overtaken.swap(true, Ordering::SeqCst) {
+            let mut other = NewUser::new(email, "user", None, OffsetDateTime::now_utc());
+            other.email_verified = true;
+            self.users.create_user(other).await?;
+            return Ok(None);
+        }
+        self.users.find_user_by_email(email).await
+    }
+
+    async fn update_user(&self, id: &str, changes: UserChanges) -> Result<User, StoreError> {
+        self.users.update_user(id, changes).await
+    }
+}
+
+#[tokio::test]
+async fn two_callbacks_racing_for_one_new_address_sign_in_to_one_account() {
+    let provider = provider().await;
+    let users = MemoryStore::new();
+    let racing = Racing {
+        users: users.clone(),
+        raced: "new@example.com",
+        overtaken: AtomicBool::new(false),
+    };
+    let oidc = OidcProvider::new(client("oidc"), &provider.issuer).expect("oidc");
+    let server = Server::start_custom(config(), Backing::Memory, Mail::Outbox, |b| {
+        b.oauth_provider(oidc).users(racing)
+    })
+    .await;
+
+    let mut browser = Browser::new(&server);
+    let landed = browser
+        .login(START, &[("email", "new@example.com"), ("sub", "new")])
+        .await;
+    assert_eq!(landed.status, StatusCode::FOUND, "{}", landed.body);
+    assert_eq!(
+        landed.error(),
+        None,
+        "the create's conflict is looked up again"
+    );
+    let theirs = users
+        .find_user_by_email("new@example.com")
+        .await
+        .unwrap()
+        .expect("the other callback's account");
+    assert_eq!(browser.me_after(&landed).await["id"], json!(theirs.id));
 }
