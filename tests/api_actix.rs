@@ -36,7 +36,7 @@ mod mail;
 mod mfa;
 #[path = "api/oauth/mod.rs"]
 mod oauth;
-#[path = "api/passkeys.rs"]
+#[path = "api/passkeys/mod.rs"]
 mod passkeys;
 #[path = "api/review_http.rs"]
 mod review_http;
