@@ -1,5 +1,7 @@
 //! When passkeys are on, what a sign-in costs, and who may add one.
 
+use portcullis::Auth;
+use portcullis::store::MemoryStore;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -82,5 +84,27 @@ async fn with_verification_on_an_unverified_address_adds_no_passkey() {
         StatusCode::CREATED,
         "a verified address may: {}",
         added.body
+    );
+}
+
+#[test]
+fn a_relying_party_asked_for_that_webauthn_refuses_stops_the_build() {
+    // On an IP address, as above, but with passkeys asked for: by a
+    // relying party the public URL is not under, or by origins alone
+    // (the relying party is then the IP address).
+    let asked = |rp_id: Option<&str>, origins: &[&str]| {
+        let mut config = test_config();
+        config.mail.public_url = "http://127.0.0.1:3000".into();
+        config.passkeys.rp_id = rp_id.map(str::to_owned);
+        config.passkeys.origins = origins.iter().map(|o| (*o).to_owned()).collect();
+        Auth::builder(config).store(MemoryStore::new()).build()
+    };
+    for (rp_id, origins) in [(Some("app.test"), &[][..]), (None, &[ORIGIN][..])] {
+        let refused = asked(rp_id, origins).err().expect("refused");
+        assert!(refused.to_string().contains(": passkeys: "), "{refused}");
+    }
+    assert!(
+        asked(Some("app.test"), &[ORIGIN]).is_ok(),
+        "both set and agreeing: passkeys on"
     );
 }
