@@ -139,8 +139,14 @@ async fn directus_logins_take_the_code_up_front_and_answer_in_directus_terms() {
         .expect("session cookie");
     assert_eq!(amr(session), json!(["fed", "otp"]));
 
+    // Ten characters, longer than any TOTP code, may start; no more.
+    let longest = Browser::new(&server)
+        .get(&format!("{DIRECTUS_START}&otp={}", "1".repeat(10)))
+        .await;
+    assert_eq!(longest.status, StatusCode::FOUND, "{}", longest.body);
     for bad in [
         "http://api.test/directus/auth/login/oidc?redirect=https%3A%2F%2Fevil.test".to_owned(),
+        format!("{DIRECTUS_START}&otp={}", "1".repeat(11)),
         format!("{DIRECTUS_START}&otp={}", "1".repeat(5000)),
     ] {
         let refused = Browser::new(&server).get(&bad).await;
