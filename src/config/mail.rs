@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crate::error::ConfigError;
 
+use super::is_web_url;
+
 /// Whether new accounts must prove their email address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EmailVerification {
@@ -93,10 +95,11 @@ impl MailConfig {
         }
         // Reset links open in a browser: a page of another scheme is a
         // mistake, refused here rather than followed.
-        let web_page = |page: &String| {
-            url::Url::parse(page).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
-        };
-        if !self.reset_url_allow_list.iter().all(web_page) {
+        if !self
+            .reset_url_allow_list
+            .iter()
+            .all(|page| is_web_url(page))
+        {
             return Err(ConfigError::new(
                 "mail.reset_url_allow_list holds absolute http(s) URLs",
             ));

@@ -128,3 +128,8 @@ impl AuthConfig {
         self.web.validate()
     }
 }
+
+/// An absolute http(s) URL with a host: a page a browser can be sent to.
+pub(crate) fn is_web_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use crate::error::ConfigError;
 
+use super::is_web_url;
+
 /// Logins through external providers (see [`crate::oauth`]).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -60,11 +62,11 @@ pub enum OAuthBridge {
 
 impl OAuthSettings {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
-        let web_url = |origin: &String| {
-            url::Url::parse(origin)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-        };
-        if !self.redirect_origins.iter().all(web_url) {
+        if !self
+            .redirect_origins
+            .iter()
+            .all(|origin| is_web_url(origin))
+        {
             return Err(ConfigError::new(
                 "oauth.redirect_origins holds absolute http(s) URLs",
             ));

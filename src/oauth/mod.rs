@@ -60,7 +60,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::config::Secret;
+use crate::config::{Secret, is_web_url};
 use crate::error::ConfigError;
 
 #[cfg(feature = "oauth")]
@@ -190,10 +190,6 @@ const RESERVED_NAMES: &[&str] = &[
     "password",
     "validate-session",
 ];
-
-pub(crate) fn is_web_url(url: &str) -> bool {
-    Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-}
 
 /// What the authorization URL carries for one login.
 #[derive(Debug, Clone)]
