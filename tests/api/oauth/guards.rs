@@ -6,6 +6,18 @@ use url::Url;
 
 use super::{Browser, START, config, provider, server_with, urlencode};
 
+#[test]
+fn redirect_origins_off_the_web_are_a_configuration_error() {
+    for origin in ["ws://app.test", "ftp://app.test", "myapp:home", "app.test"] {
+        let mut settings = config();
+        settings.oauth.redirect_origins = vec![origin.into()];
+        let built = portcullis::Auth::builder(settings)
+            .store(portcullis::store::MemoryStore::new())
+            .build();
+        assert!(built.is_err(), "{origin}");
+    }
+}
+
 #[tokio::test]
 async fn redirects_off_the_allow_list_are_refused_before_anything_happens() {
     let provider = provider().await;
