@@ -4,15 +4,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use portcullis::oauth::OidcProvider;
 use portcullis::store::{MemoryStore, NewUser, StoreError, User, UserChanges, UserStore};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-use crate::common::{Backing, Mail, Server};
-
-use super::{Browser, START, client, config, provider, server_with, verified_user};
+use super::{Browser, START, config, provider, server_built, server_with, verified_user};
 
 #[tokio::test]
 async fn accounts_link_only_through_verified_addresses() {
@@ -199,11 +196,7 @@ async fn two_callbacks_racing_for_one_new_address_sign_in_to_one_account() {
         raced: "new@example.com",
         overtaken: AtomicBool::new(false),
     };
-    let oidc = OidcProvider::new(client("oidc"), &provider.issuer).expect("oidc");
-    let server = Server::start_custom(config(), Backing::Memory, Mail::Outbox, |b| {
-        b.oauth_provider(oidc).users(racing)
-    })
-    .await;
+    let server = server_built(&provider, config(), |b| b.users(racing)).await;
 
     let mut browser = Browser::new(&server);
     let landed = browser

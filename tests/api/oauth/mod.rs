@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use portcullis::oauth::{GitHubProvider, OidcProvider, ProviderConfig};
-use portcullis::{AuthConfig, NewAccount};
+use portcullis::{AuthBuilder, AuthConfig, NewAccount};
 use reqwest::StatusCode;
 use serde_json::Value;
 use url::Url;
@@ -64,9 +64,18 @@ fn github(provider: &Provider, config: ProviderConfig, token_url: &str) -> GitHu
 
 /// A server with the OpenID Connect provider as `oidc`.
 async fn server_with(provider: &Provider, config: AuthConfig) -> Server {
+    server_built(provider, config, |b| b).await
+}
+
+/// Like [`server_with`], with the builder finished by `more`.
+async fn server_built(
+    provider: &Provider,
+    config: AuthConfig,
+    more: impl FnOnce(AuthBuilder) -> AuthBuilder,
+) -> Server {
     let oidc = OidcProvider::new(client("oidc"), &provider.issuer).expect("oidc");
     Server::start_custom(config, Backing::Memory, Mail::Outbox, |b| {
-        b.oauth_provider(oidc)
+        more(b.oauth_provider(oidc))
     })
     .await
 }

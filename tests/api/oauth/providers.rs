@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use url::Url;
 
-use super::{Browser, START, client, config, github, param, provider, server_with};
+use super::{Browser, START, client, config, github, param, provider, server_built, server_with};
 use crate::common::{Backing, Mail, Server};
 
 #[tokio::test]
@@ -93,10 +93,8 @@ async fn provider_refusals_and_outages_come_back_as_redirects() {
     let closed_url = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
     let refused_provider = OidcProvider::new(client("closed"), &closed_url).expect("closed");
-    let oidc = OidcProvider::new(client("oidc"), &provider.issuer).expect("oidc");
-    let server = Server::start_custom(config(), Backing::Memory, Mail::Outbox, |b| {
-        b.oauth_provider(oidc)
-            .oauth_provider(down)
+    let server = server_built(&provider, config(), |b| {
+        b.oauth_provider(down)
             .oauth_provider(slow_token)
             .oauth_provider(refused_provider)
     })
