@@ -1,0 +1,95 @@
+//! [`SessionStore::rotate_live_refresh_token`]: a refresh's write in one step.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use time::OffsetDateTime;
+
+use super::started;
+use crate::store::SessionStore;
+use crate::store::conformance::{Broken, Outcome, UserIds, digest, ensure, ensure_eq, t0, wins};
+
+pub(super) async fn rotates<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let (first, secret) = started(store, users).await?;
+    let later = t0() + Duration::from_secs(60);
+    let next = digest();
+    let since = Some(t0() - Duration::from_secs(1));
+    let rotated = store
+        .rotate_live_refresh_token(&secret, &next, later, since)
+        .await?;
+    ensure_eq!(
+        rotated.map(|f| (f.id, f.user_id, f.amr, f.expires_at)),
+        Some((first.id.clone(), first.user_id, first.amr, first.expires_at)),
+        "a live token rotates and brings its family"
+    );
+    let spent = store.find_refresh_token(&secret).await?.unwrap();
+    ensure_eq!(spent.used_at, Some(later), "the token is spent");
+    let successor = store.find_refresh_token(&next).await?;
+    ensure_eq!(
+        successor.map(|t| (t.family.id, t.family.last_used_at, t.used_at)),
+        Some((first.id, later, None)),
+        "its unused successor joins the family, marked used now"
+    );
+    let again = digest();
+    ensure_eq!(
+        store
+            .rotate_live_refresh_token(&secret, &again, later, None)
+            .await?,
+        None,
+        "a spent token does not rotate again"
+    );
+    ensure_eq!(
+        store.find_refresh_token(&again).await?,
+        None,
+        "a refused rotation adds nothing"
+    );
+    Ok(())
+}
+
+pub(super) async fn refusals<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let (first, secret) = started(store, users).await?;
+    let refused = |now: OffsetDateTime, since: Option<OffsetDateTime>| {
+        let (secret, next) = (secret.clone(), digest());
+        async move {
+            let rotated = store
+                .rotate_live_refresh_token(&secret, &next, now, since)
+                .await?;
+            let added = store.find_refresh_token(&next).await?;
+            Ok::<_, Broken>(rotated.is_none() && added.is_none())
+        }
+    };
+    ensure!(
+        refused(first.expires_at, None).await?,
+        "an expired session does not rotate"
+    );
+    ensure!(
+        refused(t0() + Duration::from_secs(60), Some(first.last_used_at)).await?,
+        "a session idle since the cut-off does not rotate"
+    );
+    ensure_eq!(
+        store.find_refresh_token(&secret).await?.unwrap().used_at,
+        None,
+        "refusals leave the token unspent"
+    );
+    store.revoke_family(&first.id, t0()).await?;
+    ensure!(
+        refused(t0() + Duration::from_secs(60), None).await?,
+        "a revoked session does not rotate"
+    );
+    Ok(())
+}
+
+pub(super) async fn concurrent<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let (_, secret) = started(store, users).await?;
+    let later = t0() + Duration::from_secs(60);
+    let contenders: Vec<String> = (0..8).map(|_| digest()).collect();
+    let outcomes = join_all(contenders.iter().map(|candidate| async {
+        store
+            .rotate_live_refresh_token(&secret, candidate, later, None)
+            .await
+            .map(|family| family.is_some())
+    }))
+    .await;
+    ensure_eq!(wins(outcomes)?, 1, "concurrent one-step rotations that won");
+    Ok(())
+}
