@@ -38,6 +38,8 @@ mod mfa;
 mod oauth;
 #[path = "api/passkeys/mod.rs"]
 mod passkeys;
+#[path = "api/refresh_user.rs"]
+mod refresh_user;
 #[path = "api/review_http.rs"]
 mod review_http;
 #[path = "api/review_lockout.rs"]

@@ -231,6 +231,10 @@ impl AuthBuilder {
                 )));
             }
         }
+        // Both from `.store(..)`: a refresh may read the user in its rotation.
+        let sessions_hold_users = self.chosen.users.is_none()
+            && self.chosen.sessions.is_none()
+            && self.defaults.sessions.is_some();
         let Seams {
             users,
             sessions,
@@ -277,6 +281,7 @@ impl AuthBuilder {
         Ok(Auth(Arc::new(Inner {
             users,
             sessions,
+            sessions_hold_users,
             one_time,
             api_tokens,
             factors,

@@ -6,7 +6,7 @@ use crate::error::AuthError;
 use crate::hooks;
 use crate::identity::{AuthMethod, Identity};
 use crate::store::new_id;
-use crate::store::{RefreshFamily, User};
+use crate::store::{Owner, RefreshFamily, StoreError, User};
 use crate::token::jwt::AccessClaims;
 use crate::token::opaque;
 
@@ -69,7 +69,8 @@ impl Auth {
     }
 
     /// A refresh, from the digest of the refresh token it spends: in the
-    /// common case one store call rotates it; only a refused rotation reads
+    /// common case one store call rotates it (and, where the session store
+    /// keeps the users too, reads the user); only a refused rotation reads
     /// the token to tell why (reuse ends the session).
     pub(crate) async fn rotate(&self, spent: &str) -> Result<Session, AuthError> {
         let inner = &self.0;
@@ -77,16 +78,18 @@ impl Auth {
         let idle_since = inner.config.sessions.idle_timeout.map(|idle| now - idle);
         let next = opaque::generate();
         let next_digest = opaque::digest(&next);
-        let rotated =
-            inner
-                .sessions
-                .rotate_live_refresh_token(spent, &next_digest, now, idle_since);
-        let Some(family) = measure::store("rotate_refresh_token", rotated).await? else {
+        let rotated = self.rotate_reading_user(spent, &next_digest, now, idle_since);
+        let Some((family, owner)) = measure::store("rotate_refresh_token", rotated).await? else {
             return Err(self.refused_rotation(spent, now, idle_since).await);
         };
         record_user(&family.user_id);
         tracing::Span::current().record("session", family.id.as_str());
-        let user = match inner.users.find_user(&family.user_id).await? {
+        let user = match owner {
+            Owner::Found(user) => Some(user),
+            Owner::Missing => None,
+            Owner::NotRead => inner.users.find_user(&family.user_id).await?,
+        };
+        let user = match user {
             Some(user) if user.is_active => user,
             _ => {
                 self.end_session(&family.id).await?;
@@ -94,6 +97,24 @@ impl Auth {
             }
         };
         self.session(user, &family, next).await
+    }
+
+    /// A refresh's store call: the rotation, and the user too where the
+    /// session store keeps the users.
+    async fn rotate_reading_user(
+        &self,
+        spent: &str,
+        next: &str,
+        now: time::OffsetDateTime,
+        idle_since: Option<time::OffsetDateTime>,
+    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
+        let sessions = &self.0.sessions;
+        if self.0.sessions_hold_users {
+            return (sessions.rotate_live_refresh_token_with_user(spent, next, now, idle_since))
+                .await;
+        }
+        let rotated = (sessions.rotate_live_refresh_token(spent, next, now, idle_since)).await?;
+        Ok(rotated.map(|family| (family, Owner::NotRead)))
     }
 
     /// Why a token did not rotate: unknown or revoked, reused (the session

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{StoreError, User};
 
 /// A session: the chain of refresh tokens that rotate out of one sign-in
 /// (RFC 9700 §4.14 calls it a token family).
@@ -38,6 +38,19 @@ pub struct RefreshToken {
     pub family: RefreshFamily,
     /// When it was exchanged for its successor; a used token presented again is reuse.
     pub used_at: Option<OffsetDateTime>,
+}
+
+/// The user of a rotated session, as a store that keeps the user accounts
+/// beside the sessions read it in the same step (see
+/// [`SessionStore::rotate_live_refresh_token_with_user`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// The store did not read it: the service asks its [`UserStore`](super::UserStore).
+    NotRead,
+    /// The user, as the user store has it now.
+    Found(User),
+    /// The user store has no such user (deleted since).
+    Missing,
 }
 
 /// Where sessions and their refresh tokens live.
@@ -106,6 +119,29 @@ pub trait SessionStore: Send + Sync + 'static {
         } else {
             Ok(None)
         }
+    }
+
+    /// [`rotate_live_refresh_token`](Self::rotate_live_refresh_token), and
+    /// the family's user read in the same step (one round trip for a
+    /// refresh instead of two), for a store that keeps the user accounts
+    /// too. The service calls it only when this store is also its
+    /// [`UserStore`](super::UserStore) (one store set with
+    /// [`AuthBuilder::store`](crate::AuthBuilder::store)), and trusts a
+    /// [`Owner::Found`] user as it would one from
+    /// [`find_user`](super::UserStore::find_user).
+    ///
+    /// The default rotates and reads no user ([`Owner::NotRead`]).
+    async fn rotate_live_refresh_token_with_user(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+        idle_since: Option<OffsetDateTime>,
+    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
+        let rotated = self
+            .rotate_live_refresh_token(spent_hash, next_hash, now, idle_since)
+            .await?;
+        Ok(rotated.map(|family| (family, Owner::NotRead)))
     }
 
     /// Revokes one family (all its tokens stop working); a second

@@ -24,6 +24,7 @@ mod mail;
 mod mfa;
 mod oauth;
 mod passkeys;
+mod refresh_user;
 mod review_http;
 mod review_lockout;
 mod review_mfa;

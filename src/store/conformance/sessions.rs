@@ -48,6 +48,12 @@ pub async fn session_store<S: SessionStore>(store: &S, users: &impl UserIds) -> 
         .await;
     report
         .case(
+            "a_one_step_rotation_reads_its_user_or_leaves_it_to_the_user_store",
+            one_step::with_user(store, users),
+        )
+        .await;
+    report
+        .case(
             "revocation_stops_rotation_and_keeps_its_first_time",
             revoke(store, users),
         )

@@ -1,4 +1,5 @@
-//! [`SessionStore::rotate_live_refresh_token`]: a refresh's write in one step.
+//! [`SessionStore::rotate_live_refresh_token`] and its variant that reads
+//! the user: a refresh's write in one step.
 
 use std::time::Duration;
 
@@ -6,8 +7,8 @@ use futures_util::future::join_all;
 use time::OffsetDateTime;
 
 use super::started;
-use crate::store::SessionStore;
 use crate::store::conformance::{Broken, Outcome, UserIds, digest, ensure, ensure_eq, t0, wins};
+use crate::store::{Owner, SessionStore};
 
 pub(super) async fn rotates<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
     let (first, secret) = started(store, users).await?;
@@ -91,5 +92,44 @@ pub(super) async fn concurrent<S: SessionStore>(store: &S, users: &impl UserIds)
     }))
     .await;
     ensure_eq!(wins(outcomes)?, 1, "concurrent one-step rotations that won");
+    Ok(())
+}
+
+pub(super) async fn with_user<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+    let (first, secret) = started(store, users).await?;
+    let later = t0() + Duration::from_secs(60);
+    let next = digest();
+    let rotated = store
+        .rotate_live_refresh_token_with_user(&secret, &next, later, None)
+        .await?;
+    let Some((family, owner)) = rotated else {
+        return Err(Broken("a live token did not rotate".into()));
+    };
+    ensure_eq!(
+        family.id,
+        first.id,
+        "the rotation brings the token's family"
+    );
+    // `Missing` may be true: the ids may come from another user store.
+    if let Owner::Found(user) = owner {
+        ensure_eq!(
+            user.id,
+            first.user_id,
+            "a user read in the rotation is the family's own"
+        );
+    }
+    let spent = store.find_refresh_token(&secret).await?.unwrap();
+    ensure_eq!(spent.used_at, Some(later), "the token is spent");
+    ensure!(
+        store.find_refresh_token(&next).await?.is_some(),
+        "its successor joins the family"
+    );
+    ensure_eq!(
+        store
+            .rotate_live_refresh_token_with_user(&secret, &digest(), later, None)
+            .await?,
+        None,
+        "a spent token does not rotate again"
+    );
     Ok(())
 }
