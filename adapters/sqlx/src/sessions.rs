@@ -1,12 +1,14 @@
 //! [`SessionStore`] for [`SqlStore`]: refresh families and their tokens.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
-use portcullis::store::{RefreshFamily, RefreshToken, SessionStore, StoreError};
+use portcullis::store::{Owner, RefreshFamily, RefreshToken, SessionStore, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use super::{SqlStore, flag, seconds, time_at, unavailable};
+use super::{SqlStore, flag, seconds, time_at, unavailable, users};
 use crate::migrate::Backend;
 
 const FAMILY_COLUMNS: &str = "f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
@@ -39,27 +41,32 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
 /// concurrent rotations of one token exactly one matches) and names its
 /// successor; only a spent token marks the family used and adds the
 /// successor, so a rotation that fails writes nothing. The family comes
-/// back (as it was found) when the token was spent.
-const ROTATE_IN_ONE_STATEMENT: &str = "\
-    WITH live AS ( \
-        SELECT f.* FROM portcullis_refresh_families f \
-        WHERE revoked_at IS NULL AND expires_at > $5 \
-          AND COALESCE(last_used_at, created_at) > $4 AND id = \
-            (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
-        FOR UPDATE), \
-    spent AS ( \
-        UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
-        WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
-        RETURNING family_id), \
-    touched AS ( \
-        UPDATE portcullis_refresh_families SET last_used_at = $1 \
-        WHERE id IN (SELECT family_id FROM spent)), \
-    added AS ( \
-        INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
-        SELECT $3, family_id, NULL FROM spent) \
-    SELECT f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
-        f.revoked_at, f.last_used_at, f.client \
-    FROM live f WHERE f.id IN (SELECT family_id FROM spent)";
+/// back (as it was found) when the token was spent, with its user beside it
+/// (see [`owner_columns`]).
+static ROTATE_IN_ONE_STATEMENT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH live AS ( \
+            SELECT f.* FROM portcullis_refresh_families f \
+            WHERE revoked_at IS NULL AND expires_at > $5 \
+              AND COALESCE(last_used_at, created_at) > $4 AND id = \
+                (SELECT family_id FROM portcullis_refresh_tokens WHERE token_hash = $2) \
+            FOR UPDATE), \
+        spent AS ( \
+            UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
+            WHERE token_hash = $2 AND used_at IS NULL AND family_id IN (SELECT id FROM live) \
+            RETURNING family_id), \
+        touched AS ( \
+            UPDATE portcullis_refresh_families SET last_used_at = $1 \
+            WHERE id IN (SELECT family_id FROM spent)), \
+        added AS ( \
+            INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
+            SELECT $3, family_id, NULL FROM spent) \
+        SELECT {FAMILY_COLUMNS}, {owner} \
+        FROM live f LEFT JOIN portcullis_users u ON u.id = f.user_id \
+        WHERE f.id IN (SELECT family_id FROM spent)",
+        owner = owner_columns(|column| format!("u.{column}")),
+    )
+});
 
 /// A rotation on SQLite, in one statement too. The conditional update is
 /// the arbiter: of concurrent rotations of one token, the database lets
@@ -67,21 +74,46 @@ const ROTATE_IN_ONE_STATEMENT: &str = "\
 /// (SQLite serialises writers, so a revocation is either before it or waits
 /// for it). Naming the successor fires the trigger of schema 10, which adds
 /// it and marks the family used. SQLite's `RETURNING` names only the updated
-/// table, so the family (as it was found) comes back column by column.
-const ROTATE_BY_TRIGGER: &str = "\
-    UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
-    WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
-        (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
-         AND expires_at > $5 AND COALESCE(last_used_at, created_at) > $4) \
-    RETURNING family_id AS id, \
-        (SELECT user_id FROM portcullis_refresh_families WHERE id = family_id) AS user_id, \
-        (SELECT amr FROM portcullis_refresh_families WHERE id = family_id) AS amr, \
-        (SELECT remember FROM portcullis_refresh_families WHERE id = family_id) AS remember, \
-        (SELECT created_at FROM portcullis_refresh_families WHERE id = family_id) AS created_at, \
-        (SELECT expires_at FROM portcullis_refresh_families WHERE id = family_id) AS expires_at, \
-        (SELECT revoked_at FROM portcullis_refresh_families WHERE id = family_id) AS revoked_at, \
-        (SELECT last_used_at FROM portcullis_refresh_families WHERE id = family_id) AS last_used_at, \
-        (SELECT client FROM portcullis_refresh_families WHERE id = family_id) AS client";
+/// table, so the family (as it was found) and its user come back column by
+/// column.
+static ROTATE_BY_TRIGGER: LazyLock<String> = LazyLock::new(|| {
+    let family = FAMILY_COLUMNS.split(", ").map(|column| {
+        let name = column.trim_start_matches("f.");
+        format!("(SELECT {name} FROM portcullis_refresh_families WHERE id = family_id) AS {name}")
+    });
+    let owner = owner_columns(|column| {
+        format!(
+            "(SELECT {column} FROM portcullis_users WHERE id = \
+             (SELECT user_id FROM portcullis_refresh_families WHERE id = family_id))"
+        )
+    });
+    format!(
+        "UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
+         WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
+            (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
+             AND expires_at > $5 AND COALESCE(last_used_at, created_at) > $4) \
+         RETURNING {}, {owner}",
+        family.collect::<Vec<_>>().join(", "),
+    )
+});
+
+/// The user's columns, each read by `source` and named `owner_…`, so that
+/// a refresh reads its user in the rotation's own round trip; all null
+/// when the user is gone.
+fn owner_columns(source: impl Fn(&str) -> String) -> String {
+    let columns = users::COLUMNS.split(", ");
+    let named = columns.map(|column| format!("{} AS owner_{column}", source(column)));
+    named.collect::<Vec<_>>().join(", ")
+}
+
+/// The user beside a rotated family, from its `owner_…` columns.
+fn owner(row: &AnyRow) -> Result<Owner, StoreError> {
+    let id: Option<String> = row.try_get("owner_id").map_err(unavailable)?;
+    match id {
+        Some(_) => Ok(Owner::Found(users::user_named(row, "owner_")?)),
+        None => Ok(Owner::Missing),
+    }
+}
 
 /// What a family must satisfy, besides not being revoked, for its token to
 /// rotate: it expires after `expires_after` and was last used after
@@ -93,19 +125,19 @@ struct Live {
 
 impl SqlStore {
     /// Spends `spent_hash` and adds `next_hash` to its family if the token
-    /// is unspent and its family `live`; the family when it did.
+    /// is unspent and its family `live`; the family and its user when it did.
     async fn rotate_if(
         &self,
         spent_hash: &str,
         next_hash: &str,
         now: OffsetDateTime,
         live: Live,
-    ) -> Result<Option<RefreshFamily>, StoreError> {
-        // One round trip instead of five (BEGIN, three statements, COMMIT):
-        // the same steps, in one statement, with the same parameters.
+    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
+        // One round trip instead of six (BEGIN, three statements, COMMIT,
+        // the user): the same steps, in one statement, with the same parameters.
         let statement = match self.backend {
-            Backend::Postgres => ROTATE_IN_ONE_STATEMENT,
-            Backend::Sqlite => ROTATE_BY_TRIGGER,
+            Backend::Postgres => &ROTATE_IN_ONE_STATEMENT,
+            Backend::Sqlite => &ROTATE_BY_TRIGGER,
         };
         let row = sqlx::query(statement)
             .bind(seconds(now))
@@ -116,7 +148,7 @@ impl SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        row.as_ref().map(family).transpose()
+        row.map(|row| Ok((family(&row)?, owner(&row)?))).transpose()
     }
 }
 
@@ -195,6 +227,19 @@ impl SessionStore for SqlStore {
         now: OffsetDateTime,
         idle_since: Option<OffsetDateTime>,
     ) -> Result<Option<RefreshFamily>, StoreError> {
+        let rotated = self
+            .rotate_live_refresh_token_with_user(spent_hash, next_hash, now, idle_since)
+            .await?;
+        Ok(rotated.map(|(family, _)| family))
+    }
+
+    async fn rotate_live_refresh_token_with_user(
+        &self,
+        spent_hash: &str,
+        next_hash: &str,
+        now: OffsetDateTime,
+        idle_since: Option<OffsetDateTime>,
+    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
         let live = Live {
             expires_after: seconds(now),
             used_after: idle_since.map_or(i64::MIN, seconds),

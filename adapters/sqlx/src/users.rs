@@ -11,15 +11,25 @@ pub(crate) const COLUMNS: &str =
     "id, email, name, role, is_active, email_verified, password_hash, created_at";
 
 pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
+    user_named(row, "")
+}
+
+/// A user from a row whose user columns are named with `prefix`
+/// (`owner_id`, …), beside the columns of another table.
+pub(crate) fn user_named(row: &AnyRow, prefix: &str) -> Result<User, StoreError> {
+    let column = |name: &str| format!("{prefix}{name}");
     Ok(User {
-        id: row.try_get("id").map_err(unavailable)?,
-        email: row.try_get("email").map_err(unavailable)?,
-        name: row.try_get("name").map_err(unavailable)?,
-        role: row.try_get("role").map_err(unavailable)?,
-        is_active: flag(row, "is_active")?,
-        email_verified: flag(row, "email_verified")?,
-        password_hash: row.try_get("password_hash").map_err(unavailable)?,
-        created_at: time_at(row.try_get("created_at").map_err(unavailable)?)?,
+        id: row.try_get(column("id").as_str()).map_err(unavailable)?,
+        email: row.try_get(column("email").as_str()).map_err(unavailable)?,
+        name: row.try_get(column("name").as_str()).map_err(unavailable)?,
+        role: row.try_get(column("role").as_str()).map_err(unavailable)?,
+        is_active: flag(row, &column("is_active"))?,
+        email_verified: flag(row, &column("email_verified"))?,
+        password_hash: (row.try_get(column("password_hash").as_str())).map_err(unavailable)?,
+        created_at: time_at(
+            row.try_get(column("created_at").as_str())
+                .map_err(unavailable)?,
+        )?,
     })
 }
 
