@@ -51,9 +51,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use portcullis::store::StoreError;
-use sqlx::AnyPool;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Connection};
 use time::OffsetDateTime;
+
+/// How long a PostgreSQL connection may have been idle in the pool and
+/// still be handed out unchecked (see [`SqlStore::connect`]).
+pub const RECHECK_IDLE_AFTER: Duration = Duration::from_millis(100);
 
 /// Every storage seam in SQLite or PostgreSQL. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
@@ -69,14 +73,18 @@ impl SqlStore {
     /// keys. `sqlite::memory:` gives every pooled connection its own empty
     /// database: use a file (or `?mode=memory&cache=shared`) instead.
     ///
-    /// A PostgreSQL connection is checked (pinged) each time the pool hands
-    /// it out, as sqlx does by default, so that one a restart dropped is
-    /// replaced rather than failing a call: a refresh spends its token and
-    /// then reads the user, and a 503 between the two would make the
-    /// client's retry look like reuse and end the session. The check costs
-    /// a round trip per store call (a tenth to a fifth of the refreshes a
-    /// busy server does); a SQLite connection, which nothing but this
-    /// process can drop, is not checked.
+    /// A PostgreSQL connection idle for [`RECHECK_IDLE_AFTER`] or longer
+    /// is checked (pinged) as the pool hands it out, so that one a restart
+    /// or an administrator dropped is replaced rather than failing a call.
+    /// A busier one is not: sqlx pings every connection as it comes back to
+    /// the pool, and a check before each use as well cost a busy server a
+    /// fifth of its refreshes. One dropped within that time of its last use
+    /// fails its next call (503) and is replaced. A refresh is one statement
+    /// that spends its token and reads the user together, so a failed one
+    /// has spent nothing and the client's retry succeeds. (For a check
+    /// before every use, pass a pool of your own to
+    /// [`from_pool`](Self::from_pool).) A SQLite connection, which nothing
+    /// but this process can drop, is not checked.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
@@ -84,7 +92,15 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))
-            .test_before_acquire(!sqlite)
+            .test_before_acquire(false)
+            .before_acquire(move |connection, meta| {
+                Box::pin(async move {
+                    if !sqlite && meta.idle_for >= RECHECK_IDLE_AFTER {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(unavailable)?;
