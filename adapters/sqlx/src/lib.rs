@@ -33,6 +33,7 @@
 
 mod api_tokens;
 mod directory;
+mod health;
 mod identities;
 mod limits;
 mod migrate;
@@ -44,6 +45,7 @@ mod second_factors;
 mod sessions;
 mod users;
 
+pub use health::{CHECK_ALL_AFTER_FAILURE, RECHECK_IDLE_AFTER};
 #[cfg(feature = "postgres")]
 pub use revocations::PgRevocations;
 
@@ -54,10 +56,6 @@ use portcullis::store::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection};
 use time::OffsetDateTime;
-
-/// How long a PostgreSQL connection may have been idle in the pool and
-/// still be handed out unchecked (see [`SqlStore::connect`]).
-pub const RECHECK_IDLE_AFTER: Duration = Duration::from_millis(100);
 
 /// Every storage seam in SQLite or PostgreSQL. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
@@ -75,16 +73,23 @@ impl SqlStore {
     ///
     /// A PostgreSQL connection idle for [`RECHECK_IDLE_AFTER`] or longer
     /// is checked (pinged) as the pool hands it out, so that one a restart
-    /// or an administrator dropped is replaced rather than failing a call.
-    /// A busier one is not: sqlx pings every connection as it comes back to
-    /// the pool, and a check before each use as well cost a busy server a
-    /// fifth of its refreshes. One dropped within that time of its last use
-    /// fails its next call (503) and is replaced. A refresh is one statement
-    /// that spends its token and reads the user together, so a failed one
-    /// has spent nothing and the client's retry succeeds. (For a check
-    /// before every use, pass a pool of your own to
-    /// [`from_pool`](Self::from_pool).) A SQLite connection, which nothing
-    /// but this process can drop, is not checked.
+    /// or an administrator dropped while the pool was quiet is replaced
+    /// rather than failing a call; for [`CHECK_ALL_AFTER_FAILURE`] after a
+    /// call failed on a broken connection (a restart, an outage), every
+    /// one is. A busy pool's connections are otherwise not: sqlx already
+    /// pings every connection as it comes back to the pool, and a check
+    /// before each use as well cost a busy server a fifth of its refreshes.
+    /// So only a connection dropped within that time of its last use, with
+    /// no failure seen before, fails its next call (503) and is replaced.
+    /// Where this store keeps both the users and the sessions
+    /// (`AuthBuilder::store`), a refresh is one statement that spends its
+    /// token and reads the user together, so a refresh that fails so has
+    /// spent nothing and the client's retry succeeds; with users kept
+    /// elsewhere, and in the flows that spend a one-time link and then
+    /// write, the second call may be the one that fails. For a check before
+    /// every use, pass a pool of your own to [`from_pool`](Self::from_pool).
+    /// A SQLite connection, which nothing but this process can drop, is not
+    /// checked.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
@@ -92,18 +97,21 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(5))
-            .test_before_acquire(false)
-            .before_acquire(move |connection, meta| {
+            .test_before_acquire(false);
+        let pool = if sqlite {
+            pool
+        } else {
+            // An error closes the connection, and the pool opens another.
+            pool.before_acquire(|connection, meta| {
                 Box::pin(async move {
-                    if !sqlite && meta.idle_for >= RECHECK_IDLE_AFTER {
+                    if health::check_before_use(meta.idle_for) {
                         connection.ping().await?;
                     }
                     Ok(true)
                 })
             })
-            .connect_with(options)
-            .await
-            .map_err(unavailable)?;
+        };
+        let pool = pool.connect_with(options).await.map_err(unavailable)?;
         if sqlite {
             // Persistent in the file: readers no longer block the writer.
             // (sqlx already sets a 5 s busy timeout and foreign keys.)
@@ -132,8 +140,10 @@ impl SqlStore {
     }
 }
 
-/// Unique violations are conflicts; every other failure fails closed.
+/// Unique violations are conflicts; every other failure fails closed
+/// (and, if the connection broke, has the next ones checked).
 fn unavailable(err: sqlx::Error) -> StoreError {
+    health::note(&err);
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict,
         _ => StoreError::Unavailable(Box::new(err)),
