@@ -23,6 +23,9 @@ async fn memory_session_store() {
     conformance::session_store(&store, &OpaqueIds)
         .await
         .assert_passed();
+    conformance::sessions_beside_users(&store)
+        .await
+        .assert_passed();
 }
 
 #[tokio::test]

@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use metrics_exporter_prometheus::PrometheusBuilder;
-use portcullis::store::MemoryStore;
+use portcullis::store::{MemoryStore, new_id};
 use portcullis::{
     Auth, AuthConfig, Client, Clock, Credentials, LoginOutcome, ManualClock, MfaProof, NewAccount,
 };
+use portcullis_sqlx::SqlStore;
 
 mod totp;
 
@@ -79,9 +80,57 @@ fn the_service_counts_and_times_what_operators_watch() {
         // Both refreshes try the rotation; only the refused one reads the token.
         r#"portcullis_store_seconds_count{op="rotate_refresh_token"} 2"#,
         r#"portcullis_store_seconds_count{op="find_refresh_token"} 1"#,
+        // The memory store leaves the user to the user store.
+        r#"portcullis_store_seconds_count{op="find_user"} 1"#,
     ] {
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }
+}
+
+/// One login and one refresh over a SQLite store set with `.store(..)`,
+/// the users set on their own too when `users` is given: what the
+/// recorder renders.
+fn refreshed_on_sqlite(users: Option<MemoryStore>) -> String {
+    recorded(async {
+        let path = std::env::temp_dir().join(format!("portcullis-metrics-{}.db", new_id()));
+        let sql = SqlStore::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        let builder = Auth::builder(config()).store(sql);
+        let builder = match users {
+            Some(users) => builder.users(users),
+            None => builder,
+        };
+        let auth = builder.build().unwrap();
+        auth.create_user(NewAccount::new("ada@example.com", PASSWORD, "user"))
+            .await
+            .unwrap();
+        let credentials = Credentials::new("ada@example.com", PASSWORD);
+        let Ok(LoginOutcome::Session(session)) = auth.login(credentials, Client::default()).await
+        else {
+            panic!("signed in");
+        };
+        auth.refresh(&session.refresh_token).await.unwrap();
+        let _ = std::fs::remove_file(path);
+    })
+}
+
+#[test]
+fn a_refresh_reads_the_user_in_its_rotation_where_one_store_keeps_both() {
+    let one_store = refreshed_on_sqlite(None);
+    assert!(
+        one_store.contains(r#"portcullis_store_seconds_count{op="rotate_refresh_token"} 1"#),
+        "{one_store}"
+    );
+    assert!(
+        !one_store.contains(r#"op="find_user""#),
+        "no second call for the user:\n{one_store}"
+    );
+    let users_apart = refreshed_on_sqlite(Some(MemoryStore::new()));
+    assert!(
+        users_apart.contains(r#"portcullis_store_seconds_count{op="find_user"} 1"#),
+        "users kept apart are asked themselves:\n{users_apart}"
+    );
 }
 
 #[test]

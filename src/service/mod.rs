@@ -80,8 +80,9 @@ struct Inner {
     config: AuthConfig,
     users: Arc<dyn UserStore>,
     sessions: Arc<dyn SessionStore>,
-    /// Whether `sessions` is also `users` (one store set for both): a
-    /// refresh then reads the user in the same step as its rotation.
+    /// Whether `sessions` and `users` both came from one
+    /// `AuthBuilder::store`, neither set on its own: a refresh then reads
+    /// the user in the same step as its rotation.
     sessions_hold_users: bool,
     one_time: Arc<dyn OneTimeTokenStore>,
     api_tokens: Arc<dyn ApiTokenStore>,

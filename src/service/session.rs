@@ -6,7 +6,7 @@ use crate::error::AuthError;
 use crate::hooks;
 use crate::identity::{AuthMethod, Identity};
 use crate::store::new_id;
-use crate::store::{Owner, RefreshFamily, StoreError, User};
+use crate::store::{RefreshFamily, SessionUser, StoreError, User};
 use crate::token::jwt::AccessClaims;
 use crate::token::opaque;
 
@@ -79,15 +79,19 @@ impl Auth {
         let next = opaque::generate();
         let next_digest = opaque::digest(&next);
         let rotated = self.rotate_reading_user(spent, &next_digest, now, idle_since);
-        let Some((family, owner)) = measure::store("rotate_refresh_token", rotated).await? else {
+        let Some((family, read)) = measure::store("rotate_refresh_token", rotated).await? else {
             return Err(self.refused_rotation(spent, now, idle_since).await);
         };
         record_user(&family.user_id);
         tracing::Span::current().record("session", family.id.as_str());
-        let user = match owner {
-            Owner::Found(user) => Some(user),
-            Owner::Missing => None,
-            Owner::NotRead => inner.users.find_user(&family.user_id).await?,
+        let user = match read {
+            // A user row that is not the family's user fails closed.
+            SessionUser::Found(user) => Some(user).filter(|user| user.id == family.user_id),
+            SessionUser::Missing => None,
+            SessionUser::NotRead => {
+                let found = inner.users.find_user(&family.user_id);
+                measure::store("find_user", found).await?
+            }
         };
         let user = match user {
             Some(user) if user.is_active => user,
@@ -107,14 +111,14 @@ impl Auth {
         next: &str,
         now: time::OffsetDateTime,
         idle_since: Option<time::OffsetDateTime>,
-    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
+    ) -> Result<Option<(RefreshFamily, SessionUser)>, StoreError> {
         let sessions = &self.0.sessions;
         if self.0.sessions_hold_users {
             return (sessions.rotate_live_refresh_token_with_user(spent, next, now, idle_since))
                 .await;
         }
         let rotated = (sessions.rotate_live_refresh_token(spent, next, now, idle_since)).await?;
-        Ok(rotated.map(|family| (family, Owner::NotRead)))
+        Ok(rotated.map(|family| (family, SessionUser::NotRead)))
     }
 
     /// Why a token did not rotate: unknown or revoked, reused (the session

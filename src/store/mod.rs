@@ -46,7 +46,7 @@ pub use memory::{MemoryRateLimiter, MemoryStore};
 pub use one_time::{OneTimePurpose, OneTimeToken, OneTimeTokenStore};
 pub use passkeys::{PasskeyStore, StoredPasskey};
 pub use second_factors::{SecondFactorStore, TotpState};
-pub use sessions::{Owner, RefreshFamily, RefreshToken, SessionStore};
+pub use sessions::{RefreshFamily, RefreshToken, SessionStore, SessionUser};
 pub use users::{NewUser, User, UserChanges, UserStore};
 
 /// Why a store call failed.

@@ -44,12 +44,13 @@ pub struct RefreshToken {
 /// beside the sessions read it in the same step (see
 /// [`SessionStore::rotate_live_refresh_token_with_user`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owner {
+pub enum SessionUser {
     /// The store did not read it: the service asks its [`UserStore`](super::UserStore).
     NotRead,
-    /// The user, as the user store has it now.
+    /// The user, as [`find_user`](super::UserStore::find_user) would
+    /// return it now; an inactive one ends the session.
     Found(User),
-    /// The user store has no such user (deleted since).
+    /// No such user: `find_user` would return `None`. The session ends.
     Missing,
 }
 
@@ -122,26 +123,29 @@ pub trait SessionStore: Send + Sync + 'static {
     }
 
     /// [`rotate_live_refresh_token`](Self::rotate_live_refresh_token), and
-    /// the family's user read in the same step (one round trip for a
-    /// refresh instead of two), for a store that keeps the user accounts
-    /// too. The service calls it only when this store is also its
-    /// [`UserStore`](super::UserStore) (one store set with
+    /// the family's user read in the same step (one call for a refresh
+    /// instead of two), for a store that keeps the user accounts too. The
+    /// service calls it only when this store is also its
+    /// [`UserStore`](super::UserStore) (both seams set by one
     /// [`AuthBuilder::store`](crate::AuthBuilder::store)), and trusts a
-    /// [`Owner::Found`] user as it would one from
-    /// [`find_user`](super::UserStore::find_user).
+    /// [`SessionUser::Found`] user as it would one from
+    /// [`find_user`](super::UserStore::find_user) (once its id matches the
+    /// family's). So a wrapper store that forwards this method to an inner
+    /// store must also forward `UserStore` to it: forwarded on its own, the
+    /// inner store's users would answer for the wrapper's.
     ///
-    /// The default rotates and reads no user ([`Owner::NotRead`]).
+    /// The default rotates and reads no user ([`SessionUser::NotRead`]).
     async fn rotate_live_refresh_token_with_user(
         &self,
         spent_hash: &str,
         next_hash: &str,
         now: OffsetDateTime,
         idle_since: Option<OffsetDateTime>,
-    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
+    ) -> Result<Option<(RefreshFamily, SessionUser)>, StoreError> {
         let rotated = self
             .rotate_live_refresh_token(spent_hash, next_hash, now, idle_since)
             .await?;
-        Ok(rotated.map(|family| (family, Owner::NotRead)))
+        Ok(rotated.map(|family| (family, SessionUser::NotRead)))
     }
 
     /// Revokes one family (all its tokens stop working); a second

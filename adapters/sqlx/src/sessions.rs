@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use async_trait::async_trait;
-use portcullis::store::{Owner, RefreshFamily, RefreshToken, SessionStore, StoreError};
+use portcullis::store::{RefreshFamily, RefreshToken, SessionStore, SessionUser, StoreError};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -41,9 +41,18 @@ fn family(row: &AnyRow) -> Result<RefreshFamily, StoreError> {
 /// concurrent rotations of one token exactly one matches) and names its
 /// successor; only a spent token marks the family used and adds the
 /// successor, so a rotation that fails writes nothing. The family comes
-/// back (as it was found) when the token was spent, with its user beside it
-/// (see [`owner_columns`]).
-static ROTATE_IN_ONE_STATEMENT: LazyLock<String> = LazyLock::new(|| {
+/// back (as it was found) when the token was spent, and with `read_user`
+/// its user beside it (see [`user_columns`]).
+fn postgres_rotation(read_user: bool) -> String {
+    let (user, join) = if read_user {
+        let columns = user_columns(|column| format!("u.{column}"));
+        (
+            format!(", {columns}"),
+            "LEFT JOIN portcullis_users u ON u.id = f.user_id",
+        )
+    } else {
+        (String::new(), "")
+    };
     format!(
         "WITH live AS ( \
             SELECT f.* FROM portcullis_refresh_families f \
@@ -61,12 +70,10 @@ static ROTATE_IN_ONE_STATEMENT: LazyLock<String> = LazyLock::new(|| {
         added AS ( \
             INSERT INTO portcullis_refresh_tokens (token_hash, family_id, used_at) \
             SELECT $3, family_id, NULL FROM spent) \
-        SELECT {FAMILY_COLUMNS}, {owner} \
-        FROM live f LEFT JOIN portcullis_users u ON u.id = f.user_id \
-        WHERE f.id IN (SELECT family_id FROM spent)",
-        owner = owner_columns(|column| format!("u.{column}")),
+        SELECT {FAMILY_COLUMNS}{user} FROM live f {join} \
+        WHERE f.id IN (SELECT family_id FROM spent)"
     )
-});
+}
 
 /// A rotation on SQLite, in one statement too. The conditional update is
 /// the arbiter: of concurrent rotations of one token, the database lets
@@ -74,44 +81,60 @@ static ROTATE_IN_ONE_STATEMENT: LazyLock<String> = LazyLock::new(|| {
 /// (SQLite serialises writers, so a revocation is either before it or waits
 /// for it). Naming the successor fires the trigger of schema 10, which adds
 /// it and marks the family used. SQLite's `RETURNING` names only the updated
-/// table, so the family (as it was found) and its user come back column by
-/// column.
-static ROTATE_BY_TRIGGER: LazyLock<String> = LazyLock::new(|| {
-    let family = FAMILY_COLUMNS.split(", ").map(|column| {
-        let name = column.trim_start_matches("f.");
-        format!("(SELECT {name} FROM portcullis_refresh_families WHERE id = family_id) AS {name}")
-    });
-    let owner = owner_columns(|column| {
+/// table, so the family (as it was found), and with `read_user` its user,
+/// come back column by column.
+fn sqlite_rotation(read_user: bool) -> String {
+    let of_family = |column: &str| {
         format!(
-            "(SELECT {column} FROM portcullis_users WHERE id = \
-             (SELECT user_id FROM portcullis_refresh_families WHERE id = family_id))"
+            "(SELECT {column} FROM portcullis_refresh_families \
+             WHERE id = portcullis_refresh_tokens.family_id)"
         )
-    });
+    };
+    let family = names(FAMILY_COLUMNS).map(|column| format!("{} AS {column}", of_family(column)));
+    let mut returned: Vec<String> = family.collect();
+    if read_user {
+        let user_id = of_family("user_id");
+        returned.push(user_columns(|column| {
+            format!("(SELECT {column} FROM portcullis_users WHERE id = {user_id})")
+        }));
+    }
     format!(
         "UPDATE portcullis_refresh_tokens SET used_at = $1, successor_hash = $3 \
          WHERE token_hash = $2 AND used_at IS NULL AND family_id IN \
             (SELECT id FROM portcullis_refresh_families WHERE revoked_at IS NULL \
              AND expires_at > $5 AND COALESCE(last_used_at, created_at) > $4) \
-         RETURNING {}, {owner}",
-        family.collect::<Vec<_>>().join(", "),
+         RETURNING {}",
+        returned.join(", "),
     )
-});
+}
+
+static POSTGRES_ROTATION: LazyLock<[String; 2]> =
+    LazyLock::new(|| [postgres_rotation(false), postgres_rotation(true)]);
+static SQLITE_ROTATION: LazyLock<[String; 2]> =
+    LazyLock::new(|| [sqlite_rotation(false), sqlite_rotation(true)]);
+
+/// The names in a list of columns (`f.id, f.user_id` gives `id`, `user_id`).
+fn names(columns: &str) -> impl Iterator<Item = &str> {
+    columns.split(',').map(|column| {
+        let column = column.trim();
+        column.split_once('.').map_or(column, |(_, name)| name)
+    })
+}
 
 /// The user's columns, each read by `source` and named `owner_…`, so that
 /// a refresh reads its user in the rotation's own round trip; all null
 /// when the user is gone.
-fn owner_columns(source: impl Fn(&str) -> String) -> String {
-    let columns = users::COLUMNS.split(", ");
-    let named = columns.map(|column| format!("{} AS owner_{column}", source(column)));
+fn user_columns(source: impl Fn(&str) -> String) -> String {
+    let named = names(users::COLUMNS).map(|column| format!("{} AS owner_{column}", source(column)));
     named.collect::<Vec<_>>().join(", ")
 }
 
 /// The user beside a rotated family, from its `owner_…` columns.
-fn owner(row: &AnyRow) -> Result<Owner, StoreError> {
+fn session_user(row: &AnyRow) -> Result<SessionUser, StoreError> {
     let id: Option<String> = row.try_get("owner_id").map_err(unavailable)?;
     match id {
-        Some(_) => Ok(Owner::Found(users::user_named(row, "owner_")?)),
-        None => Ok(Owner::Missing),
+        Some(_) => Ok(SessionUser::Found(users::user_named(row, "owner_")?)),
+        None => Ok(SessionUser::Missing),
     }
 }
 
@@ -123,23 +146,35 @@ struct Live {
     used_after: i64,
 }
 
+impl Live {
+    /// Unexpired at `now`, and used after `idle_since` when there is one.
+    fn at(now: OffsetDateTime, idle_since: Option<OffsetDateTime>) -> Self {
+        Self {
+            expires_after: seconds(now),
+            used_after: idle_since.map_or(i64::MIN, seconds),
+        }
+    }
+}
+
 impl SqlStore {
     /// Spends `spent_hash` and adds `next_hash` to its family if the token
-    /// is unspent and its family `live`; the family and its user when it did.
+    /// is unspent and its family `live`; the family when it did, and with
+    /// `read_user` its user (else [`SessionUser::NotRead`]).
     async fn rotate_if(
         &self,
         spent_hash: &str,
         next_hash: &str,
         now: OffsetDateTime,
         live: Live,
-    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
-        // One round trip instead of six (BEGIN, three statements, COMMIT,
-        // the user): the same steps, in one statement, with the same parameters.
-        let statement = match self.backend {
-            Backend::Postgres => &ROTATE_IN_ONE_STATEMENT,
-            Backend::Sqlite => &ROTATE_BY_TRIGGER,
+        read_user: bool,
+    ) -> Result<Option<(RefreshFamily, SessionUser)>, StoreError> {
+        // One round trip instead of five (BEGIN, three statements, COMMIT),
+        // or six with the user: the same steps, in one statement.
+        let statements = match self.backend {
+            Backend::Postgres => &POSTGRES_ROTATION,
+            Backend::Sqlite => &SQLITE_ROTATION,
         };
-        let row = sqlx::query(statement)
+        let row = sqlx::query(&statements[usize::from(read_user)])
             .bind(seconds(now))
             .bind(spent_hash)
             .bind(next_hash)
@@ -148,7 +183,15 @@ impl SqlStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        row.map(|row| Ok((family(&row)?, owner(&row)?))).transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = if read_user {
+            session_user(&row)?
+        } else {
+            SessionUser::NotRead
+        };
+        Ok(Some((family(&row)?, user)))
     }
 }
 
@@ -216,7 +259,7 @@ impl SessionStore for SqlStore {
             expires_after: i64::MIN,
             used_after: i64::MIN,
         };
-        let rotated = self.rotate_if(spent_hash, next_hash, now, any_live).await?;
+        let rotated = (self.rotate_if(spent_hash, next_hash, now, any_live, false)).await?;
         Ok(rotated.is_some())
     }
 
@@ -227,10 +270,9 @@ impl SessionStore for SqlStore {
         now: OffsetDateTime,
         idle_since: Option<OffsetDateTime>,
     ) -> Result<Option<RefreshFamily>, StoreError> {
-        let rotated = self
-            .rotate_live_refresh_token_with_user(spent_hash, next_hash, now, idle_since)
-            .await?;
-        Ok(rotated.map(|(family, _)| family))
+        let live = Live::at(now, idle_since);
+        let rotated = self.rotate_if(spent_hash, next_hash, now, live, false);
+        Ok(rotated.await?.map(|(family, _)| family))
     }
 
     async fn rotate_live_refresh_token_with_user(
@@ -239,12 +281,9 @@ impl SessionStore for SqlStore {
         next_hash: &str,
         now: OffsetDateTime,
         idle_since: Option<OffsetDateTime>,
-    ) -> Result<Option<(RefreshFamily, Owner)>, StoreError> {
-        let live = Live {
-            expires_after: seconds(now),
-            used_after: idle_since.map_or(i64::MIN, seconds),
-        };
-        self.rotate_if(spent_hash, next_hash, now, live).await
+    ) -> Result<Option<(RefreshFamily, SessionUser)>, StoreError> {
+        let live = Live::at(now, idle_since);
+        self.rotate_if(spent_hash, next_hash, now, live, true).await
     }
 
     async fn revoke_family(&self, family_id: &str, now: OffsetDateTime) -> Result<(), StoreError> {

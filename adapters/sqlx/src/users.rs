@@ -25,7 +25,9 @@ pub(crate) fn user_named(row: &AnyRow, prefix: &str) -> Result<User, StoreError>
         role: row.try_get(column("role").as_str()).map_err(unavailable)?,
         is_active: flag(row, &column("is_active"))?,
         email_verified: flag(row, &column("email_verified"))?,
-        password_hash: (row.try_get(column("password_hash").as_str())).map_err(unavailable)?,
+        password_hash: row
+            .try_get(column("password_hash").as_str())
+            .map_err(unavailable)?,
         created_at: time_at(
             row.try_get(column("created_at").as_str())
                 .map_err(unavailable)?,

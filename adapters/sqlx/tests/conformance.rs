@@ -36,6 +36,7 @@ async fn every_seam(store: &SqlStore) -> Vec<Report> {
     vec![
         conformance::user_store(store).await,
         conformance::session_store(store, store).await,
+        conformance::sessions_beside_users(store).await,
         conformance::session_store(store, &OpaqueIds).await,
         conformance::one_time_token_store(store, &OpaqueIds).await,
         conformance::api_token_store(store, &OpaqueIds).await,

@@ -8,7 +8,8 @@
 use std::io::Write;
 
 use portcullis::store::{
-    NewUser, Owner, RefreshFamily, SessionStore, UserChanges, UserDirectory, UserStore, new_id,
+    NewUser, RefreshFamily, SessionStore, SessionUser, UserChanges, UserDirectory, UserStore,
+    new_id,
 };
 use portcullis_sqlx::SqlStore;
 use time::OffsetDateTime;
@@ -19,7 +20,7 @@ fn at(seconds: i64) -> OffsetDateTime {
 
 /// Rotates `spent` into a new token at `now`: the family's user as read,
 /// and the new token's digest.
-async fn rotate(store: &SqlStore, spent: &str, now: OffsetDateTime) -> (Owner, String) {
+async fn rotate(store: &SqlStore, spent: &str, now: OffsetDateTime) -> (SessionUser, String) {
     let next = new_id();
     let (_, owner) = store
         .rotate_live_refresh_token_with_user(spent, &next, now, None)
@@ -55,7 +56,11 @@ async fn reads_the_user_as_it_is_now(store: &SqlStore) {
 
     let (owner, second) = rotate(store, &first, at(60)).await;
     let stored = store.find_user(&user.id).await.unwrap().unwrap();
-    assert_eq!(owner, Owner::Found(stored), "the user, as find_user has it");
+    assert_eq!(
+        owner,
+        SessionUser::Found(stored),
+        "the user, as find_user has it"
+    );
 
     let mut demoted = UserChanges::default();
     demoted.role = Some("guest".into());
@@ -64,14 +69,18 @@ async fn reads_the_user_as_it_is_now(store: &SqlStore) {
     let (owner, third) = rotate(store, &second, at(120)).await;
     assert_eq!(
         owner,
-        Owner::Found(changed),
+        SessionUser::Found(changed),
         "its role and active flag as changed"
     );
 
     // The store deletes the user's row only (the service ends its sessions).
     assert!(store.delete_user(&user.id).await.unwrap());
     let (owner, _) = rotate(store, &third, at(180)).await;
-    assert_eq!(owner, Owner::Missing, "a deleted user reads as missing");
+    assert_eq!(
+        owner,
+        SessionUser::Missing,
+        "a deleted user reads as missing"
+    );
 }
 
 #[tokio::test]

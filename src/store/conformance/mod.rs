@@ -11,6 +11,8 @@
 //! conformance::user_store(&store).await.assert_passed();
 //! // Seams keyed by user take their user ids from the app's user store:
 //! conformance::session_store(&store, &store).await.assert_passed();
+//! // A store that keeps the users beside the sessions:
+//! conformance::sessions_beside_users(&store).await.assert_passed();
 //! // …or from ids the kit makes up, which are no UUIDs, to show the seam
 //! // assumes nothing of their shape:
 //! conformance::api_token_store(&store, &conformance::OpaqueIds).await.assert_passed();
@@ -51,7 +53,7 @@ pub use passkeys::passkey_store;
 pub use report::{CaseReport, Report};
 pub use revocations::revocation_channel;
 pub use second_factors::second_factor_store;
-pub use sessions::session_store;
+pub use sessions::{session_store, sessions_beside_users};
 pub use users::user_store;
 
 /// Where a suite gets the ids of the users it keys records by.

@@ -8,7 +8,11 @@ use time::OffsetDateTime;
 use super::{Broken, Outcome, Report, UserIds, digest, ensure, ensure_eq, t0, wins};
 use crate::store::{RefreshFamily, SessionStore, new_id};
 
+mod beside_users;
 mod one_step;
+
+pub use beside_users::sessions_beside_users;
+use one_step::OneStep;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -34,18 +38,22 @@ pub async fn session_store<S: SessionStore>(store: &S, users: &impl UserIds) -> 
             one_step::rotates(store, users),
         )
         .await;
-    report
-        .case(
+    let ways = [
+        (
+            OneStep::Plain,
             "one_step_rotation_refuses_spent_revoked_expired_and_idle_sessions",
-            one_step::refusals(store, users),
-        )
-        .await;
-    report
-        .case(
             "of_concurrent_one_step_rotations_exactly_one_wins",
-            one_step::concurrent(store, users),
-        )
-        .await;
+        ),
+        (
+            OneStep::ReadingUser,
+            "one_step_rotation_reading_the_user_refuses_spent_revoked_expired_and_idle_sessions",
+            "of_concurrent_one_step_rotations_reading_the_user_exactly_one_wins",
+        ),
+    ];
+    for (how, refusals, concurrent) in ways {
+        (report.case(refusals, one_step::refusals(store, users, how))).await;
+        (report.case(concurrent, one_step::concurrent(store, users, how))).await;
+    }
     report
         .case(
             "a_one_step_rotation_reads_its_user_or_leaves_it_to_the_user_store",

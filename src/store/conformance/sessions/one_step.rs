@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::started;
 use crate::store::conformance::{Broken, Outcome, UserIds, digest, ensure, ensure_eq, t0, wins};
-use crate::store::{Owner, SessionStore};
+use crate::store::{SessionStore, SessionUser, StoreError};
 
 pub(super) async fn rotates<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
     let (first, secret) = started(store, users).await?;
@@ -47,16 +47,46 @@ pub(super) async fn rotates<S: SessionStore>(store: &S, users: &impl UserIds) ->
     Ok(())
 }
 
-pub(super) async fn refusals<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+/// Which of the two one-step rotations a case calls.
+#[derive(Clone, Copy)]
+pub(super) enum OneStep {
+    Plain,
+    ReadingUser,
+}
+
+impl OneStep {
+    /// Rotates `secret` into `next` this way: whether it did.
+    async fn rotates<S: SessionStore>(
+        self,
+        store: &S,
+        (secret, next): (&str, &str),
+        now: OffsetDateTime,
+        since: Option<OffsetDateTime>,
+    ) -> Result<bool, StoreError> {
+        Ok(match self {
+            Self::Plain => (store.rotate_live_refresh_token(secret, next, now, since))
+                .await?
+                .is_some(),
+            Self::ReadingUser => (store
+                .rotate_live_refresh_token_with_user(secret, next, now, since))
+            .await?
+            .is_some(),
+        })
+    }
+}
+
+pub(super) async fn refusals<S: SessionStore>(
+    store: &S,
+    users: &impl UserIds,
+    how: OneStep,
+) -> Outcome {
     let (first, secret) = started(store, users).await?;
     let refused = |now: OffsetDateTime, since: Option<OffsetDateTime>| {
         let (secret, next) = (secret.clone(), digest());
         async move {
-            let rotated = store
-                .rotate_live_refresh_token(&secret, &next, now, since)
-                .await?;
+            let rotated = how.rotates(store, (&secret, &next), now, since).await?;
             let added = store.find_refresh_token(&next).await?;
-            Ok::<_, Broken>(rotated.is_none() && added.is_none())
+            Ok::<_, Broken>(!rotated && added.is_none())
         }
     };
     ensure!(
@@ -80,16 +110,19 @@ pub(super) async fn refusals<S: SessionStore>(store: &S, users: &impl UserIds) -
     Ok(())
 }
 
-pub(super) async fn concurrent<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+pub(super) async fn concurrent<S: SessionStore>(
+    store: &S,
+    users: &impl UserIds,
+    how: OneStep,
+) -> Outcome {
     let (_, secret) = started(store, users).await?;
     let later = t0() + Duration::from_secs(60);
     let contenders: Vec<String> = (0..8).map(|_| digest()).collect();
-    let outcomes = join_all(contenders.iter().map(|candidate| async {
-        store
-            .rotate_live_refresh_token(&secret, candidate, later, None)
-            .await
-            .map(|family| family.is_some())
-    }))
+    let outcomes = join_all(
+        contenders
+            .iter()
+            .map(|candidate| how.rotates(store, (&secret, candidate), later, None)),
+    )
     .await;
     ensure_eq!(wins(outcomes)?, 1, "concurrent one-step rotations that won");
     Ok(())
@@ -111,7 +144,7 @@ pub(super) async fn with_user<S: SessionStore>(store: &S, users: &impl UserIds) 
         "the rotation brings the token's family"
     );
     // `Missing` may be true: the ids may come from another user store.
-    if let Owner::Found(user) = owner {
+    if let SessionUser::Found(user) = owner {
         ensure_eq!(
             user.id,
             first.user_id,
