@@ -51,7 +51,7 @@ pub(crate) fn note(err: &sqlx::Error) {
 /// [`CHECK_ALL_AFTER_FAILURE`] of a connection failure.
 pub(crate) fn check_before_use(idle_for: Duration) -> bool {
     let last = LAST_FAILURE.load(Ordering::Relaxed);
-    let lately =
-        last != 0 && now_millis().saturating_sub(last) < CHECK_ALL_AFTER_FAILURE.as_millis() as u64;
+    let since_failure = u128::from(now_millis().saturating_sub(last));
+    let lately = last != 0 && since_failure < CHECK_ALL_AFTER_FAILURE.as_millis();
     idle_for >= RECHECK_IDLE_AFTER || lately
 }

@@ -1,5 +1,7 @@
 //! [`UserStore`] for [`SqlStore`]: the `portcullis_users` table.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use portcullis::store::{NewUser, StoreError, User, UserChanges, UserStore, email_key, new_id};
 use sqlx::Row;
@@ -17,19 +19,26 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, StoreError> {
 /// A user from a row whose user columns are named with `prefix`
 /// (`owner_id`, …), beside the columns of another table.
 pub(crate) fn user_named(row: &AnyRow, prefix: &str) -> Result<User, StoreError> {
-    let column = |name: &str| format!("{prefix}{name}");
+    // Plain names (every user read but a refresh's) are not copied.
+    let column = |name: &'static str| -> Cow<'static, str> {
+        if prefix.is_empty() {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(format!("{prefix}{name}"))
+        }
+    };
     Ok(User {
-        id: row.try_get(column("id").as_str()).map_err(unavailable)?,
-        email: row.try_get(column("email").as_str()).map_err(unavailable)?,
-        name: row.try_get(column("name").as_str()).map_err(unavailable)?,
-        role: row.try_get(column("role").as_str()).map_err(unavailable)?,
+        id: row.try_get(column("id").as_ref()).map_err(unavailable)?,
+        email: row.try_get(column("email").as_ref()).map_err(unavailable)?,
+        name: row.try_get(column("name").as_ref()).map_err(unavailable)?,
+        role: row.try_get(column("role").as_ref()).map_err(unavailable)?,
         is_active: flag(row, &column("is_active"))?,
         email_verified: flag(row, &column("email_verified"))?,
         password_hash: row
-            .try_get(column("password_hash").as_str())
+            .try_get(column("password_hash").as_ref())
             .map_err(unavailable)?,
         created_at: time_at(
-            row.try_get(column("created_at").as_str())
+            row.try_get(column("created_at").as_ref())
                 .map_err(unavailable)?,
         )?,
     })

@@ -8,21 +8,37 @@ use time::OffsetDateTime;
 
 use super::started;
 use crate::store::conformance::{Broken, Outcome, UserIds, digest, ensure, ensure_eq, t0, wins};
-use crate::store::{SessionStore, SessionUser, StoreError};
+use crate::store::{RefreshFamily, SessionStore, SessionUser, StoreError};
 
-pub(super) async fn rotates<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
+pub(super) async fn rotates<S: SessionStore>(
+    store: &S,
+    users: &impl UserIds,
+    how: OneStep,
+) -> Outcome {
     let (first, secret) = started(store, users).await?;
     let later = t0() + Duration::from_secs(60);
     let next = digest();
     let since = Some(t0() - Duration::from_secs(1));
-    let rotated = store
-        .rotate_live_refresh_token(&secret, &next, later, since)
-        .await?;
+    let rotated = how.rotate(store, (&secret, &next), later, since).await?;
+    let (family, read) = rotated.unzip();
     ensure_eq!(
-        rotated.map(|f| (f.id, f.user_id, f.amr, f.expires_at)),
-        Some((first.id.clone(), first.user_id, first.amr, first.expires_at)),
+        family.map(|f| (f.id, f.user_id, f.amr, f.expires_at)),
+        Some((
+            first.id.clone(),
+            first.user_id.clone(),
+            first.amr,
+            first.expires_at
+        )),
         "a live token rotates and brings its family"
     );
+    // `Missing` may be true: the ids may come from another user store.
+    if let Some(SessionUser::Found(user)) = read {
+        ensure_eq!(
+            user.id,
+            first.user_id,
+            "a user read in the rotation is the family's own"
+        );
+    }
     let spent = store.find_refresh_token(&secret).await?.unwrap();
     ensure_eq!(spent.used_at, Some(later), "the token is spent");
     let successor = store.find_refresh_token(&next).await?;
@@ -32,11 +48,8 @@ pub(super) async fn rotates<S: SessionStore>(store: &S, users: &impl UserIds) ->
         "its unused successor joins the family, marked used now"
     );
     let again = digest();
-    ensure_eq!(
-        store
-            .rotate_live_refresh_token(&secret, &again, later, None)
-            .await?,
-        None,
+    ensure!(
+        !how.rotates(store, (&secret, &again), later, None).await?,
         "a spent token does not rotate again"
     );
     ensure_eq!(
@@ -55,23 +68,35 @@ pub(super) enum OneStep {
 }
 
 impl OneStep {
-    /// Rotates `secret` into `next` this way: whether it did.
-    async fn rotates<S: SessionStore>(
+    /// Rotates `secret` into `next` this way: the family when it did, and
+    /// the user as read ([`SessionUser::NotRead`] by the plain way).
+    async fn rotate<S: SessionStore>(
         self,
         store: &S,
         (secret, next): (&str, &str),
         now: OffsetDateTime,
         since: Option<OffsetDateTime>,
-    ) -> Result<bool, StoreError> {
-        Ok(match self {
-            Self::Plain => (store.rotate_live_refresh_token(secret, next, now, since))
+    ) -> Result<Option<(RefreshFamily, SessionUser)>, StoreError> {
+        match self {
+            Self::Plain => Ok((store.rotate_live_refresh_token(secret, next, now, since))
                 .await?
-                .is_some(),
-            Self::ReadingUser => (store
-                .rotate_live_refresh_token_with_user(secret, next, now, since))
-            .await?
-            .is_some(),
-        })
+                .map(|family| (family, SessionUser::NotRead))),
+            Self::ReadingUser => {
+                (store.rotate_live_refresh_token_with_user(secret, next, now, since)).await
+            }
+        }
+    }
+
+    /// Whether it rotated `secret` into `next` this way.
+    async fn rotates<S: SessionStore>(
+        self,
+        store: &S,
+        secret_and_next: (&str, &str),
+        now: OffsetDateTime,
+        since: Option<OffsetDateTime>,
+    ) -> Result<bool, StoreError> {
+        let rotated = self.rotate(store, secret_and_next, now, since).await?;
+        Ok(rotated.is_some())
     }
 }
 
@@ -125,44 +150,5 @@ pub(super) async fn concurrent<S: SessionStore>(
     )
     .await;
     ensure_eq!(wins(outcomes)?, 1, "concurrent one-step rotations that won");
-    Ok(())
-}
-
-pub(super) async fn with_user<S: SessionStore>(store: &S, users: &impl UserIds) -> Outcome {
-    let (first, secret) = started(store, users).await?;
-    let later = t0() + Duration::from_secs(60);
-    let next = digest();
-    let rotated = store
-        .rotate_live_refresh_token_with_user(&secret, &next, later, None)
-        .await?;
-    let Some((family, owner)) = rotated else {
-        return Err(Broken("a live token did not rotate".into()));
-    };
-    ensure_eq!(
-        family.id,
-        first.id,
-        "the rotation brings the token's family"
-    );
-    // `Missing` may be true: the ids may come from another user store.
-    if let SessionUser::Found(user) = owner {
-        ensure_eq!(
-            user.id,
-            first.user_id,
-            "a user read in the rotation is the family's own"
-        );
-    }
-    let spent = store.find_refresh_token(&secret).await?.unwrap();
-    ensure_eq!(spent.used_at, Some(later), "the token is spent");
-    ensure!(
-        store.find_refresh_token(&next).await?.is_some(),
-        "its successor joins the family"
-    );
-    ensure_eq!(
-        store
-            .rotate_live_refresh_token_with_user(&secret, &digest(), later, None)
-            .await?,
-        None,
-        "a spent token does not rotate again"
-    );
     Ok(())
 }
