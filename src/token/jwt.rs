@@ -13,11 +13,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::cache::VerifiedTokens;
+use super::signer::TokenSigner;
 use crate::error::{AuthError, ConfigError};
 use crate::identity::Identity;
 use crate::keys::{KeySet, SigningAlgorithm};
@@ -68,8 +69,7 @@ struct Verifier {
 /// Signs with the active key and verifies with the whole key set.
 #[derive(Clone)]
 pub(crate) struct AccessTokens {
-    encoding: EncodingKey,
-    header: Header,
+    signer: Arc<TokenSigner>,
     by_kid: HashMap<String, Verifier>,
     /// HS256 keys, for tokens without a `kid`.
     unnamed: Vec<Verifier>,
@@ -97,8 +97,7 @@ impl AccessTokens {
             by_kid.insert(key.kid().to_owned(), verifier);
         }
         Ok(Self {
-            encoding: active.encoding_key()?.clone(),
-            header,
+            signer: Arc::new(TokenSigner::new(&header, active.encoding_key()?)?),
             by_kid,
             unnamed,
             verified: None,
@@ -113,7 +112,7 @@ impl AccessTokens {
 
     /// Signs the claims.
     pub(crate) fn sign(&self, claims: &AccessClaims) -> Result<String, AuthError> {
-        jsonwebtoken::encode(&self.header, claims, &self.encoding).map_err(|e| {
+        self.signer.sign(claims).map_err(|e| {
             tracing::error!(error = %e, "signing an access token failed");
             AuthError::Unavailable
         })

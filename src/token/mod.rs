@@ -3,3 +3,4 @@
 pub(crate) mod cache;
 pub(crate) mod jwt;
 pub(crate) mod opaque;
+pub(crate) mod signer;
