@@ -11,10 +11,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::Signer;
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use jsonwebtoken::errors::Error;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, EncodingKey, Header};
-use ed25519_dalek::Signer;
 use serde::Serialize;
 
 use crate::error::ConfigError;
@@ -97,7 +97,10 @@ mod tests {
         header.typ = Some("at+jwt".to_owned());
         header.kid = Some(key.kid().to_owned());
         let encoding = key.encoding_key().expect("a private key");
-        let claims = Claims { sub: "someone", exp: 1_900_000_000 };
+        let claims = Claims {
+            sub: "someone",
+            exp: 1_900_000_000,
+        };
         let signer = TokenSigner::new(&header, encoding).expect("a signer");
         assert_eq!(
             signer.sign(&claims).expect("signed"),

@@ -41,6 +41,7 @@ mod one_time;
 mod passkeys;
 #[cfg(feature = "postgres")]
 mod revocations;
+mod rotations;
 mod second_factors;
 mod sessions;
 mod users;
@@ -62,6 +63,9 @@ use time::OffsetDateTime;
 pub struct SqlStore {
     pool: AnyPool,
     backend: migrate::Backend,
+    /// SQLite files' refresh rotations, committed together (see
+    /// `rotations`); through the pool otherwise.
+    rotations: Option<rotations::Rotations>,
 }
 
 impl SqlStore {
@@ -70,6 +74,13 @@ impl SqlStore {
     /// SQLite connections use WAL journaling, a 5 s busy timeout and foreign
     /// keys. `sqlite::memory:` gives every pooled connection its own empty
     /// database: use a file (or `?mode=memory&cache=shared`) instead.
+    ///
+    /// On a SQLite file, refresh rotations bypass the pool: one connection
+    /// of their own runs the rotations waiting at once in one transaction
+    /// (one lock, one `fsync` for all) and answers each only once it is
+    /// committed; a batch that fails spends nothing. SQLite in memory, and
+    /// a pool passed to [`from_pool`](Self::from_pool), rotate through the
+    /// pool.
     ///
     /// A PostgreSQL connection idle for [`RECHECK_IDLE_AFTER`] or longer
     /// is checked (pinged) as the pool hands it out, so that one a restart
@@ -111,7 +122,14 @@ impl SqlStore {
                 })
             })
         };
-        let pool = pool.connect_with(options).await.map_err(unavailable)?;
+        let pool = pool
+            .connect_with(options.clone())
+            .await
+            .map_err(unavailable)?;
+        // A database in memory is one connection's (or one shared cache's):
+        // only a file is shared with a connection of the rotations' own.
+        let rotations = (sqlite && !url.contains("memory"))
+            .then(|| rotations::Rotations::start(options, pool.close_event()));
         if sqlite {
             // Persistent in the file: readers no longer block the writer.
             // (sqlx already sets a 5 s busy timeout and foreign keys.)
@@ -120,13 +138,20 @@ impl SqlStore {
                 .await
                 .map_err(unavailable)?;
         }
-        Self::from_pool(pool).await
+        Ok(Self {
+            rotations,
+            ..Self::from_pool(pool).await?
+        })
     }
 
     /// Uses an existing pool (for your own pool settings) and migrates the schema.
     pub async fn from_pool(pool: AnyPool) -> Result<Self, StoreError> {
         let backend = migrate::run(&pool).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            rotations: None,
+        })
     }
 
     /// The pool, for your own queries.

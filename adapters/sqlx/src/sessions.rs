@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
 
-use super::{SqlStore, flag, seconds, time_at, unavailable, users};
+use super::{SqlStore, flag, rotations, seconds, time_at, unavailable, users};
 use crate::migrate::Backend;
 
 const FAMILY_COLUMNS: &str = "f.id, f.user_id, f.amr, f.remember, f.created_at, f.expires_at, \
@@ -174,15 +174,32 @@ impl SqlStore {
             Backend::Postgres => &POSTGRES_ROTATION,
             Backend::Sqlite => &SQLITE_ROTATION,
         };
-        let row = sqlx::query(&statements[usize::from(read_user)])
-            .bind(seconds(now))
-            .bind(spent_hash)
-            .bind(next_hash)
-            .bind(live.used_after)
-            .bind(live.expires_after)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
+        let statement = statements[usize::from(read_user)].as_str();
+        let row = match &self.rotations {
+            // A closed store is closed to rotations too.
+            Some(_) if self.pool.is_closed() => Err(sqlx::Error::PoolClosed),
+            Some(rotations) => {
+                let arguments = rotations::Arguments {
+                    now: seconds(now),
+                    spent_hash,
+                    next_hash,
+                    used_after: live.used_after,
+                    expires_after: live.expires_after,
+                };
+                rotations.rotate(statement, arguments).await
+            }
+            None => {
+                sqlx::query(statement)
+                    .bind(seconds(now))
+                    .bind(spent_hash)
+                    .bind(next_hash)
+                    .bind(live.used_after)
+                    .bind(live.expires_after)
+                    .fetch_optional(&self.pool)
+                    .await
+            }
+        };
+        let row = row.map_err(unavailable)?;
         let Some(row) = row else {
             return Ok(None);
         };
