@@ -6,23 +6,31 @@
 //! at a time), committed alone and pinged the connection on its way back:
 //! four clients refreshing managed about a quarter of SQLite's own rate of
 //! single-row updates. Here one connection of its own runs every rotation
-//! waiting at the moment it is free, in one transaction: one lock, one
-//! `fsync` for all of them, no sleeping and no pool in between.
+//! waiting at the moment it is free, in one transaction sent as one script
+//! (`BEGIN IMMEDIATE`, the rotations, `COMMIT`): one lock and one `fsync`
+//! for all of them, one hand-off to sqlx's connection thread and back, no
+//! sleeping and no pool in between.
 //!
 //! Each rotation is still one statement, and its answer is sent only once
 //! the transaction has committed, so a refresh answered is a refresh
-//! stored. If anything in a batch fails, the whole batch rolls back and
-//! every rotation in it fails (503): none spent its token, so each
-//! client's retry succeeds. The connection is then closed and a fresh one
-//! opened for the next batch.
+//! stored. If anything in a batch fails, the whole batch rolls back (its
+//! connection is closed, which ends the transaction, and a fresh one opened
+//! for the next batch) and every rotation in it fails (503): none spent its
+//! token, so each client's retry succeeds.
 
 use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::pool::CloseEvent;
-use sqlx::{AnyConnection, ConnectOptions, Connection};
+use sqlx::{AnyConnection, ConnectOptions, Row};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most rotations committed together.
 const MOST_AT_ONCE: usize = 64;
+
+/// How many arguments each rotation statement takes (`$1`…`$5`).
+const ARGUMENTS: usize = 5;
+
+/// The column each rotation returns with the token it spent.
+pub(crate) const SPENT: &str = "spent_hash";
 
 /// One rotation: its statement and arguments, and where its row goes.
 struct Rotation {
@@ -122,32 +130,56 @@ async fn serve(options: AnyConnectOptions, mut queue: mpsc::UnboundedReceiver<Ro
     }
 }
 
-/// Runs every rotation of `batch` in one transaction, and commits it.
+/// Runs every rotation of `batch` in one transaction, and commits it: one
+/// script, sent to the connection's thread at once (each statement a round
+/// trip of its own would be a thread hand-off each).
 async fn commit_together(
     connection: &mut AnyConnection,
     batch: &[Rotation],
 ) -> Result<Vec<Option<AnyRow>>, sqlx::Error> {
     // IMMEDIATE: the write lock from the start, so no rotation in the batch
     // can meet a busy database half way.
-    let mut transaction = connection.begin_with("BEGIN IMMEDIATE").await?;
-    let mut rows = Vec::with_capacity(batch.len());
-    for rotation in batch {
-        rows.push(run(rotation, &mut transaction).await?);
+    let mut script = String::from("BEGIN IMMEDIATE; ");
+    for (index, rotation) in batch.iter().enumerate() {
+        script.push_str(&numbered_from(rotation.statement, index * ARGUMENTS));
+        script.push_str("; ");
     }
-    transaction.commit().await?;
-    Ok(rows)
+    script.push_str("COMMIT");
+    let mut query = sqlx::query(&script);
+    for rotation in batch {
+        query = query
+            .bind(rotation.now)
+            .bind(&rotation.spent_hash)
+            .bind(&rotation.next_hash)
+            .bind(rotation.used_after)
+            .bind(rotation.expires_after);
+    }
+    let mut rows = query.fetch_all(connection).await?.into_iter().peekable();
+    // A rotation that spent nothing returns no row: the rows are matched
+    // to the rotations by the token each spent.
+    let mut answers = Vec::with_capacity(batch.len());
+    for rotation in batch {
+        let spent = match rows.peek() {
+            Some(row) => row.try_get::<&str, _>(SPENT)? == rotation.spent_hash,
+            None => false,
+        };
+        answers.push(if spent { rows.next() } else { None });
+    }
+    Ok(answers)
 }
 
-async fn run(
-    rotation: &Rotation,
-    transaction: &mut AnyConnection,
-) -> Result<Option<AnyRow>, sqlx::Error> {
-    sqlx::query(rotation.statement)
-        .bind(rotation.now)
-        .bind(&rotation.spent_hash)
-        .bind(&rotation.next_hash)
-        .bind(rotation.used_after)
-        .bind(rotation.expires_after)
-        .fetch_optional(transaction)
-        .await
+/// `statement` with its parameters `$1`…`$9` renumbered from `$(offset + 1)`.
+fn numbered_from(statement: &str, offset: usize) -> String {
+    let mut numbered = String::with_capacity(statement.len() + 16);
+    let mut characters = statement.chars().peekable();
+    while let Some(character) = characters.next() {
+        numbered.push(character);
+        if character == '$'
+            && let Some(digit) = characters.next_if(char::is_ascii_digit)
+        {
+            let number = offset + digit.to_digit(10).map_or(0, |d| d as usize);
+            numbered.push_str(&number.to_string());
+        }
+    }
+    numbered
 }

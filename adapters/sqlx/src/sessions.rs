@@ -82,7 +82,8 @@ fn postgres_rotation(read_user: bool) -> String {
 /// for it). Naming the successor fires the trigger of schema 10, which adds
 /// it and marks the family used. SQLite's `RETURNING` names only the updated
 /// table, so the family (as it was found), and with `read_user` its user,
-/// come back column by column.
+/// come back column by column, beside the token it spent (by which a
+/// batch of rotations, see `rotations`, tells whose row is whose).
 fn sqlite_rotation(read_user: bool) -> String {
     let of_family = |column: &str| {
         format!(
@@ -92,6 +93,7 @@ fn sqlite_rotation(read_user: bool) -> String {
     };
     let family = names(FAMILY_COLUMNS).map(|column| format!("{} AS {column}", of_family(column)));
     let mut returned: Vec<String> = family.collect();
+    returned.push(format!("token_hash AS {}", rotations::SPENT));
     if read_user {
         let user_id = of_family("user_id");
         returned.push(user_columns(|column| {

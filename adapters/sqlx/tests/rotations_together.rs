@@ -1,5 +1,6 @@
 //! On a SQLite file, refresh rotations waiting at once are committed
-//! together by a connection of their own: each answer is its own session's,
+//! together by a connection of their own: each answer is its own session's
+//! (whichever others in the batch rotated nothing),
 //! every one answered is stored, a batch that fails spends nothing, and a
 //! closed store rotates nothing.
 
@@ -55,14 +56,29 @@ async fn rotations_at_once_each_answer_their_own_session_and_are_all_stored() {
     let (path, url) = scratch();
     let store = SqlStore::connect(&url).await.unwrap();
     let made = sessions(&store, 24).await;
-    let rotations = made.iter().map(|(family, spent)| {
-        let (store, family, spent) = (store.clone(), family.id.clone(), spent.clone());
-        tokio::spawn(async move {
+    // Each rotation follows a token no session has, which rotates nothing.
+    let mut rotations = Vec::new();
+    let mut strangers = Vec::new();
+    for (family, spent) in &made {
+        let (stranger, next) = (new_id(), new_id());
+        let rotated = store.clone();
+        strangers.push(tokio::spawn(async move {
+            (rotated.rotate_live_refresh_token(&stranger, &next, at(60), None)).await
+        }));
+        let (rotated, family, spent) = (store.clone(), family.id.clone(), spent.clone());
+        rotations.push(tokio::spawn(async move {
             let next = new_id();
-            let rotated = store.rotate_live_refresh_token(&spent, &next, at(60), None);
-            (family, rotated.await, spent, next)
-        })
-    });
+            let outcome = rotated.rotate_live_refresh_token(&spent, &next, at(60), None);
+            (family, outcome.await, spent, next)
+        }));
+    }
+    for stranger in futures_util::future::join_all(strangers).await {
+        assert_eq!(
+            stranger.unwrap().unwrap(),
+            None,
+            "an unknown token rotates nothing"
+        );
+    }
     let rotated = futures_util::future::join_all(rotations).await;
 
     // A store of its own sees only what was committed.
