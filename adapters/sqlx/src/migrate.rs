@@ -69,6 +69,13 @@ const MIGRATIONS: &[(i64, Change)] = &[
             postgres: include_str!("../migrations/0010_refresh_successors.postgres.sql"),
         },
     ),
+    (
+        11,
+        Change::PerDatabase {
+            sqlite: include_str!("../migrations/0011_refresh_tokens_unchecked.sqlite.sql"),
+            postgres: include_str!("../migrations/0011_refresh_tokens_unchecked.postgres.sql"),
+        },
+    ),
 ];
 
 type StoreFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;

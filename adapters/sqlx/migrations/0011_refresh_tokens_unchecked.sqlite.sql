@@ -1,0 +1,3 @@
+-- portcullis schema 11: nothing changes on SQLite. PostgreSQL drops the
+-- foreign key from refresh tokens to their family; SQLite keeps it (its
+-- check is cheap there, and dropping it would mean rebuilding the table).
