@@ -75,6 +75,11 @@ impl SqlStore {
     /// keys. `sqlite::memory:` gives every pooled connection its own empty
     /// database: use a file (or `?mode=memory&cache=shared`) instead.
     ///
+    /// The pool keeps up to 10 SQLite connections, and two PostgreSQL
+    /// connections per core this process may use (at least 4, at most 10):
+    /// a pool larger than the work only spreads it over more database
+    /// processes.
+    ///
     /// On a SQLite file, refresh rotations bypass the pool: one connection
     /// of their own runs the rotations waiting at once in one transaction
     /// (one lock, one `fsync` for all) and answers each only once it is
@@ -106,7 +111,7 @@ impl SqlStore {
         let options = AnyConnectOptions::from_str(url).map_err(unavailable)?;
         let sqlite = url.starts_with("sqlite:");
         let pool = AnyPoolOptions::new()
-            .max_connections(10)
+            .max_connections(if sqlite { 10 } else { postgres_connections() })
             .acquire_timeout(Duration::from_secs(5))
             .test_before_acquire(false);
         let pool = if sqlite {
@@ -163,6 +168,21 @@ impl SqlStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// How many PostgreSQL connections [`SqlStore::connect`] keeps: two per
+/// core this process may use, at least 4 and at most 10 (sqlx's default).
+///
+/// Few on purpose. sqlx hands out the longest-idle connection and checks
+/// each one as it comes back, so a pool larger than the work cycles through
+/// all its connections, and the database through as many processes: with
+/// 10 on two cores, four clients refreshing cost PostgreSQL 342 µs of CPU
+/// per refresh, with 4 connections 267 µs, and the refresh rate rose by
+/// 14% (one run each). For another size, pass your own pool to
+/// [`SqlStore::from_pool`].
+fn postgres_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    u32::try_from(cores.saturating_mul(2)).map_or(10, |twice| twice.clamp(4, 10))
 }
 
 /// Unique violations are conflicts; every other failure fails closed
