@@ -18,6 +18,7 @@
 //! for the next batch) and every rotation in it fails (503): none spent its
 //! token, so each client's retry succeeds.
 
+use portcullis::store::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyRow};
 use sqlx::pool::CloseEvent;
 use sqlx::{AnyConnection, ConnectOptions, Row};
@@ -29,8 +30,14 @@ const MOST_AT_ONCE: usize = 64;
 /// How many arguments each rotation statement takes (`$1`…`$5`).
 const ARGUMENTS: usize = 5;
 
-/// The column each rotation returns with the token it spent.
-pub(crate) const SPENT: &str = "spent_hash";
+/// The column each rotation returns with the successor it added, by which
+/// a batch's rows are told apart (unlike the spent token, it is unique to
+/// the rotation).
+pub(crate) const SUCCESSOR: &str = "rotated_to";
+
+/// The most rotations waiting before more are refused (503), as the pool
+/// refuses a call that waits too long for a connection.
+const MOST_WAITING: usize = 1024;
 
 /// One rotation: its statement and arguments, and where its row goes.
 struct Rotation {
@@ -40,7 +47,7 @@ struct Rotation {
     now: i64,
     used_after: i64,
     expires_after: i64,
-    answer: oneshot::Sender<Result<Option<AnyRow>, sqlx::Error>>,
+    answer: oneshot::Sender<Result<Option<AnyRow>, StoreError>>,
 }
 
 /// The rotation arguments, in the order of the statements' `$1`…`$5`.
@@ -55,22 +62,17 @@ pub(crate) struct Arguments<'a> {
 /// The queue of rotations waiting for the connection; cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Rotations {
-    waiting: mpsc::UnboundedSender<Rotation>,
+    waiting: mpsc::Sender<Rotation>,
 }
 
 impl Rotations {
     /// A queue served by a task of its own (on the current tokio runtime),
     /// connecting with `options`. The task, and its connection, end with
-    /// the last clone or at `closed` (the store's pool closing).
+    /// the last clone, or at `closed` (the store's pool closing) once the
+    /// batch under way, if any, is committed and answered.
     pub(crate) fn start(options: AnyConnectOptions, closed: CloseEvent) -> Self {
-        let (waiting, queue) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            tokio::select! {
-                biased;
-                () = closed => {}
-                () = serve(options, queue) => {}
-            }
-        });
+        let (waiting, queue) = mpsc::channel(MOST_WAITING);
+        tokio::spawn(serve(options, queue, closed));
         Self { waiting }
     }
 
@@ -80,7 +82,7 @@ impl Rotations {
         &self,
         statement: &'static str,
         arguments: Arguments<'_>,
-    ) -> Result<Option<AnyRow>, sqlx::Error> {
+    ) -> Result<Option<AnyRow>, StoreError> {
         let (answer, answered) = oneshot::channel();
         let rotation = Rotation {
             statement,
@@ -92,17 +94,42 @@ impl Rotations {
             answer,
         };
         self.waiting
-            .send(rotation)
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        answered.await.map_err(|_| sqlx::Error::PoolClosed)?
+            .try_send(rotation)
+            .map_err(|refused| match refused {
+                mpsc::error::TrySendError::Full(_) => failed("too many refresh rotations waiting"),
+                mpsc::error::TrySendError::Closed(_) => failed("the store is closed"),
+            })?;
+        answered
+            .await
+            .map_err(|_| failed("the refresh rotation task has stopped"))?
     }
 }
 
-async fn serve(options: AnyConnectOptions, mut queue: mpsc::UnboundedReceiver<Rotation>) {
+fn failed(why: &'static str) -> StoreError {
+    StoreError::Unavailable(Box::new(std::io::Error::other(why)))
+}
+
+async fn serve(
+    options: AnyConnectOptions,
+    mut queue: mpsc::Receiver<Rotation>,
+    closed: CloseEvent,
+) {
+    let mut closed = std::pin::pin!(closed);
     let mut connection: Option<AnyConnection> = None;
     let mut batch = Vec::with_capacity(MOST_AT_ONCE);
-    while queue.recv_many(&mut batch, MOST_AT_ONCE).await > 0 {
+    loop {
+        let waiting = tokio::select! {
+            biased;
+            () = &mut closed => break,
+            waiting = queue.recv_many(&mut batch, MOST_AT_ONCE) => waiting,
+        };
+        if waiting == 0 {
+            break;
+        }
+        // A caller that gave up must not have its token spent unseen.
+        batch.retain(|rotation| !rotation.answer.is_closed());
         let rows = match &mut connection {
+            _ if batch.is_empty() => Ok(Vec::new()),
             Some(open) => commit_together(open, &batch).await,
             None => match options.connect().await {
                 Ok(open) => commit_together(connection.insert(open), &batch).await,
@@ -110,23 +137,35 @@ async fn serve(options: AnyConnectOptions, mut queue: mpsc::UnboundedReceiver<Ro
             },
         };
         match rows {
-            Ok(rows) => {
-                for (rotation, row) in batch.drain(..).zip(rows) {
-                    // A caller that gave up no longer listens.
-                    let _ = rotation.answer.send(Ok(row));
-                }
-            }
+            Ok(rows) => answer(batch.drain(..), rows),
             Err(err) => {
                 tracing::warn!(error = %err, "a batch of refresh rotations failed");
                 connection = None;
                 let shared = std::sync::Arc::new(err);
                 for rotation in batch.drain(..) {
+                    let failure = std::io::Error::other(shared.clone());
                     let _ = rotation
                         .answer
-                        .send(Err(sqlx::Error::Io(std::io::Error::other(shared.clone()))));
+                        .send(Err(StoreError::Unavailable(Box::new(failure))));
                 }
             }
         }
+    }
+}
+
+/// Answers each rotation of a committed batch with its row: rows come in
+/// the rotations' order, and a rotation that spent nothing has none. (A
+/// row whose successor cannot be read, which its own statement named,
+/// answers no rotation: that one is then refused, and fails closed.)
+fn answer(batch: impl Iterator<Item = Rotation>, rows: Vec<AnyRow>) {
+    let mut rows = rows.into_iter().peekable();
+    for rotation in batch {
+        let added = |row: &AnyRow| {
+            (row.try_get::<&str, _>(SUCCESSOR)).is_ok_and(|next| next == rotation.next_hash)
+        };
+        let row = rows.next_if(added);
+        // A caller that gave up no longer listens.
+        let _ = rotation.answer.send(Ok(row));
     }
 }
 
@@ -136,7 +175,7 @@ async fn serve(options: AnyConnectOptions, mut queue: mpsc::UnboundedReceiver<Ro
 async fn commit_together(
     connection: &mut AnyConnection,
     batch: &[Rotation],
-) -> Result<Vec<Option<AnyRow>>, sqlx::Error> {
+) -> Result<Vec<AnyRow>, sqlx::Error> {
     // IMMEDIATE: the write lock from the start, so no rotation in the batch
     // can meet a busy database half way.
     let mut script = String::from("BEGIN IMMEDIATE; ");
@@ -154,18 +193,7 @@ async fn commit_together(
             .bind(rotation.used_after)
             .bind(rotation.expires_after);
     }
-    let mut rows = query.fetch_all(connection).await?.into_iter().peekable();
-    // A rotation that spent nothing returns no row: the rows are matched
-    // to the rotations by the token each spent.
-    let mut answers = Vec::with_capacity(batch.len());
-    for rotation in batch {
-        let spent = match rows.peek() {
-            Some(row) => row.try_get::<&str, _>(SPENT)? == rotation.spent_hash,
-            None => false,
-        };
-        answers.push(if spent { rows.next() } else { None });
-    }
-    Ok(answers)
+    query.fetch_all(connection).await
 }
 
 /// `statement` with its parameters `$1`…`$9` renumbered from `$(offset + 1)`.

@@ -82,7 +82,7 @@ fn postgres_rotation(read_user: bool) -> String {
 /// for it). Naming the successor fires the trigger of schema 10, which adds
 /// it and marks the family used. SQLite's `RETURNING` names only the updated
 /// table, so the family (as it was found), and with `read_user` its user,
-/// come back column by column, beside the token it spent (by which a
+/// come back column by column, beside the successor it added (by which a
 /// batch of rotations, see `rotations`, tells whose row is whose).
 fn sqlite_rotation(read_user: bool) -> String {
     let of_family = |column: &str| {
@@ -93,7 +93,7 @@ fn sqlite_rotation(read_user: bool) -> String {
     };
     let family = names(FAMILY_COLUMNS).map(|column| format!("{} AS {column}", of_family(column)));
     let mut returned: Vec<String> = family.collect();
-    returned.push(format!("token_hash AS {}", rotations::SPENT));
+    returned.push(format!("successor_hash AS {}", rotations::SUCCESSOR));
     if read_user {
         let user_id = of_family("user_id");
         returned.push(user_columns(|column| {
@@ -179,7 +179,7 @@ impl SqlStore {
         let statement = statements[usize::from(read_user)].as_str();
         let row = match &self.rotations {
             // A closed store is closed to rotations too.
-            Some(_) if self.pool.is_closed() => Err(sqlx::Error::PoolClosed),
+            Some(_) if self.pool.is_closed() => Err(unavailable(sqlx::Error::PoolClosed)),
             Some(rotations) => {
                 let arguments = rotations::Arguments {
                     now: seconds(now),
@@ -190,18 +190,16 @@ impl SqlStore {
                 };
                 rotations.rotate(statement, arguments).await
             }
-            None => {
-                sqlx::query(statement)
-                    .bind(seconds(now))
-                    .bind(spent_hash)
-                    .bind(next_hash)
-                    .bind(live.used_after)
-                    .bind(live.expires_after)
-                    .fetch_optional(&self.pool)
-                    .await
-            }
-        };
-        let row = row.map_err(unavailable)?;
+            None => sqlx::query(statement)
+                .bind(seconds(now))
+                .bind(spent_hash)
+                .bind(next_hash)
+                .bind(live.used_after)
+                .bind(live.expires_after)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable),
+        }?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -363,6 +361,19 @@ impl SessionStore for SqlStore {
     async fn purge_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
         let now = seconds(now);
         let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        if self.backend == Backend::Postgres {
+            // A rotation adds a token only to a family it has locked, and
+            // (with no foreign key since schema 11) no cascade would delete
+            // a token added after the first DELETE: so the families go
+            // locked first, and a rotation under way is waited for.
+            sqlx::query(
+                "SELECT id FROM portcullis_refresh_families WHERE expires_at <= $1 FOR UPDATE",
+            )
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        }
         let mut purged = 0;
         for sql in [
             "DELETE FROM portcullis_refresh_tokens WHERE family_id IN \

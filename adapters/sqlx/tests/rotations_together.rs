@@ -98,6 +98,43 @@ async fn rotations_at_once_each_answer_their_own_session_and_are_all_stored() {
 }
 
 #[tokio::test]
+async fn of_two_rotations_of_one_token_in_a_batch_the_one_that_spent_it_gets_its_row() {
+    let (path, url) = scratch();
+    let store = SqlStore::connect(&url).await.unwrap();
+    let (family, spent) = sessions(&store, 1).await.remove(0);
+    // The first comes after the session's end and is refused; the second,
+    // queued behind it in the same batch, spends the token.
+    let rotate = |now, next: &str| {
+        let (store, spent, next) = (store.clone(), spent.clone(), next.to_owned());
+        tokio::spawn(
+            async move { (store.rotate_live_refresh_token(&spent, &next, now, None)).await },
+        )
+    };
+    let (too_late, in_time) = (new_id(), new_id());
+    let refused = rotate(at(86_401), &too_late);
+    let rotated = rotate(at(60), &in_time);
+    assert_eq!(
+        refused.await.unwrap().unwrap(),
+        None,
+        "the late rotation gets no row"
+    );
+    let rotated = rotated
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("the one in time rotates");
+    assert_eq!(rotated.id, family.id);
+    let added = store.find_refresh_token(&in_time).await.unwrap();
+    assert_eq!(
+        added.map(|token| token.used_at),
+        Some(None),
+        "its successor is the one added"
+    );
+    store.close().await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
 async fn a_batch_that_cannot_commit_spends_nothing_and_its_retry_rotates() {
     let (path, url) = scratch();
     let store = SqlStore::connect(&url).await.unwrap();
@@ -136,6 +173,52 @@ async fn a_batch_that_cannot_commit_spends_nothing_and_its_retry_rotates() {
         let rotated = retried.unwrap().expect("the retry rotates");
         assert_eq!(rotated.id, family.id);
     }
+    store.close().await;
+    let _ = std::fs::remove_file(path);
+}
+
+#[tokio::test]
+async fn a_rotation_whose_caller_gave_up_while_it_waited_spends_nothing() {
+    let (path, url) = scratch();
+    let store = SqlStore::connect(&url).await.unwrap();
+    let made = sessions(&store, 2).await;
+    let rotate = |spent: &str| {
+        let (store, spent) = (store.clone(), spent.to_owned());
+        tokio::spawn(async move {
+            (store.rotate_live_refresh_token(&spent, &new_id(), at(60), None)).await
+        })
+    };
+
+    // The first batch waits for the write lock; the second rotation waits
+    // behind it, and its caller gives up.
+    let mut holder = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let first = rotate(&made[0].1);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = rotate(&made[1].1);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    second.abort();
+    assert!(second.await.unwrap_err().is_cancelled());
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let rotated = first.await.unwrap().unwrap().expect("the first rotates");
+    assert_eq!(rotated.id, made[0].0.id);
+    // Once a rotation queued after it is answered, the queue is past it.
+    assert!(
+        rotate(&made[0].1).await.unwrap().unwrap().is_none(),
+        "spent before"
+    );
+    let abandoned = store.find_refresh_token(&made[1].1).await.unwrap().unwrap();
+    assert_eq!(
+        abandoned.used_at, None,
+        "a rotation nobody waits for spends nothing"
+    );
     store.close().await;
     let _ = std::fs::remove_file(path);
 }
