@@ -16,7 +16,11 @@
 //! stored. If anything in a batch fails, the whole batch rolls back (its
 //! connection is closed, which ends the transaction, and a fresh one opened
 //! for the next batch) and every rotation in it fails (503): none spent its
-//! token, so each client's retry succeeds.
+//! token, so each client's retry succeeds. A rotation whose caller gave up
+//! while it waited is dropped unrun, so that no token is spent for a
+//! successor nobody will receive; and past [`MOST_WAITING`] waiting, more
+//! are refused at once (503), as the pool refuses a call that waits too
+//! long for a connection.
 
 use portcullis::store::StoreError;
 use sqlx::any::{AnyConnectOptions, AnyRow};
