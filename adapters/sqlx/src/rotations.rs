@@ -23,9 +23,10 @@
 //! long for a connection.
 
 use portcullis::store::StoreError;
-use sqlx::any::{AnyConnectOptions, AnyRow};
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyRow};
 use sqlx::pool::CloseEvent;
-use sqlx::{AnyConnection, ConnectOptions, Row};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, ConnectOptions, Row};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most rotations committed together.
@@ -46,21 +47,32 @@ const MOST_WAITING: usize = 1024;
 /// One rotation: its statement and arguments, and where its row goes.
 struct Rotation {
     statement: &'static str,
-    spent_hash: String,
-    next_hash: String,
-    now: i64,
-    used_after: i64,
-    expires_after: i64,
+    arguments: Arguments,
     answer: oneshot::Sender<Result<Option<AnyRow>, StoreError>>,
 }
 
-/// The rotation arguments, in the order of the statements' `$1`…`$5`.
-pub(crate) struct Arguments<'a> {
+/// A rotation statement's arguments, `$1`…`$5`.
+pub(crate) struct Arguments {
     pub(crate) now: i64,
-    pub(crate) spent_hash: &'a str,
-    pub(crate) next_hash: &'a str,
+    pub(crate) spent_hash: String,
+    pub(crate) next_hash: String,
     pub(crate) used_after: i64,
     pub(crate) expires_after: i64,
+}
+
+impl Arguments {
+    /// `query` with these arguments bound, in the statement's order.
+    pub(crate) fn bind<'q>(
+        &'q self,
+        query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        query
+            .bind(self.now)
+            .bind(&self.spent_hash)
+            .bind(&self.next_hash)
+            .bind(self.used_after)
+            .bind(self.expires_after)
+    }
 }
 
 /// The queue of rotations waiting for the connection; cheap to clone.
@@ -85,16 +97,12 @@ impl Rotations {
     pub(crate) async fn rotate(
         &self,
         statement: &'static str,
-        arguments: Arguments<'_>,
+        arguments: Arguments,
     ) -> Result<Option<AnyRow>, StoreError> {
         let (answer, answered) = oneshot::channel();
         let rotation = Rotation {
             statement,
-            spent_hash: arguments.spent_hash.to_owned(),
-            next_hash: arguments.next_hash.to_owned(),
-            now: arguments.now,
-            used_after: arguments.used_after,
-            expires_after: arguments.expires_after,
+            arguments,
             answer,
         };
         self.waiting
@@ -132,8 +140,10 @@ async fn serve(
         }
         // A caller that gave up must not have its token spent unseen.
         batch.retain(|rotation| !rotation.answer.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
         let rows = match &mut connection {
-            _ if batch.is_empty() => Ok(Vec::new()),
             Some(open) => commit_together(open, &batch).await,
             None => match options.connect().await {
                 Ok(open) => commit_together(connection.insert(open), &batch).await,
@@ -165,7 +175,8 @@ fn answer(batch: impl Iterator<Item = Rotation>, rows: Vec<AnyRow>) {
     let mut rows = rows.into_iter().peekable();
     for rotation in batch {
         let added = |row: &AnyRow| {
-            (row.try_get::<&str, _>(SUCCESSOR)).is_ok_and(|next| next == rotation.next_hash)
+            (row.try_get::<&str, _>(SUCCESSOR))
+                .is_ok_and(|next| next == rotation.arguments.next_hash)
         };
         let row = rows.next_if(added);
         // A caller that gave up no longer listens.
@@ -190,12 +201,7 @@ async fn commit_together(
     script.push_str("COMMIT");
     let mut query = sqlx::query(&script);
     for rotation in batch {
-        query = query
-            .bind(rotation.now)
-            .bind(&rotation.spent_hash)
-            .bind(&rotation.next_hash)
-            .bind(rotation.used_after)
-            .bind(rotation.expires_after);
+        query = rotation.arguments.bind(query);
     }
     query.fetch_all(connection).await
 }

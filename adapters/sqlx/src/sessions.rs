@@ -177,29 +177,21 @@ impl SqlStore {
             Backend::Sqlite => &SQLITE_ROTATION,
         };
         let statement = statements[usize::from(read_user)].as_str();
+        let arguments = rotations::Arguments {
+            now: seconds(now),
+            spent_hash: spent_hash.to_owned(),
+            next_hash: next_hash.to_owned(),
+            used_after: live.used_after,
+            expires_after: live.expires_after,
+        };
         let row = match &self.rotations {
-            // A closed store is closed to rotations too.
-            Some(_) if self.pool.is_closed() => Err(unavailable(sqlx::Error::PoolClosed)),
-            Some(rotations) => {
-                let arguments = rotations::Arguments {
-                    now: seconds(now),
-                    spent_hash,
-                    next_hash,
-                    used_after: live.used_after,
-                    expires_after: live.expires_after,
-                };
-                rotations.rotate(statement, arguments).await
-            }
-            None => sqlx::query(statement)
-                .bind(seconds(now))
-                .bind(spent_hash)
-                .bind(next_hash)
-                .bind(live.used_after)
-                .bind(live.expires_after)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unavailable),
-        }?;
+            Some(rotations) => rotations.rotate(statement, arguments).await?,
+            None => (arguments
+                .bind(sqlx::query(statement))
+                .fetch_optional(&self.pool))
+            .await
+            .map_err(unavailable)?,
+        };
         let Some(row) = row else {
             return Ok(None);
         };
